@@ -1,0 +1,136 @@
+"""Commands: everything that can change the exchange's state, as the sequencer receives it.
+
+A command carries its own time (`ts`, nanoseconds since the Unix epoch, UTC): the
+sequencer never reads a clock, so replaying the journal reproduces the same state.
+Prices are in fen (0.01 CNY, the tick), quantities in tonnes, money in fen.
+
+The journal and the stream carry commands as msgpack arrays ([tag, field, ...]), which
+`encode_command` / `decode_command` produce.
+"""
+
+import msgspec
+
+
+class Command(msgspec.Struct, tag_field="t", array_like=True, gc=False):
+    ts: int
+
+
+class NewOrder(Command, tag="N"):
+    account: str
+    client_order_id: str
+    instrument: str
+    side: int  # orders.Side
+    order_type: int  # orders.OrderType
+    time_in_force: int  # orders.TimeInForce
+    price: int  # fen; ignored for market orders
+    quantity: int  # tonnes
+
+
+class CancelOrder(Command, tag="C"):
+    account: str
+    client_order_id: str  # this request's id
+    instrument: str
+    orig_client_order_id: str  # the order's current client id ...
+    order_id: int = 0  # ... or the exchange's order id when non-zero
+
+
+class AmendOrder(Command, tag="A"):
+    """Cancel/replace. `quantity` is the new total order quantity (FIX OrderQty), filled
+    part included; lowering it keeps time priority, a price change or an increase loses it."""
+
+    account: str
+    client_order_id: str  # becomes the order's client id
+    instrument: str
+    orig_client_order_id: str
+    price: int
+    quantity: int
+    order_id: int = 0
+
+
+class MassCancel(Command, tag="M"):
+    client_order_id: str
+    scope: int  # orders.MassCancelScope
+    account: str = ""  # the requesting account (ACCOUNT scope) ...
+    member: str = ""  # ... or member (MEMBER scope)
+    instrument: str = ""  # INSTRUMENT scope, or a filter on the others when not empty
+
+
+class Halt(Command, tag="H"):
+    instrument: str  # "" halts the whole market
+    actor: str
+    reason: str
+
+
+class Resume(Command, tag="R"):
+    instrument: str  # "" resumes the whole market
+    actor: str
+    reason: str
+
+
+class SetReferencePrice(Command, tag="P"):
+    """A supervisor sets a listed instrument's reference price (its first one, or a reset)."""
+
+    instrument: str
+    price: int
+    actor: str
+
+
+class EndOfDay(Command, tag="E"):
+    """Closes `trading_date`: expires day orders, fixes closing prices, rolls bands and
+    makes tonnes bought today tradable (T+1) and sale proceeds withdrawable."""
+
+    trading_date: str  # YYYY-MM-DD
+
+
+class OpenAccount(Command, tag="O"):
+    account: str
+    member: str
+    kind: int  # orders.AccountKind
+    control_group: str  # "" for none; accounts with one beneficial owner share it
+    allocation: int  # tonnes of this year's allocation (position limits); 0 for investors
+    actor: str
+
+
+class SetControlGroup(Command, tag="G"):
+    account: str
+    control_group: str
+    actor: str
+
+
+class MoveCash(Command, tag="$"):
+    account: str
+    amount: int  # fen, > 0
+    kind: int  # orders.CashMovementKind
+    reference: str  # unique per movement: a second use is refused
+    actor: str
+
+
+class MoveHolding(Command, tag="T"):
+    account: str
+    instrument: str
+    quantity: int  # tonnes, > 0
+    kind: int  # orders.HoldingMovementKind
+    reference: str  # unique per movement: a second use is refused
+    actor: str
+
+
+AnyCommand = (
+    NewOrder
+    | CancelOrder
+    | AmendOrder
+    | MassCancel
+    | Halt
+    | Resume
+    | SetReferencePrice
+    | EndOfDay
+    | OpenAccount
+    | SetControlGroup
+    | MoveCash
+    | MoveHolding
+)
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(AnyCommand)
+
+encode_command = _encoder.encode
+decode_command = _decoder.decode

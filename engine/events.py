@@ -1,0 +1,217 @@
+"""Events: what the sequencer says happened, the one vocabulary every consumer reads.
+
+Each event carries `seq`, the global sequence number the sequencer stamps on it (strictly
+increasing, no gaps), and `ts`, the time of the command that caused it. Consumers store
+the last `seq` they applied in the same transaction as its effects, so a redelivered event
+changes nothing. `SCHEMA_VERSION` is bumped on any incompatible change; the stream
+carries it beside each batch.
+
+Prices in fen, quantities in tonnes, money in fen (see commands.py).
+"""
+
+import msgspec
+
+SCHEMA_VERSION = 1
+
+
+class Event(msgspec.Struct, tag_field="t", array_like=True, gc=False):
+    seq: int
+    ts: int
+
+
+class OrderAccepted(Event, tag="accepted"):
+    order_id: int
+    account: str
+    client_order_id: str
+    instrument: str
+    side: int
+    order_type: int
+    time_in_force: int
+    price: int  # the limit; a market order's is the band edge it is limited at
+    quantity: int
+
+
+class OrderRejected(Event, tag="rejected"):
+    account: str
+    client_order_id: str
+    instrument: str
+    side: int
+    price: int
+    quantity: int
+    reason: int  # reasons.Reason
+    text: str
+
+
+class Trade(Event, tag="trade"):
+    """One fill between a resting and an incoming order, at the resting order's price."""
+
+    trade_id: int
+    instrument: str
+    price: int
+    quantity: int
+    aggressor_side: int  # the incoming order's side
+    buy_order_id: int
+    buy_account: str
+    buy_client_order_id: str
+    buy_leaves: int  # the buy order's open quantity after this fill
+    sell_order_id: int
+    sell_account: str
+    sell_client_order_id: str
+    sell_leaves: int
+
+
+class OrderCancelled(Event, tag="cancelled"):
+    order_id: int
+    account: str
+    client_order_id: str  # the order's own client id
+    instrument: str
+    side: int
+    price: int
+    cancelled_quantity: int  # the open quantity that left the book
+    filled_quantity: int  # what had traded before
+    cause: int  # orders.CancelCause
+    request_id: str = ""  # the cancel / mass-cancel request's client id, when there was one
+
+
+class OrderAmended(Event, tag="amended"):
+    order_id: int
+    account: str
+    client_order_id: str  # the new client id
+    orig_client_order_id: str
+    instrument: str
+    side: int
+    price: int
+    quantity: int  # new total order quantity
+    leaves: int  # open quantity after the amend
+    priority_kept: bool
+
+
+class CancelRejected(Event, tag="cancel_rejected"):
+    account: str
+    client_order_id: str
+    orig_client_order_id: str
+    instrument: str
+    is_amend: bool
+    reason: int
+    text: str
+    order_id: int = 0  # when the order is known
+
+
+class MassCancelDone(Event, tag="mass_cancelled"):
+    client_order_id: str
+    scope: int
+    account: str
+    member: str
+    instrument: str
+    cancelled: int  # how many orders it cancelled (each also has an OrderCancelled)
+    reason: int = 0  # non-zero when the request was refused
+    text: str = ""
+
+
+class TradingStatus(Event, tag="status"):
+    instrument: str  # "" for the whole market
+    halted: bool
+    actor: str
+    reason: str
+
+
+class ReferencePriceSet(Event, tag="reference"):
+    instrument: str
+    reference_price: int
+    band_low: int
+    band_high: int
+    actor: str
+
+
+class DayClosed(Event, tag="day_closed"):
+    """One per instrument at the end of a trading day."""
+
+    trading_date: str
+    instrument: str
+    open_price: int  # 0 when nothing traded on the book
+    high_price: int
+    low_price: int
+    close_price: int  # VWAP of the day's book trades, or the carried-over close
+    carried_over: bool
+    volume: int
+    turnover: int  # fen
+    expired_orders: int
+    next_reference: int
+    next_band_low: int
+    next_band_high: int
+
+
+class AccountOpened(Event, tag="account"):
+    account: str
+    member: str
+    kind: int
+    control_group: str
+    allocation: int
+    actor: str
+
+
+class ControlGroupSet(Event, tag="control_group"):
+    account: str
+    control_group: str
+    actor: str
+
+
+class CashMoved(Event, tag="cash"):
+    account: str
+    amount: int
+    kind: int
+    reference: str
+    actor: str
+
+
+class HoldingMoved(Event, tag="holding"):
+    account: str
+    instrument: str
+    quantity: int
+    kind: int
+    reference: str
+    actor: str
+
+
+class CommandRejected(Event, tag="command_rejected"):
+    """An administrative command (account, cash, holding, halt, reference) that was refused."""
+
+    command: str  # the command's tag
+    account: str
+    reference: str
+    actor: str
+    reason: int
+    text: str
+
+
+AnyEvent = (
+    OrderAccepted
+    | OrderRejected
+    | Trade
+    | OrderCancelled
+    | OrderAmended
+    | CancelRejected
+    | MassCancelDone
+    | TradingStatus
+    | ReferencePriceSet
+    | DayClosed
+    | AccountOpened
+    | ControlGroupSet
+    | CashMoved
+    | HoldingMoved
+    | CommandRejected
+)
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(AnyEvent)
+_list_decoder = msgspec.msgpack.Decoder(list[AnyEvent])
+_json_encoder = msgspec.json.Encoder()
+
+encode_event = _encoder.encode
+decode_event = _decoder.decode
+decode_events = _list_decoder.decode
+
+
+def event_to_json(event: Event) -> bytes:
+    """The edge encoding (dashboard, public feed): an object with field names."""
+    return _json_encoder.encode(msgspec.structs.asdict(event) | {"type": event.__struct_config__.tag})

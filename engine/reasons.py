@@ -1,0 +1,106 @@
+"""Why a command was refused: one code per reason, its FIX mapping and a text a person can act on.
+
+Every rejection the sequencer emits names a `Reason`. The gateway turns it into
+OrdRejReason (103) for orders, CxlRejReason (102) for cancels and amends, and Text (58).
+"""
+
+from enum import IntEnum
+
+
+class Reason(IntEnum):
+    OK = 0
+    UNKNOWN_INSTRUMENT = 1
+    UNKNOWN_ACCOUNT = 2
+    EXCHANGE_CLOSED = 3  # outside the continuous sessions, or not a trading day
+    HALTED = 4  # instrument or market halted by the supervisor
+    BAD_PRICE = 5  # zero or negative
+    OFF_TICK = 6
+    OUT_OF_BAND = 7
+    BAD_QUANTITY = 8  # zero, negative or not a multiple of the lot
+    QUANTITY_TOO_LARGE = 9  # at or above the continuous-book maximum
+    DUPLICATE_CLIENT_ORDER_ID = 10
+    UNKNOWN_ORDER = 11  # cancel/amend of an order that is not live
+    NOT_YOUR_ORDER = 12  # cancel/amend of another account's order
+    INSUFFICIENT_CASH = 13
+    INSUFFICIENT_HOLDINGS = 14
+    POSITION_LIMIT = 15
+    UNSUPPORTED_ORDER = 16  # a type/time-in-force combination the market does not offer
+    NO_REFERENCE_PRICE = 17  # instrument listed without a reference price yet
+    AMEND_BELOW_FILLED = 18  # new quantity at or below what has already traded
+    BAD_AMOUNT = 19  # cash or tonnes movement of zero or negative size
+    ACCOUNT_EXISTS = 20
+    DUPLICATE_REFERENCE = 21  # a registry movement whose reference was already used
+    NOT_WITHDRAWABLE = 22  # cash exists but is not yet withdrawable (sale proceeds, T+1)
+    HOLDINGS_ENCUMBERED = 23  # tonnes pledged or frozen
+
+
+# FIX OrdRejReason (103) for each reason on a new order.
+ORD_REJ_REASON: dict[Reason, int] = {
+    Reason.UNKNOWN_INSTRUMENT: 1,
+    Reason.UNKNOWN_ACCOUNT: 15,
+    Reason.EXCHANGE_CLOSED: 2,
+    Reason.HALTED: 2,
+    Reason.BAD_PRICE: 99,
+    Reason.OFF_TICK: 99,
+    Reason.OUT_OF_BAND: 99,
+    Reason.BAD_QUANTITY: 13,
+    Reason.QUANTITY_TOO_LARGE: 3,
+    Reason.DUPLICATE_CLIENT_ORDER_ID: 6,
+    Reason.INSUFFICIENT_CASH: 0,
+    Reason.INSUFFICIENT_HOLDINGS: 0,
+    Reason.POSITION_LIMIT: 3,
+    Reason.UNSUPPORTED_ORDER: 11,
+    Reason.NO_REFERENCE_PRICE: 2,
+}
+
+# FIX CxlRejReason (102) for each reason on a cancel or amend.
+CXL_REJ_REASON: dict[Reason, int] = {
+    Reason.UNKNOWN_ORDER: 1,
+    Reason.NOT_YOUR_ORDER: 1,
+    Reason.DUPLICATE_CLIENT_ORDER_ID: 6,
+    Reason.INSUFFICIENT_CASH: 2,
+    Reason.INSUFFICIENT_HOLDINGS: 2,
+    Reason.POSITION_LIMIT: 2,
+}
+
+TEXT: dict[Reason, str] = {
+    Reason.OK: "accepted",
+    Reason.UNKNOWN_INSTRUMENT: "unknown instrument; request the security list for listed symbols",
+    Reason.UNKNOWN_ACCOUNT: "unknown account, or not an account of your member",
+    Reason.EXCHANGE_CLOSED: (
+        "market closed: orders are accepted 09:30-11:30 and 13:00-15:00 Beijing time "
+        "on trading days"
+    ),
+    Reason.HALTED: "trading is halted by the supervisor; cancels are still accepted",
+    Reason.BAD_PRICE: "price must be positive",
+    Reason.OFF_TICK: "price is not a multiple of the tick size",
+    Reason.OUT_OF_BAND: "price is outside today's price band",
+    Reason.BAD_QUANTITY: "quantity must be a positive whole number of lots",
+    Reason.QUANTITY_TOO_LARGE: (
+        "quantity at or above the continuous-book maximum; use a block trade instead"
+    ),
+    Reason.DUPLICATE_CLIENT_ORDER_ID: "ClOrdID already used by this account today",
+    Reason.UNKNOWN_ORDER: "no live order with that id (filled, cancelled, expired or never seen)",
+    Reason.NOT_YOUR_ORDER: "that order belongs to another account",
+    Reason.INSUFFICIENT_CASH: "not enough available cash to cover quantity x price plus fees",
+    Reason.INSUFFICIENT_HOLDINGS: "not enough tradable holdings (tonnes bought today trade T+1)",
+    Reason.POSITION_LIMIT: "the buy would take the account above its position limit",
+    Reason.UNSUPPORTED_ORDER: "unsupported order type / time in force combination",
+    Reason.NO_REFERENCE_PRICE: "instrument has no reference price yet; the supervisor sets it",
+    Reason.AMEND_BELOW_FILLED: "new quantity is at or below the filled quantity; cancel instead",
+    Reason.BAD_AMOUNT: "amount must be positive",
+    Reason.ACCOUNT_EXISTS: "an account with that id already exists",
+    Reason.DUPLICATE_REFERENCE: "a movement with that reference was already booked",
+    Reason.NOT_WITHDRAWABLE: "not enough withdrawable cash (sale proceeds withdraw next day)",
+    Reason.HOLDINGS_ENCUMBERED: "not enough unencumbered tonnes (pledged or frozen)",
+}
+
+
+def ord_rej_reason(reason: int) -> int:
+    """FIX OrdRejReason for a rejected order (99 = other)."""
+    return ORD_REJ_REASON.get(Reason(reason), 99)
+
+
+def cxl_rej_reason(reason: int) -> int:
+    """FIX CxlRejReason for a rejected cancel or amend (99 = other)."""
+    return CXL_REJ_REASON.get(Reason(reason), 99)
