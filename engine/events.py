@@ -214,4 +214,6 @@ decode_events = _list_decoder.decode
 
 def event_to_json(event: Event) -> bytes:
     """The edge encoding (dashboard, public feed): an object with field names."""
-    return _json_encoder.encode(msgspec.structs.asdict(event) | {"type": event.__struct_config__.tag})
+    return _json_encoder.encode(
+        msgspec.structs.asdict(event) | {"type": event.__struct_config__.tag}
+    )

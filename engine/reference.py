@@ -144,13 +144,16 @@ def parse_reference_data(raw: dict, path: str | Path = "<memory>") -> ReferenceD
             for day in reader.list(market, "market.trading_weekdays")
         ),
         holidays=frozenset(
-            reader.date(value, "market.holidays") for value in reader.list(market, "market.holidays")
+            reader.date(value, "market.holidays")
+            for value in reader.list(market, "market.holidays")
         ),
         sessions=tuple(
             reader.window(window, "market.sessions")
             for window in reader.list(market, "market.sessions")
         ),
-        block_window=reader.window(reader.get(market, "market.block_window"), "market.block_window"),
+        block_window=reader.window(
+            reader.get(market, "market.block_window"), "market.block_window"
+        ),
     )
     rules = MarketRules(
         commission_bps=reader.int_in(market, "market.commission_bps", None, 0, 10_000),
