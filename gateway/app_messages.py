@@ -90,10 +90,10 @@ def _bounded(tag: Tag, value: int) -> int:
 def business_reject(ref_msg_type: str, reason: int, text: str, ref_id: str = "") -> AppMessage:
     """BusinessMessageReject (j): a valid message this application will not act on.
     RefSeqNum (45) is the session layer's to add: only it knows the inbound sequence."""
-    fields: Fields = [(Tag.REF_MSG_TYPE, ref_msg_type)]
+    fields: Fields = [(Tag.RefMsgType, ref_msg_type)]
     if ref_id:
-        fields.append((Tag.BUSINESS_REJECT_REF_ID, ref_id))
-    fields += [(Tag.BUSINESS_REJECT_REASON, str(reason)), (Tag.TEXT, text)]
+        fields.append((Tag.BusinessRejectRefID, ref_id))
+    fields += [(Tag.BusinessRejectReason, str(reason)), (Tag.Text, text)]
     return AppMessage("j", fields)
 
 
