@@ -126,7 +126,8 @@ class ExecutionReports:
                     (Tag.Text, "unknown order: no order of your member with that id today"),
                 ],
             )
-        return _order_report(view, "0", "I", ts, head=extra)
+        chain = bool(view.orig_client_order_id)
+        return _order_report(view, "0", "I", ts, chain=chain, head=extra)
 
     def _accepted(self, event: events.OrderAccepted) -> list[Delivery]:
         view = OrderView(
