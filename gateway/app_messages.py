@@ -27,7 +27,7 @@ class AppMessage(NamedTuple):
 class FieldError(ValueError):
     """An inbound field that is missing or malformed; `text` is what the member reads."""
 
-    def __init__(self, tag: int, text: str):
+    def __init__(self, tag: Tag, text: str):
         super().__init__(text)
         self.tag = tag
         self.text = text

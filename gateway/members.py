@@ -132,6 +132,20 @@ class Directory:
         self.members = members
         self.sessions = sessions
         self._owner = {account: m.id for m in members.values() for account in m.accounts}
+        supervision = [
+            s
+            for s in sessions.values()
+            if s.type is SessionType.DROP_COPY and members[s.member].role is Role.SUPERVISOR
+        ]
+        self._report_sessions = {
+            member: [
+                s
+                for s in sessions.values()
+                if s.member == member and s.type is not SessionType.MARKET_DATA
+            ]
+            + [s for s in supervision if s.member != member]
+            for member in members
+        }
 
     def authenticate(self, session_id: str, password: str) -> Session:
         """The session, or `LogonRefused`. An unknown session id costs the same scrypt
@@ -153,16 +167,7 @@ class Directory:
     def report_sessions(self, member: str) -> list[Session]:
         """Sessions that receive the member's execution reports: its order-entry and
         drop-copy sessions, plus every supervisor's drop-copy session."""
-        return [
-            session
-            for session in self.sessions.values()
-            if (session.member == member and session.type is not SessionType.MARKET_DATA)
-            or (
-                session.type is SessionType.DROP_COPY
-                and session.member != member
-                and self.members[session.member].role is Role.SUPERVISOR
-            )
-        ]
+        return self._report_sessions.get(member, [])
 
     def with_member(self, member: Member) -> "Directory":
         """A directory with `member` added or replaced; its accounts must be no one else's."""

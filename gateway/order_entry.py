@@ -78,7 +78,9 @@ class OrderEntry:
         self.views = views  # for OrdStatus (39) in an immediate OrderCancelReject
         self._immediate_rejects = 0
 
-    def translate(self, session: Session, msg_type: str, fields: Fields, ts: int):
+    def translate(
+        self, session: Session, msg_type: str, fields: Fields, ts: int
+    ) -> Command | AppMessage:
         """D/F/G/q from `session` at `ts` -> a Command to sequence, or an AppMessage to
         send straight back to the session."""
         body = Body(fields)

@@ -14,7 +14,6 @@ class Tag(IntEnum):
     CumQty = 14
     Currency = 15
     ExecID = 17
-    ExecInst = 18
     LastPx = 31
     LastQty = 32
     OrderID = 37

@@ -84,6 +84,17 @@ def order(cl_ord_id: str, account: str, side: str, qty: str, price: str, **extra
     )
 
 
+def cancel_request(cl_ord_id: str, orig_cl_ord_id: str) -> dict:
+    return dict(
+        ClOrdID=cl_ord_id,
+        OrigClOrdID=orig_cl_ord_id,
+        Account="A1",
+        Symbol="TJEA25",
+        Side="1",
+        TransactTime="20260921-02:00:00.000",
+    )
+
+
 def summary(report: dict) -> tuple[str, str, str, str, str]:
     return (
         report[Tag.ExecType],
@@ -148,16 +159,7 @@ def test_replace_then_cancel(exchange):
         order_id,
     )
 
-    cancelled = exchange.send(
-        "M01-OE",
-        "F",
-        ClOrdID="b3",
-        OrigClOrdID="b2",
-        Account="A1",
-        Symbol="TJEA25",
-        Side="1",
-        TransactTime="20260921-02:00:00.000",
-    )
+    cancelled = exchange.send("M01-OE", "F", **cancel_request("b3", "b2"))
     (report,) = cancelled["M01-OE"]
     assert summary(report) == ("4", "4", "10", "0", "49.90")
     assert (report[Tag.ClOrdID], report[Tag.OrigClOrdID]) == ("b3", "b2")
@@ -181,16 +183,7 @@ def test_engine_rejections_come_back_with_their_codes(exchange):
     )
     assert report[Tag.Text] == "price is outside today's price band"
 
-    unknown = exchange.send(
-        "M01-OE",
-        "F",
-        ClOrdID="x1",
-        OrigClOrdID="nope",
-        Account="A1",
-        Symbol="TJEA25",
-        Side="1",
-        TransactTime="20260921-02:00:00.000",
-    )
+    unknown = exchange.send("M01-OE", "F", **cancel_request("x1", "nope"))
     (reject,) = unknown["M01-OE"]
     assert (reject[Tag.CxlRejReason], reject[Tag.CxlRejResponseTo], reject[Tag.OrdStatus]) == (
         "1",
