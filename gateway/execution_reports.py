@@ -222,6 +222,15 @@ class ExecutionReports:
             return self._route_account(event.account, message)
         return self._route_member(event.member, message)
 
+    def drop_copies(self, member: str, message: AppMessage) -> list[Delivery]:
+        """Copies of an answer the gateway gave a member's session itself (an immediate
+        reject), for the drop-copy sessions that must see all its reports."""
+        return [
+            Delivery(session.id, _as_drop_copy(message))
+            for session in self.directory.report_sessions(member)
+            if session.type is SessionType.DROP_COPY
+        ]
+
     def _view(self, order_id: int, event: events.Event) -> OrderView | None:
         view = self.views.get(order_id)
         if view is None:

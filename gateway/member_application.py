@@ -41,6 +41,7 @@ class Outcome(NamedTuple):
     command: Command | None = None  # to sequence; its events come back through on_event
     reply: AppMessage | None = None  # to send to the session now
     logout: str = ""  # when not empty: log the session out with this Text
+    copies: tuple[Delivery, ...] = ()  # the reply, for the member's drop-copy sessions
 
 
 class MemberApplication:
@@ -79,9 +80,12 @@ class MemberApplication:
         if msg_type == "H":
             return Outcome(reply=self.reports.order_status(session.member, fields, ts))
         result = self.order_entry.translate(session, msg_type, fields, ts)
-        if isinstance(result, AppMessage):
+        if not isinstance(result, AppMessage):
+            return Outcome(command=result)
+        if result.msg_type == "j":  # not about an order: nothing to copy
             return Outcome(reply=result)
-        return Outcome(command=result)
+        copies = self.reports.drop_copies(session.member, result)
+        return Outcome(reply=result, copies=tuple(copies))
 
     def on_event(self, event: Event) -> list[Delivery]:
         self.security_list.apply(event)

@@ -65,11 +65,20 @@ def test_new_order_becomes_a_command(app):
     assert outcome.logout == ""
 
 
-def test_immediate_reject_is_a_reply(app):
+def test_immediate_reject_is_a_reply_copied_to_drop_copy(app):
     outcome = app.on_message(session("OE"), "D", [*ORDER, (Tag.StopPx, "1")], TS)
     assert outcome.command is None
     assert outcome.reply.msg_type == "8"
     assert dict(outcome.reply.fields)[Tag.OrdRejReason] == "11"
+    (copy,) = outcome.copies
+    assert copy.session_id == "DC"
+    assert copy.message.fields == [*outcome.reply.fields, (Tag.CopyMsgIndicator, "Y")]
+
+
+def test_business_reject_is_not_copied(app):
+    outcome = app.on_message(session("OE"), "D", ORDER[1:], TS)
+    assert outcome.reply.msg_type == "j"
+    assert outcome.copies == ()
 
 
 def test_unsupported_message_type_is_business_rejected(app):
