@@ -123,6 +123,11 @@ class DurableSequencer:
             self.take_snapshot()
         return events
 
+    @property
+    def last_sync_ns(self) -> int:
+        """How long the last batch's fdatasync took."""
+        return self._journal.last_sync_ns
+
     def take_snapshot(self) -> None:
         """Saves the state as of the last committed batch, so recovery replays from here."""
         self._snapshots.save(

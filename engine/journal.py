@@ -19,6 +19,7 @@ damaged length field.
 import mmap
 import os
 import struct
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,7 +132,7 @@ class JournalWriter:
     report durability that is not there. The process must recover from the journal.
     """
 
-    __slots__ = ("_fd", "durable_end", "path")
+    __slots__ = ("_fd", "durable_end", "last_sync_ns", "path")
 
     def __init__(self, path: Path, end: int):
         """Opens `path` for appending at `end`, which must be its size: recovery has cut
@@ -149,6 +150,7 @@ class JournalWriter:
             sync_directory(path.parent)
         os.lseek(self._fd, end, os.SEEK_SET)
         self.durable_end = end
+        self.last_sync_ns = 0  # how long the last commit's fdatasync took (for metrics)
 
     def commit(self, commands: list[Command]) -> None:
         if self._fd < 0:
@@ -158,7 +160,9 @@ class JournalWriter:
             written = os.write(self._fd, record)
             if written != len(record):
                 raise OSError(f"{self.path}: short write ({written} of {len(record)} bytes)")
+            started = time.perf_counter_ns()
             os.fdatasync(self._fd)
+            self.last_sync_ns = time.perf_counter_ns() - started
         except OSError:
             self.close()
             raise
