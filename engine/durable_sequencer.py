@@ -60,6 +60,8 @@ class DurableSequencer:
         "_clock",
         "_journal",
         "_machine",
+        "_max_commands",
+        "_max_wait_ns",
         "_policy",
         "_snapshot_at",
         "_snapshots",
@@ -82,6 +84,8 @@ class DurableSequencer:
         self._snapshot_at = self.recovery.snapshot_commands + policy.snapshot_every
         self._machine = machine
         self._policy = policy
+        self._max_commands = policy.max_commands
+        self._max_wait_ns = policy.max_wait_ns
         self._clock = clock
         self._batch: list[Command] = []
         self._batch_started = 0
@@ -90,16 +94,19 @@ class DurableSequencer:
         """Queues `command`; returns the events of every command this call acknowledged
         (none while the batch is filling)."""
         batch = self._batch
-        if not batch:
-            self._batch_started = self._clock()
         batch.append(command)
-        if len(batch) >= self._policy.max_commands:
+        if len(batch) == 1:
+            self._batch_started = self._clock()
+        if (
+            len(batch) >= self._max_commands
+            or self._clock() - self._batch_started >= self._max_wait_ns
+        ):
             return self.flush()
-        return self.poll()
+        return []
 
     def poll(self) -> list[Event]:
         """Commits the batch if its oldest command has waited `max_wait_ns`."""
-        if self._batch and self._clock() - self._batch_started >= self._policy.max_wait_ns:
+        if self._batch and self._clock() - self._batch_started >= self._max_wait_ns:
             return self.flush()
         return []
 

@@ -9,7 +9,6 @@ from engine.journal import (
     JournalCorrupted,
     JournalReader,
     JournalWriter,
-    cut_torn_tail,
     encode_record,
 )
 from tests.engine.tally import cash_movements
@@ -52,22 +51,6 @@ def test_a_missing_journal_is_empty(tmp_path: Path) -> None:
     reader = JournalReader(tmp_path / "journal.log")
     assert list(reader) == []
     assert reader.end == 0
-
-
-def test_a_torn_tail_at_every_byte_of_the_last_record_is_cut_and_the_rest_reads(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "journal.log"
-    batches = three_batches()
-    last_start = write_batches(path, batches)[-1]
-    whole = path.read_bytes()
-    for cut in range(last_start + 1, len(whole)):
-        path.write_bytes(whole[:cut])
-        reader = JournalReader(path)
-        assert list(reader) == batches[:-1], cut
-        assert (reader.end, reader.torn_bytes) == (last_start, cut - last_start)
-        cut_torn_tail(path, reader.end)
-        assert path.stat().st_size == last_start
 
 
 def test_a_flipped_byte_in_the_last_record_is_detected_and_never_read(tmp_path: Path) -> None:

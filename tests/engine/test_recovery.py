@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.durable_sequencer import DurableSequencer, GroupCommit
+from engine.journal import JournalReader
 from engine.recovery import JOURNAL_FILE, SNAPSHOT_DIRECTORY, SnapshotMismatch, recover
 from engine.snapshots import Snapshot, SnapshotStore
 from tests.engine.tally import Tally, cash_movements
@@ -70,6 +71,26 @@ def test_a_snapshot_that_does_not_restore_exactly_is_refused(tmp_path: Path) -> 
     (tmp_path / JOURNAL_FILE).touch()
     with pytest.raises(SnapshotMismatch, match="snapshot at command 30"):
         recover(tmp_path, Tally())
+
+
+def test_a_torn_tail_at_every_byte_of_the_last_record_is_cut_and_the_rest_replays(
+    tmp_path: Path,
+) -> None:
+    commands = cash_movements(seed=12, count=30)
+    journal(tmp_path, commands, GroupCommit(max_commands=10, snapshot_every=0))
+    path = tmp_path / JOURNAL_FILE
+    whole = path.read_bytes()
+    reader = JournalReader(path)
+    record_ends = [reader.end for _ in reader]
+    last_start = record_ends[-2]
+    expected = replayed_hash(commands[:20])
+    for cut in range(last_start + 1, len(whole)):
+        path.write_bytes(whole[:cut])
+        machine = Tally()
+        recovery = recover(tmp_path, machine)
+        assert (recovery.commands, recovery.torn_bytes) == (20, cut - last_start), cut
+        assert machine.state_hash() == expected
+        assert path.stat().st_size == last_start
 
 
 def test_a_torn_tail_is_cut_and_journaling_continues_after_it(tmp_path: Path) -> None:
