@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.durable_sequencer import DurableSequencer, GroupCommit
-from engine.journal import JournalReader
+from engine.journal import JournalCorrupted, JournalReader
 from engine.recovery import JOURNAL_FILE, SNAPSHOT_DIRECTORY, SnapshotMismatch, recover
 from engine.snapshots import Snapshot, SnapshotStore
 from tests.engine.tally import Tally, cash_movements
@@ -203,3 +203,25 @@ def test_recovery_reproduces_the_uninterrupted_state(
     recovery = recover(directory, machine)
     assert recovery.commands == acknowledged
     assert machine.state_hash() == replayed_hash(submitted[:acknowledged])
+
+
+def test_damage_before_valid_records_stops_recovery_and_changes_nothing(tmp_path: Path) -> None:
+    commands = cash_movements(seed=13, count=30)
+    journal(tmp_path, commands, GroupCommit(max_commands=10, snapshot_every=0))
+    path = tmp_path / JOURNAL_FILE
+    damaged = bytearray(path.read_bytes())
+    damaged[len(damaged) // 2] ^= 0x04
+    path.write_bytes(damaged)
+    with pytest.raises(JournalCorrupted, match="acknowledged history is damaged"):
+        recover(tmp_path, Tally())
+    assert path.read_bytes() == damaged
+
+
+def test_only_the_newest_snapshots_are_kept(tmp_path: Path) -> None:
+    journal(
+        tmp_path,
+        cash_movements(seed=14, count=500),
+        GroupCommit(max_commands=10, snapshot_every=100),
+    )
+    kept = sorted(path.name for path in (tmp_path / SNAPSHOT_DIRECTORY).iterdir())
+    assert kept == [f"snapshot-{400:020d}.bin", f"snapshot-{500:020d}.bin"]
