@@ -11,8 +11,13 @@ A batch is cut when it reaches `max_commands`, or when its oldest command has wa
 `max_wait_ns` (measured here, in the driver, with a monotonic clock; the state machine
 never reads one). Waiting is only noticed on `submit` or `poll`, so a caller with an
 empty queue calls `poll` (or `flush`) instead of sleeping on pending commands.
+
+A snapshot is taken once `snapshot_every` commands have been applied since the last one,
+when the next batch starts: after the previous batch's events were released, so a failing
+snapshot (a full disk) raises on a command that is not queued yet and loses no events.
 """
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,9 +86,9 @@ class DurableSequencer:
         self.commands = self.recovery.commands
         self._journal = JournalWriter(directory / JOURNAL_FILE, self.recovery.journal_end)
         self._snapshots = SnapshotStore(directory / SNAPSHOT_DIRECTORY)
-        self._snapshot_at = self.recovery.snapshot_commands + policy.snapshot_every
         self._machine = machine
         self._policy = policy
+        self._snapshot_at = self._next_snapshot(self.recovery.snapshot_commands)
         self._max_commands = policy.max_commands
         self._max_wait_ns = policy.max_wait_ns
         self._clock = clock
@@ -94,9 +99,11 @@ class DurableSequencer:
         """Queues `command`; returns the events of every command this call acknowledged
         (none while the batch is filling)."""
         batch = self._batch
-        batch.append(command)
-        if len(batch) == 1:
+        if not batch:
+            if self.commands >= self._snapshot_at:
+                self.take_snapshot()
             self._batch_started = self._clock()
+        batch.append(command)
         if (
             len(batch) >= self._max_commands
             or self._clock() - self._batch_started >= self._max_wait_ns
@@ -126,8 +133,6 @@ class DurableSequencer:
             self._journal.close()  # the state is now half a batch ahead: accept nothing more
             raise
         self.commands += len(batch)
-        if self._policy.snapshot_every and self.commands >= self._snapshot_at:
-            self.take_snapshot()
         return events
 
     @property
@@ -145,7 +150,11 @@ class DurableSequencer:
                 state=self._machine.snapshot(),
             )
         )
-        self._snapshot_at = self.commands + self._policy.snapshot_every
+        self._snapshot_at = self._next_snapshot(self.commands)
+
+    def _next_snapshot(self, last: int) -> int:
+        every = self._policy.snapshot_every
+        return last + every if every else sys.maxsize
 
     def close(self) -> list[Event]:
         """Commits what is pending and closes the journal; returns the last events."""

@@ -220,7 +220,7 @@ def test_damage_before_valid_records_stops_recovery_and_changes_nothing(tmp_path
 def test_only_the_newest_snapshots_are_kept(tmp_path: Path) -> None:
     journal(
         tmp_path,
-        cash_movements(seed=14, count=500),
+        cash_movements(seed=14, count=510),
         GroupCommit(max_commands=10, snapshot_every=100),
     )
     kept = sorted(path.name for path in (tmp_path / SNAPSHOT_DIRECTORY).iterdir())
