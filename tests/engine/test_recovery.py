@@ -225,3 +225,22 @@ def test_only_the_newest_snapshots_are_kept(tmp_path: Path) -> None:
     )
     kept = sorted(path.name for path in (tmp_path / SNAPSHOT_DIRECTORY).iterdir())
     assert kept == [f"snapshot-{400:020d}.bin", f"snapshot-{500:020d}.bin"]
+
+
+def test_a_failing_snapshot_loses_no_events_and_queues_nothing(tmp_path: Path) -> None:
+    blocker = tmp_path / SNAPSHOT_DIRECTORY
+    blocker.write_bytes(b"a file where the snapshot directory should be")
+    commands = cash_movements(seed=15, count=6)
+    policy = GroupCommit(max_commands=5, snapshot_every=5)
+    sequencer = DurableSequencer(tmp_path, Tally(), policy)
+    released = [event for command in commands[:5] for event in sequencer.submit(command)]
+    assert len(released) == 5
+    with pytest.raises(FileExistsError):
+        sequencer.submit(commands[5])
+    assert sequencer.flush() == []
+    blocker.unlink()
+    assert sequencer.submit(commands[5]) == []
+    assert len(sequencer.close()) == 1
+    machine = Tally()
+    assert recover(tmp_path, machine).snapshot_commands == 5
+    assert machine.state_hash() == replayed_hash(commands)
