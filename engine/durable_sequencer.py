@@ -146,7 +146,6 @@ class DurableSequencer:
             Snapshot(
                 commands=self.commands,
                 journal_end=self._journal.durable_end,
-                state_hash=self._machine.state_hash(),
                 state=self._machine.snapshot(),
             )
         )

@@ -21,7 +21,8 @@ SNAPSHOT_DIRECTORY = "snapshots"
 
 
 class StateMachine(Protocol):
-    """What the journal drives: the sequencer, deterministic in its commands."""
+    """What the journal drives: the sequencer, deterministic in its commands, whose
+    snapshot encodes its state canonically (equal states give equal bytes)."""
 
     def apply(self, command: Command) -> list[Event]: ...
 
@@ -29,12 +30,10 @@ class StateMachine(Protocol):
 
     def restore(self, data: bytes) -> None: ...
 
-    def state_hash(self) -> str: ...
-
 
 class SnapshotMismatch(Exception):
-    """A snapshot passed its checksum but restoring it gave another state hash: the state
-    machine's snapshot or restore is not exact, which replay cannot be trusted with."""
+    """A snapshot passed its checksum but the restored state snapshots to other bytes: the
+    state machine's snapshot or restore is not exact, which replay cannot be trusted with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +54,10 @@ def recover(directory: Path, machine: StateMachine) -> Recovery:
     commands = journal_start = 0
     if snapshot is not None:
         machine.restore(snapshot.state)
-        restored_hash = machine.state_hash()
-        if restored_hash != snapshot.state_hash:
+        if machine.snapshot() != snapshot.state:
             raise SnapshotMismatch(
-                f"snapshot at command {snapshot.commands}: hash {snapshot.state_hash}, "
-                f"restored state hashes to {restored_hash}"
+                f"snapshot at command {snapshot.commands}: the restored state does not "
+                "snapshot to the same bytes"
             )
         commands = snapshot.commands
         journal_start = snapshot.journal_end

@@ -25,8 +25,7 @@ UNFINISHED = "snapshot.tmp"
 class Snapshot(msgspec.Struct, array_like=True, frozen=True):
     commands: int  # commands applied to reach this state: the next one's index
     journal_end: int  # journal offset just past the last record applied: replay starts here
-    state_hash: str  # the state machine's hash, checked again after restoring
-    state: bytes  # the state machine's own snapshot
+    state: bytes  # the state machine's own snapshot, canonically encoded
 
 
 _encode = msgspec.msgpack.Encoder().encode
