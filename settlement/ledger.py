@@ -333,12 +333,16 @@ class Ledger:
             problems.append(f"{owner} {asset} {state}: negative balance {amount}")
         return problems
 
-    def member_totals(self) -> dict[str, int]:
-        """Per asset, what all member accounts hold together (every state)."""
+    def totals_at(self, upto_seq: int) -> dict[str, tuple[int, int]]:
+        """Per asset, (what members hold, what system owners hold) after `upto_seq`: the
+        two must cancel out, or the asset was created or destroyed somewhere."""
         rows = self.database.query(
-            "SELECT asset, SUM(amount) FROM balances WHERE owner NOT LIKE '@%' GROUP BY asset"
+            "SELECT asset, SUM(CASE WHEN owner LIKE '@%' THEN 0 ELSE amount END), "
+            "SUM(CASE WHEN owner LIKE '@%' THEN amount ELSE 0 END) "
+            "FROM postings WHERE seq <= ? GROUP BY asset ORDER BY asset",
+            (upto_seq,),
         )
-        return {asset: total for asset, total in rows}
+        return {asset: (members, system) for asset, members, system in rows}
 
 
 _ACCOUNT_SELECT = (
