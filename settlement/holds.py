@@ -299,6 +299,7 @@ class SettlementHolds:
         return self._accounts.get(account)
 
     def state(self) -> HoldsState:
+        """Canonical: sorted, and empty holdings left out, so equal states are equal."""
         return HoldsState(
             fees_collected=self.fees_collected,
             accounts=[
@@ -312,6 +313,7 @@ class SettlementHolds:
                     [
                         HoldingState(symbol, *holding.as_list())
                         for symbol, holding in sorted(owner.holdings.items())
+                        if holding.total
                     ],
                 )
                 for name, owner in sorted(self._accounts.items())
@@ -351,6 +353,8 @@ class SettlementHolds:
         for r in state.reservations:
             owner = self._accounts[r.account]
             kind = self._classes[r.instrument]
+            if r.instrument not in owner.holdings:
+                owner.holdings[r.instrument] = Holding()
             self._orders[r.order_id] = Reservation(
                 r.account,
                 owner,
