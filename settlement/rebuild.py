@@ -7,7 +7,8 @@ today (not tradable until the next day, T+1) and today's sale proceeds (not with
 yet). Reservations are made again from the open orders, exactly as at order entry.
 """
 
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple, Protocol
 
 import msgspec
 
@@ -19,8 +20,8 @@ from settlement.holds import AccountState, HoldingState, HoldsState, SettlementH
 from settlement.ledger import Ledger
 
 
-class OpenOrder(NamedTuple):
-    """A live order on the book, as the engine knows it."""
+class OpenOrder(Protocol):
+    """A live order on the book, as the engine knows it (engine.order.Order fits)."""
 
     order_id: int
     account: str
@@ -38,7 +39,7 @@ class Reconciliation(NamedTuple):
 def rebuild_holds(
     ledger: Ledger,
     reference: ReferenceData,
-    open_orders: list[OpenOrder],
+    open_orders: Iterable[OpenOrder],
     running: SettlementHolds | None = None,
 ) -> Reconciliation:
     bought_today: dict[tuple[str, str], int] = {}
@@ -84,7 +85,7 @@ def rebuild_holds(
     holds.load(HoldsState(ledger.balance(FEES, CNY, CASH), accounts, []))
 
     differences = []
-    for order in sorted(open_orders):
+    for order in sorted(open_orders, key=lambda order: order.order_id):
         reason = holds.reserve(
             order.order_id, order.account, order.instrument, order.side, order.leaves, order.price
         )
