@@ -59,7 +59,6 @@ _HOLDING_LEGS: dict[int, tuple[str, tuple[str | None, str], tuple[str | None, st
     HoldingMovementKind.FREEZE: ("freeze", (None, AVAILABLE), (None, FROZEN)),
     HoldingMovementKind.UNFREEZE: ("unfreeze", (None, FROZEN), (None, AVAILABLE)),
 }
-HOLDING_KIND_NAMES = {kind: legs[0] for kind, legs in _HOLDING_LEGS.items()}
 CASH_KIND_NAMES = {CashMovementKind.DEPOSIT: "deposit", CashMovementKind.WITHDRAW: "withdraw"}
 
 

@@ -8,7 +8,7 @@ each in its own transaction together with its row in `schema_migrations`.
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -20,7 +20,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 class Database(Protocol):
     dialect: str  # "sqlite" or "postgresql"
 
-    def transaction(self) -> Iterator[None]: ...
+    def transaction(self) -> AbstractContextManager[None]: ...
     def execute(self, sql: str, params: Sequence = ()) -> None: ...
     def query(self, sql: str, params: Sequence = ()) -> list[tuple]: ...
     def executemany(self, sql: str, rows: Iterable[Sequence]) -> None: ...
