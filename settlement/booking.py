@@ -132,7 +132,7 @@ class Booking:
             self._audit(event, "rejected:" + event.command, "", 0, event.reference, event.text)
         elif kind is DayClosed:
             self.day_closes.append(
-                (event.trading_date, event.instrument, event.seq, event.close_price)
+                (event.seq, event.trading_date, event.instrument, event.close_price)
             )
 
     def _audit(

@@ -166,7 +166,7 @@ class Ledger:
         )
         database.insert_rows("movement_references", "reference, seq", booking.references)
         database.insert_rows(
-            "day_closes", "trading_date, instrument, seq, close_price", booking.day_closes
+            "day_closes", "seq, trading_date, instrument, close_price", booking.day_closes
         )
         database.insert_rows(
             "settlement_failures",

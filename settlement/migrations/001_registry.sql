@@ -81,10 +81,11 @@ CREATE TABLE settlement_failures (
     reason TEXT NOT NULL
 );
 
+-- One row per DayClosed event; a day's events end at its last one.
 CREATE TABLE day_closes (
+    seq BIGINT PRIMARY KEY,
     trading_date TEXT NOT NULL,
     instrument TEXT NOT NULL,
-    seq BIGINT NOT NULL,
-    close_price BIGINT NOT NULL,
-    PRIMARY KEY (trading_date, instrument)
+    close_price BIGINT NOT NULL
 );
+CREATE INDEX day_closes_date ON day_closes (trading_date);
