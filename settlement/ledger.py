@@ -2,7 +2,8 @@
 
 `Ledger.book(events)` applies a batch of the sequencer's events in ONE transaction that
 also stores the last sequence number applied, so a redelivered event (seq at or below the
-stored one) books nothing, and a crash before the commit books nothing at all. The cursor
+stored one) books nothing, and a crash before the commit books nothing at all. The new
+events must continue the stored seq without a gap (see SequenceError). The cursor
 row is locked first, so two writers never book the same batch. What each event books is
 booking.py's business; this module reads and writes the database (database.py).
 """
@@ -20,7 +21,10 @@ _CHUNK = 500  # rows per IN (...) list: well under SQLite's parameter limit
 
 
 class SequenceError(ValueError):
-    """A batch whose events are not in strictly increasing sequence order."""
+    """A batch that does not continue the sequence exactly: the sequencer numbers its
+    events without gaps and settlement reads them all, so a gap is a lost event (booking
+    past it would silently lose a trade) and a step back is a stream delivering out of
+    order. The batch is refused whole, loudly."""
 
 
 class AccountRecord(msgspec.Struct, frozen=True):
@@ -90,11 +94,14 @@ class Ledger:
             fresh = [event for event in events if event.seq > last]
             if not fresh:
                 return []
-            previous = last
+            expected = last + 1
             for event in fresh:
-                if event.seq <= previous:
-                    raise SequenceError(f"event seq {event.seq} follows {previous}: not increasing")
-                previous = event.seq
+                if event.seq != expected:
+                    raise SequenceError(
+                        f"event seq {event.seq} where {expected} was due: events lost or out "
+                        "of order; nothing of this batch was booked"
+                    )
+                expected += 1
             booking = self._booking_for(fresh)
             for event in fresh:
                 booking.book(event)

@@ -79,15 +79,20 @@ def test_an_overlapping_batch_books_only_the_new_events(ledger: Ledger, log: Eve
     assert ledger.balance("BUYER", *TONNES) == 30
 
 
-def test_a_batch_out_of_order_is_refused_whole(ledger: Ledger, log: EventLog):
+def test_a_batch_out_of_order_or_with_a_gap_is_refused_whole(ledger: Ledger, log: EventLog):
     funded(ledger, log)
     first = log.trade("BUYER", "SELLER", 10, 5000)
     second = log.trade("BUYER", "SELLER", 20, 5000)
+    third = log.trade("BUYER", "SELLER", 30, 5000)
     before = ledger.all_balances()
-    with pytest.raises(SequenceError):
+    with pytest.raises(SequenceError, match="seq 6 where 5 was due"):
         ledger.book([second, first])
+    with pytest.raises(SequenceError, match="seq 7 where 6 was due"):
+        ledger.book([first, third])  # seq 6 lost on the way
     assert ledger.all_balances() == before
     assert ledger.last_seq() == 4
+    ledger.book([first, second, third])
+    assert ledger.balance("BUYER", *TONNES) == 60
 
 
 def test_a_trade_the_seller_cannot_deliver_fails_and_books_nothing(ledger, log):
