@@ -25,6 +25,7 @@ class Database(Protocol):
     def query(self, sql: str, params: Sequence = ()) -> list[tuple]: ...
     def executemany(self, sql: str, rows: Iterable[Sequence]) -> None: ...
     def insert_rows(self, table: str, columns: str, rows: list[tuple]) -> None: ...
+    def upsert_rows(self, table: str, columns: str, key: str, rows: list[tuple]) -> None: ...
     def close(self) -> None: ...
 
 
@@ -63,6 +64,15 @@ class SQLiteDatabase:
         if rows:
             marks = ", ".join("?" * len(rows[0]))
             self._connection.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+    def upsert_rows(self, table: str, columns: str, key: str, rows: list[tuple]) -> None:
+        """Inserts rows, or overwrites the non-key columns of the row with the same key."""
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            self._connection.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks}) {_on_conflict(columns, key)}",
+                rows,
+            )
 
     def close(self) -> None:
         self._connection.close()
@@ -107,8 +117,30 @@ class PostgresDatabase:
                 for row in rows:
                     copy.write_row(row)
 
+    def upsert_rows(self, table: str, columns: str, key: str, rows: list[tuple]) -> None:
+        """COPY into a session-local staging table, then one INSERT ... ON CONFLICT: a
+        round trip per batch instead of one per row."""
+        if not rows:
+            return
+        staging = f"staging_{table}"
+        self._connection.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table}) ON COMMIT DELETE ROWS"
+        )
+        self.insert_rows(staging, columns, rows)
+        self._connection.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "
+            + _on_conflict(columns, key)
+        )
+
     def close(self) -> None:
         self._connection.close()
+
+
+def _on_conflict(columns: str, key: str) -> str:
+    keys = {name.strip() for name in key.split(",")}
+    updates = [name.strip() for name in columns.split(",") if name.strip() not in keys]
+    assignments = ", ".join(f"{name} = excluded.{name}" for name in updates)
+    return f"ON CONFLICT ({key}) DO UPDATE SET {assignments}"
 
 
 def open_database(url: str) -> Database:

@@ -17,7 +17,8 @@ from engine.reference import ReferenceData
 from settlement.booking import Booking, Key, SettlementFailure
 from settlement.database import Database, open_database
 
-_CHUNK = 500  # rows per IN (...) list: well under SQLite's parameter limit
+_CHUNK = 500  # values per IN (...) list: well under SQLite's parameter limit
+_MARKS = ", ".join("?" * _CHUNK)
 
 
 class SequenceError(ValueError):
@@ -145,12 +146,13 @@ class Ledger:
         return Booking(self.reference, balances, accounts, used)
 
     def _select_in(self, sql: str, values: set[str]) -> list[tuple]:
-        values = sorted(values)
+        values = sorted(values) or [""]
         rows: list[tuple] = []
-        for start in range(0, max(len(values), 1), _CHUNK):
-            chunk = values[start : start + _CHUNK] or [""]
-            marks = ", ".join("?" * len(chunk))
-            rows.extend(self.database.query(f"{sql} ({marks})", chunk))
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start : start + _CHUNK]
+            # Padded to a fixed length, so the statement text repeats and stays prepared.
+            chunk += chunk[-1:] * (_CHUNK - len(chunk))
+            rows.extend(self.database.query(f"{sql} ({_MARKS})", chunk))
         return list(dict.fromkeys(rows))
 
     def _write(self, booking: Booking) -> None:
@@ -186,12 +188,12 @@ class Ledger:
             )
         balances = booking.balances
         touched = {(row[1], row[2], row[3]) for row in booking.postings}
-        if touched:
-            database.executemany(
-                "INSERT INTO balances (owner, asset, state, amount) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (owner, asset, state) DO UPDATE SET amount = excluded.amount",
-                [(*key, balances[key]) for key in sorted(touched)],
-            )
+        database.upsert_rows(
+            "balances",
+            "owner, asset, state, amount",
+            "owner, asset, state",
+            [(*key, balances[key]) for key in sorted(touched)],
+        )
 
     # -- reading -------------------------------------------------------------------------
 
