@@ -206,3 +206,12 @@ def test_the_schema_is_versioned_and_migrations_apply_once(database_url, referen
     again = open_database(database_url)  # re-opening must not re-apply (it would fail)
     assert schema_version(again) == latest
     again.close()
+
+
+def test_sqlite_urls_open_a_wal_database(tmp_path, reference):
+    database = open_database(f"sqlite:///{tmp_path}/registry.db")
+    try:
+        assert database.query("PRAGMA journal_mode") == [("wal",)]
+        assert (tmp_path / "registry.db").exists()
+    finally:
+        database.close()
