@@ -356,7 +356,7 @@ class KafkaConsumer:
             return
         if self._starting.done():
             await self.commit({})
-            await self._starting.result().stop()
+            await _stop(self._starting.result())
         else:
             self._starting.cancel()
             await asyncio.gather(self._starting, return_exceptions=True)
@@ -386,7 +386,7 @@ class KafkaConsumer:
                 consumer.subscribe([self._topic])
                 return consumer
             except UNREACHABLE as error:
-                await consumer.stop()
+                await _stop(consumer)
                 failures += 1
                 delay = self._stream.backoff(failures)
                 log.warning("consumer %s cannot reach the broker (%s)", self._name, error)
@@ -420,3 +420,9 @@ class KafkaConsumer:
             )
         except UNREACHABLE as error:
             quarantine_log.error("could not copy to %s: %s", topic, error)
+
+
+async def _stop(consumer: AIOKafkaConsumer) -> None:
+    """Stops a consumer without letting it cancel us: while the broker is away, aiokafka's
+    stop() awaits the fetch task it has just cancelled and re-raises its CancelledError."""
+    await asyncio.gather(consumer.stop(), return_exceptions=True)

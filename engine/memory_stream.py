@@ -20,7 +20,7 @@ from engine.envelope import EnvelopeError, decode_envelope
 from engine.events import Event
 from engine.stream import Batch, Deduplicator, Position, quarantine_log
 
-_TRIM_EVERY = 1024  # chunks; trimming moves the list, so do it in bulk
+TRIM_EVERY = 1024  # chunks; trimming moves the list, so do it in bulk
 
 
 class _Log:
@@ -57,7 +57,7 @@ class _Log:
         if not self.committed:
             return
         droppable = min(self.committed.values()) - self.base
-        if droppable >= _TRIM_EVERY:
+        if droppable >= TRIM_EVERY:
             del self.chunks[:droppable]
             self.base += droppable
 
