@@ -30,7 +30,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import (
+    CommitFailedError,
+    IllegalStateError,
+    KafkaError,
+    TopicAlreadyExistsError,
+)
 from aiokafka.partitioner import DefaultPartitioner
 
 from engine.commands import Command
@@ -60,6 +65,7 @@ class KafkaStream:
         *,
         client_id: str = "tcx",
         items_per_message: int = 500,
+        messages_per_batch: int = 200,
         request_timeout_ms: int = 30_000,
         session_timeout_ms: int = 10_000,
         rebalance_timeout_ms: int = 10_000,
@@ -69,6 +75,7 @@ class KafkaStream:
         self.bootstrap_servers = bootstrap_servers
         self.client_id = client_id
         self.items_per_message = items_per_message
+        self.messages_per_batch = messages_per_batch  # bounds what a consumer applies at once
         self.request_timeout_ms = request_timeout_ms
         self.session_timeout_ms = session_timeout_ms
         self.rebalance_timeout_ms = rebalance_timeout_ms
@@ -155,7 +162,15 @@ class KafkaPublisher:
             self._sender = asyncio.create_task(self._send_forever(), name="kafka-publisher")
 
     async def flush(self) -> None:
-        await self._idle.wait()
+        """Waits for the broker to acknowledge everything queued; re-raises what stopped
+        the sender if it died of anything but an outage (which it rides out)."""
+        if self._sender is None:
+            return
+        idle = asyncio.ensure_future(self._idle.wait())
+        await asyncio.wait({idle, self._sender}, return_when=asyncio.FIRST_COMPLETED)
+        idle.cancel()
+        if self._sender.done():
+            self._sender.result()
 
     async def close(self) -> None:
         """Stops sending; a backlog still queued is dropped (the journal still has it)."""
@@ -329,7 +344,9 @@ class KafkaConsumer:
             if not self._starting.done():
                 return Batch([], {})
         consumer = self._starting.result()
-        records = await consumer.getmany(timeout_ms=int(timeout * 1000))
+        records = await consumer.getmany(
+            timeout_ms=int(timeout * 1000), max_records=self._stream.messages_per_batch
+        )
         items: list[Any] = []
         position: Position = {}
         for tp, messages in records.items():
@@ -346,6 +363,8 @@ class KafkaConsumer:
         offsets = {TopicPartition(self._topic, p): o for p, o in self._uncommitted.items()}
         try:
             await self._starting.result().commit(offsets)
+        except (CommitFailedError, IllegalStateError) as error:
+            log.warning("commit of %s dropped (%s): the new owner rereads", offsets, error)
         except UNREACHABLE as error:
             log.warning("commit of %s deferred (%s); it goes with the next one", offsets, error)
             return

@@ -153,8 +153,9 @@ class MemoryConsumer:
             return []
 
     async def commit(self, position: Position) -> None:
-        self._log.committed[self._name] = position[0]
-        self._log.trim()
+        if 0 in position:
+            self._log.committed[self._name] = position[0]
+            self._log.trim()
 
     async def close(self) -> None:
         """Nothing to release: the committed position stays with the stream."""

@@ -76,13 +76,8 @@ class Deduplicator:
     def __init__(self, last_seq: int = 0) -> None:
         self.last_seq = last_seq
 
-    def fresh(self, events: Sequence[Event]) -> Sequence[Event]:
+    def fresh(self, events: Sequence[Event]) -> list[Event]:
         last = self.last_seq
-        if not events:
-            return events
-        if events[0].seq > last and _strictly_increasing(events):
-            self.last_seq = events[-1].seq
-            return events
         kept = []
         for event in events:
             if event.seq > last:
@@ -90,11 +85,6 @@ class Deduplicator:
                 last = event.seq
         self.last_seq = last
         return kept
-
-
-def _strictly_increasing(events: Sequence[Event]) -> bool:
-    seqs = [event.seq for event in events]
-    return all(map(int.__lt__, seqs, seqs[1:]))
 
 
 def routing_key(item: Event | Command) -> str:

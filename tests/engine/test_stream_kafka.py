@@ -65,3 +65,15 @@ async def test_small_publishes_share_messages(tansu: Tansu, topic: str) -> None:
     carried = [item for m in messages for item in decode_envelope(m.value, carries_events=True)]
     assert carried == events
     assert len(messages) < len(events) / 2
+
+
+async def test_a_publisher_that_cannot_encode_says_so_instead_of_hanging(
+    tansu: Tansu, topic: str
+) -> None:
+    publisher = kafka_stream_for_tests(tansu.bootstrap_servers).publisher()
+    try:
+        await publisher.publish(topic, [object()])  # type: ignore[list-item]
+        with pytest.raises(TypeError, match="Encoding objects of type object is unsupported"):
+            await publisher.flush()
+    finally:
+        await publisher.close()

@@ -1,5 +1,8 @@
 """The in-process transport's own duties: batches of any size, and bounded memory."""
 
+import subprocess
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -43,3 +46,18 @@ async def test_chunks_every_consumer_committed_past_are_dropped() -> None:
     restarted = stream.events_consumer("events", "surveillance")
     rest, _ = await read(restarted, 500)
     assert seqs(rest) == list(range(2501, 3001))
+
+
+def test_the_embedded_mode_does_not_load_kafka() -> None:
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, engine.stream, engine.memory_stream, engine.envelope;"
+            "print(sorted(m for m in sys.modules if m.startswith('aiokafka')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]"
