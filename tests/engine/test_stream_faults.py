@@ -2,6 +2,7 @@
 Tansu (so the broker keeps its in-memory topics while the clients lose it)."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -30,7 +31,7 @@ async def proxied_broker() -> AsyncIterator[tuple[Tansu, TcpProxy]]:
 
 
 async def test_outage_mid_stream_loses_nothing_and_applies_nothing_twice(
-    proxied_broker: tuple[Tansu, TcpProxy],
+    proxied_broker: tuple[Tansu, TcpProxy], caplog: pytest.LogCaptureFixture
 ) -> None:
     broker, proxy = proxied_broker
     stream = kafka_stream_for_tests(broker.bootstrap_servers)
@@ -52,6 +53,12 @@ async def test_outage_mid_stream_loses_nothing_and_applies_nothing_twice(
         during_outage = await drain(consumer, rounds=6)
         assert during_outage == []
         await consumer.close()  # settlement restarts while the broker is away
+        with caplog.at_level(logging.WARNING, logger="tcx.stream.kafka"):
+            for _ in range(240):  # until the client library gives up and the publisher retries
+                if any("broker unreachable" in r.getMessage() for r in caplog.records):
+                    break
+                await asyncio.sleep(0.25)
+        assert any("broker unreachable" in r.getMessage() for r in caplog.records)
 
         proxy.restore()
         await asyncio.wait_for(publisher.flush(), FLUSH_BOUND)
