@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
 
 from engine.events import CashMoved, Event, OrderAccepted, Trade
 from engine.kafka_stream import KafkaStream
@@ -83,23 +84,27 @@ class KafkaTransport:
             await producer.stop()
 
     async def quarantined(self, topic: str, count: int) -> list[tuple[bytes, str]]:
-        reader = AIOKafkaConsumer(
-            quarantine_topic(topic),
-            bootstrap_servers=self.bootstrap_servers,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
-        await reader.start()
-        found: list[tuple[bytes, str]] = []
-        try:
-            for _ in range(50):
-                for messages in (await reader.getmany(timeout_ms=200)).values():
-                    found += [(m.value, dict(m.headers)["reason"].decode()) for m in messages]
-                if len(found) >= count:
-                    break
-        finally:
-            await reader.stop()
-        return found
+        messages = await raw_messages(self.bootstrap_servers, quarantine_topic(topic), count)
+        return [(m.value, dict(m.headers)["reason"].decode()) for m in messages]
+
+
+async def raw_messages(bootstrap_servers: str, topic: str, count: int) -> list[ConsumerRecord]:
+    """The topic's messages as a plain Kafka client sees them: at least `count`, or all
+    that came in ten seconds."""
+    reader = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest"
+    )
+    await reader.start()
+    found: list[ConsumerRecord] = []
+    try:
+        for _ in range(50):
+            for messages in (await reader.getmany(timeout_ms=200)).values():
+                found += messages
+            if len(found) >= count:
+                break
+    finally:
+        await reader.stop()
+    return found
 
 
 @pytest.fixture(params=["memory", "kafka"])

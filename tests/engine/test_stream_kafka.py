@@ -1,33 +1,14 @@
 """What the Kafka transport puts on the wire, read back with a plain Kafka client."""
 
 import pytest
-from aiokafka import AIOKafkaConsumer
-from aiokafka.structs import ConsumerRecord
+from aiokafka import AIOKafkaProducer
 
 from engine.envelope import decode_envelope
 from engine.stream import routing_key
 from tests.brokers import Tansu
-from tests.engine.conftest import kafka_stream_for_tests, make_events
+from tests.engine.conftest import kafka_stream_for_tests, make_events, raw_messages
 
 pytestmark = pytest.mark.anyio
-
-
-async def raw_messages(broker: Tansu, topic: str, count: int) -> list[ConsumerRecord]:
-    reader = AIOKafkaConsumer(
-        topic, bootstrap_servers=broker.bootstrap_servers, auto_offset_reset="earliest"
-    )
-    await reader.start()
-    found: list[ConsumerRecord] = []
-    try:
-        for _ in range(50):
-            for messages in (await reader.getmany(timeout_ms=200)).values():
-                found += messages
-            if len(found) >= count:
-                break
-        assert reader.partitions_for_topic(topic) == {0}
-    finally:
-        await reader.stop()
-    return found
 
 
 async def test_messages_are_keyed_runs_of_one_instrument_in_publish_order(
@@ -41,7 +22,7 @@ async def test_messages_are_keyed_runs_of_one_instrument_in_publish_order(
         await publisher.flush()
     finally:
         await publisher.close()
-    messages = await raw_messages(tansu, topic, 1)
+    messages = await raw_messages(tansu.bootstrap_servers, topic, 1)
     carried = []
     for message in messages:
         items = decode_envelope(message.value, carries_events=True)
@@ -49,6 +30,16 @@ async def test_messages_are_keyed_runs_of_one_instrument_in_publish_order(
         carried += items
     assert carried == events  # once each, in order: no duplicates without a fault
     assert 1 < len(messages) < len(events)
+    assert await partitions(tansu, topic) == {0}  # one partition: seq order is total
+
+
+async def partitions(broker: Tansu, topic: str) -> set[int]:
+    client = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers)
+    await client.start()
+    try:
+        return await client.partitions_for(topic)
+    finally:
+        await client.stop()
 
 
 async def test_small_publishes_share_messages(tansu: Tansu, topic: str) -> None:
@@ -61,7 +52,7 @@ async def test_small_publishes_share_messages(tansu: Tansu, topic: str) -> None:
         await publisher.flush()
     finally:
         await publisher.close()
-    messages = await raw_messages(tansu, topic, 1)
+    messages = await raw_messages(tansu.bootstrap_servers, topic, 1)
     carried = [item for m in messages for item in decode_envelope(m.value, carries_events=True)]
     assert carried == events
     assert len(messages) < len(events) / 2
