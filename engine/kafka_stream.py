@@ -95,6 +95,24 @@ class KafkaStream:
     def backoff(self, failures: int) -> float:
         return min(self.max_backoff, self.first_backoff * 2 ** max(0, failures - 1))
 
+    async def started_producer(self) -> AIOKafkaProducer:
+        """A connected producer that waits for every in-sync replica and never asks the
+        broker for idempotence (InitProducerId): consumers deduplicate instead."""
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap_servers,
+            client_id=self.client_id,
+            acks="all",
+            enable_idempotence=False,
+            max_batch_size=MAX_RECORD_BATCH,
+            request_timeout_ms=self.request_timeout_ms,
+        )
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()
+            raise
+        return producer
+
     async def ensure_topic(self, topic: str, partitions: int = 1) -> None:
         """Creates the topic if it is missing: one partition unless told otherwise, so an
         events topic never lands on a broker default that would split its seq order."""
@@ -105,8 +123,8 @@ class KafkaStream:
             client_id=self.client_id,
             request_timeout_ms=self.request_timeout_ms,
         )
-        await admin.start()
         try:
+            await admin.start()
             response = await admin.create_topics([NewTopic(topic, partitions, 1)])
         finally:
             await admin.close()
@@ -261,20 +279,7 @@ class KafkaPublisher:
 
     async def _started_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self._stream.bootstrap_servers,
-                client_id=self._stream.client_id,
-                acks="all",
-                enable_idempotence=False,
-                max_batch_size=MAX_RECORD_BATCH,
-                request_timeout_ms=self._stream.request_timeout_ms,
-            )
-            try:
-                await producer.start()
-            except BaseException:
-                await producer.stop()
-                raise
-            self._producer = producer
+            self._producer = await self._stream.started_producer()
         return self._producer
 
 
@@ -425,14 +430,7 @@ class KafkaConsumer:
         topic = quarantine_topic(self._topic)
         try:
             if self._quarantine is None:
-                producer = AIOKafkaProducer(
-                    bootstrap_servers=self._stream.bootstrap_servers,
-                    client_id=self._stream.client_id,
-                    enable_idempotence=False,
-                    request_timeout_ms=self._stream.request_timeout_ms,
-                )
-                await producer.start()
-                self._quarantine = producer
+                self._quarantine = await self._stream.started_producer()
             await self._stream.ensure_topic(topic)
             await self._quarantine.send_and_wait(
                 topic, message.value, key=message.key, headers=[("reason", reason.encode())]
