@@ -145,6 +145,7 @@ class Exchange:
             port=self.settings.http_port,
             log_level=self.settings.log_level,
             lifespan="off",
+            log_config=None,  # uvicorn logs through our JSON handler
         )
         self.http = uvicorn.Server(config)
         self.http.install_signal_handlers = lambda: None  # the command line owns signals
