@@ -1,0 +1,159 @@
+"""The `tcx` command line as an operator uses it."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from gateway.cli import main
+from gateway.members import load_directory
+from tests.gateway.exchange_fixtures import SUPERVISOR, free_port, running_exchange
+
+
+def test_members_file_from_the_command_line(tmp_path, capsys):
+    file = str(tmp_path / "members.toml")
+    assert (
+        main(
+            [
+                "members",
+                "--file",
+                file,
+                "add-member",
+                "M7",
+                "--name",
+                "Binhai Carbon",
+                "--account",
+                "A71",
+                "--account",
+                "A72",
+            ]
+        )
+        == 0
+    )
+    assert main(["members", "--file", file, "add-session", "M7-OE", "--member", "M7"]) == 0
+    password = capsys.readouterr().out.rsplit(": ", 1)[1].strip()
+    directory = load_directory(file)
+    assert directory.authenticate("M7-OE", password).member == "M7"
+    assert directory.members["M7"].accounts == {"A71", "A72"}
+    assert main(["members", "--file", file, "password", "NOPE"]) == 1
+    assert main(["members", "--file", file, "list"]) == 0
+    assert "M7-OE" in capsys.readouterr().out
+
+
+def test_admin_commands_against_a_running_exchange(tmp_path, capsys):
+    with running_exchange(tmp_path) as exchange:
+        common = [
+            "admin",
+            "--url",
+            f"http://127.0.0.1:{exchange.settings.http_port}",
+            "--user",
+            SUPERVISOR[0],
+            "--password",
+            SUPERVISOR[1],
+        ]
+        assert (
+            main(
+                [
+                    *common,
+                    "open-account",
+                    "SELLER",
+                    "--member",
+                    "M1",
+                    "--kind",
+                    "compliance",
+                    "--allocation",
+                    "1000",
+                ]
+            )
+            == 0
+        )
+        assert '"type": "account"' in capsys.readouterr().out
+        assert (
+            main(
+                [*common, "holding", "allocate", "SELLER", "TJEA25", "1000", "--reference", "AL-9"]
+            )
+            == 0
+        )
+        assert (
+            main(
+                [*common, "holding", "allocate", "SELLER", "TJEA25", "1000", "--reference", "AL-9"]
+            )
+            == 1
+        )
+        assert "duplicate_reference" in capsys.readouterr().err
+        assert (
+            main([*common, "holding", "pledge", "SELLER", "TJEA25", "5000", "--reference", "PL-1"])
+            == 1
+        )
+        assert "insufficient_holdings" in capsys.readouterr().err
+        assert main([*common, "halt", "--reason", "drill"]) == 0
+        assert '"halted": true' in capsys.readouterr().out
+    assert (
+        main(["admin", "--url", "http://127.0.0.1:9", "--user", "x", "--password", "y", "audit"])
+        == 2
+    )
+
+
+def test_a_bad_setting_stops_the_start_with_its_name(tmp_path, capsys):
+    config = tmp_path / "tcx.toml"
+    config.write_text("journal_batch_size = -3\n")
+    assert main(["up", "--config", str(config), "--data-dir", str(tmp_path)]) == 2
+    assert "journal_batch_size" in capsys.readouterr().err
+
+
+def test_services_alone_need_kafka(tmp_path, capsys):
+    assert main(["engine", "--data-dir", str(tmp_path)]) == 2
+    assert 'stream = "kafka"' in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_demo_market_trades_and_stops_cleanly(tmp_path):
+    """The README's run command, as a new user runs it: trades settle within seconds."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gateway.cli",
+            "up",
+            "--demo",
+            "--data-dir",
+            str(tmp_path),
+            "--port",
+            str(port),
+            "--speed",
+            "4",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        traded = False
+        for _ in range(120):
+            time.sleep(0.5)
+            try:
+                audit = httpx.get(
+                    f"http://127.0.0.1:{port}/api/admin/accounts/MM1",
+                    auth=("demo-supervisor", "demo"),
+                    timeout=5,
+                )
+            except httpx.HTTPError:
+                continue
+            if audit.status_code == 200:
+                balances = {(b["asset"], b["state"]): b["amount"] for b in audit.json()["balances"]}
+                if balances.get(("TJEA25", "available"), 50_000) != 50_000:
+                    traded = True
+                    break
+        assert traded, "the market maker's holdings never changed: no trade settled"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "demo-supervisor / demo" in output
+    assert "stopped cleanly" in output
