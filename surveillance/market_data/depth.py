@@ -8,9 +8,12 @@ rests only once the opposite side no longer crosses its price, exactly where the
 match loop stops. IOC, FOK and market orders never rest; their remainders are cancelled.
 
 Per event the work is a dict lookup and, when a level appears or disappears, a sorted-list
-insert or delete (O(log levels)). `quote_changed` and `depth_changed` say whether the best
-prices or the top `DEPTH` levels moved, so the publisher sends only what changed.
+insert or delete (O(log levels)). `quote_changed` says whether the best prices moved and
+`depth_changed` on which sides (bit 1 << side) one of the top `DEPTH` levels did, so the
+publisher builds and sends only what changed.
 """
+
+from itertools import islice
 
 from sortedcontainers import SortedList
 
@@ -55,7 +58,7 @@ class DepthBook:
         self._incoming_id = 0
         self._incoming_rests = False
         self.quote_changed = False
-        self.depth_changed = False
+        self.depth_changed = 0
 
     # -- events ---------------------------------------------------------------------------
 
@@ -104,7 +107,7 @@ class DepthBook:
         """(price, quantity, orders) of the best `depth` levels on `side`, best first."""
         levels = self._levels[side]
         sign = -1 if side == _BUY else 1
-        return [(sign * key, *levels[sign * key]) for key in self._keys[side].islice(0, depth)]
+        return [(sign * key, *levels[sign * key]) for key in islice(self._keys[side], depth)]
 
     def levels(self, side: int) -> dict[int, tuple[int, int]]:
         """Every level on `side`: price -> (quantity, orders)."""
@@ -184,6 +187,6 @@ class DepthBook:
         keys = self._keys[side]
         if key == keys[0]:
             self.quote_changed = True
-            self.depth_changed = True
+            self.depth_changed |= 1 << side
         elif len(keys) <= DEPTH or key <= keys[DEPTH - 1]:
-            self.depth_changed = True
+            self.depth_changed |= 1 << side

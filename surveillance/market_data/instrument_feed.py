@@ -45,7 +45,9 @@ _AGGRESSOR = {_BUY: "buy", _SELL: "sell"}
 
 class InstrumentFeed:
     __slots__ = (
+        "_asks",
         "_bars",
+        "_bids",
         "_minute",
         "_tape",
         "band_high",
@@ -82,6 +84,8 @@ class InstrumentFeed:
     ):
         self.symbol = symbol
         self.book = DepthBook()
+        self._bids: list[Level] = []  # the published top levels, rebuilt per side on change
+        self._asks: list[Level] = []
         self._minute = MinuteBars(timezone)
         self._bars: deque[Bar] = deque(maxlen=bar_history)
         self._tape: deque[TradePrint] = deque(maxlen=tape_length)
@@ -227,7 +231,8 @@ class InstrumentFeed:
             book.quote_changed = False
             messages.append(self._quote(self._next(), event.seq, event.ts))
         if book.depth_changed:
-            book.depth_changed = False
+            self._levels(book.depth_changed)
+            book.depth_changed = 0
             messages.append(self._depth(self._next(), event.seq, event.ts))
         return messages
 
@@ -270,15 +275,22 @@ class InstrumentFeed:
             turnover=money_text(self.day_turnover),
         )
 
+    def _levels(self, sides: int) -> None:
+        """Rebuilds the published levels of the sides in `sides` (bit 1 << side)."""
+        if sides & (1 << _BUY):
+            self._bids = [Level(price_text(p), q, n) for p, q, n in self.book.top(_BUY)]
+        if sides & (1 << _SELL):
+            self._asks = [Level(price_text(p), q, n) for p, q, n in self.book.top(_SELL)]
+
     def _depth(self, seq: int, event_seq: int, ts: int) -> Depth:
-        book = self.book
+        """The lists are shared between messages and never changed once sent."""
         return Depth(
             instrument=self.symbol,
             seq=seq,
             event_seq=event_seq,
             ts=ts,
-            bids=[Level(price_text(p), q, n) for p, q, n in book.top(_BUY)],
-            asks=[Level(price_text(p), q, n) for p, q, n in book.top(_SELL)],
+            bids=self._bids,
+            asks=self._asks,
         )
 
     def _bar(self, bar: MinuteBar, event: Trade) -> Bar:
