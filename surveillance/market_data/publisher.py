@@ -53,7 +53,10 @@ class Subscription:
     __slots__ = ("_publisher", "closed", "deliver", "error", "instruments")
 
     def __init__(
-        self, publisher: "MarketDataPublisher", deliver: Deliver, instruments: frozenset | None
+        self,
+        publisher: "MarketDataPublisher",
+        deliver: Deliver,
+        instruments: frozenset[str] | None,
     ):
         self._publisher = publisher
         self.deliver = deliver
@@ -100,10 +103,12 @@ class MarketDataPublisher:
         self._everything: list[Subscription] = []
         self._by_instrument: dict[str, list[Subscription]] = {}
         self._handlers: dict[type, Callable[[Event], list[Message]]] = {
-            OrderAccepted: lambda event: self._known(event.instrument).on_accepted(event),
-            OrderCancelled: lambda event: self._known(event.instrument).on_cancelled(event),
-            OrderAmended: lambda event: self._known(event.instrument).on_amended(event),
-            Trade: lambda event: self._known(event.instrument).on_trade(event),
+            OrderAccepted: lambda event: self._feed_for_event(event.instrument).on_accepted(event),
+            OrderCancelled: lambda event: self._feed_for_event(event.instrument).on_cancelled(
+                event
+            ),
+            OrderAmended: lambda event: self._feed_for_event(event.instrument).on_amended(event),
+            Trade: lambda event: self._feed_for_event(event.instrument).on_trade(event),
             TradingStatus: self._on_status,
             ReferencePriceSet: self._on_reference,
             DayClosed: self._on_day_closed,
@@ -173,7 +178,7 @@ class MarketDataPublisher:
 
     def _on_status(self, event: TradingStatus) -> list[Message]:
         if event.instrument:
-            return self._known(event.instrument).on_status(event)
+            return self._feed_for_event(event.instrument).on_status(event)
         self._market_halted = event.halted
         messages: list[Message] = []
         for feed in self._feeds.values():
@@ -181,10 +186,10 @@ class MarketDataPublisher:
         return messages
 
     def _on_reference(self, event: ReferencePriceSet) -> list[Message]:
-        return self._known(event.instrument).on_reference(event)
+        return self._feed_for_event(event.instrument).on_reference(event)
 
     def _on_day_closed(self, event: DayClosed) -> list[Message]:
-        feed = self._known(event.instrument)
+        feed = self._feed_for_event(event.instrument)
         bulletin = feed.bulletin_for(event)
         self.store.add(bulletin)
         return feed.on_day_closed(event, bulletin)
@@ -197,7 +202,7 @@ class MarketDataPublisher:
             raise UnknownInstrument(symbol)
         return feed
 
-    def _known(self, symbol: str) -> InstrumentFeed:
+    def _feed_for_event(self, symbol: str) -> InstrumentFeed:
         return self._feeds.get(symbol) or self._feed_seen_first(symbol)
 
     def _feed_seen_first(self, symbol: str) -> InstrumentFeed:
