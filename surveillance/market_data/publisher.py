@@ -219,7 +219,7 @@ class MarketDataPublisher:
             self._timezone,
             reference_price,
             band,
-            self.store.latest(symbol),
+            self.store.latest(symbol, before_event_seq=self.last_event_seq + 1),
             self._tape_length,
             self._bar_history,
         )

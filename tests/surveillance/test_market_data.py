@@ -22,7 +22,6 @@ from engine.events import (
 from engine.orders import CancelCause, OrderType, Side, TimeInForce
 from engine.reference import load_reference_data
 from surveillance.market_data import (
-    BulletinHistory,
     Continuity,
     DailyBulletin,
     Depth,
@@ -565,6 +564,34 @@ def test_a_restarted_publisher_continues_from_the_stored_history():
     assert restarted.publisher.snapshot("TJEA25").bulletin == bulletin
 
 
+def test_replaying_the_stream_against_the_kept_history_adds_nothing():
+    script = new_script()
+    trade_day(script, [(5100, 10)])
+    script.day_closed(open_price=5100, high_price=5100, low_price=5100, close_price=5100,
+                      volume=10, turnover=51_000)  # fmt: skip
+    script.day_closed(date="2026-11-25", close_price=5100, carried_over=True)
+    history = script.publisher.store
+    kept = history.history()
+    events: list = []
+
+    class Recorder:
+        def apply(self, event):
+            events.append(event)
+            return []
+
+    replay = Script(Recorder())  # the same script, recorded this time
+    trade_day(replay, [(5100, 10)])
+    replay.day_closed(open_price=5100, high_price=5100, low_price=5100, close_price=5100,
+                      volume=10, turnover=51_000)  # fmt: skip
+    replay.day_closed(date="2026-11-25", close_price=5100, carried_over=True)
+
+    replayed = MarketDataPublisher(REFERENCE, history)
+    messages = replayed.apply_all(events)
+    assert history.history() == kept
+    assert [m for m in messages if isinstance(m, DailyBulletin)] == kept
+    assert replayed.snapshot("TJEA25") == script.publisher.snapshot("TJEA25")
+
+
 def test_a_second_bulletin_for_the_same_day_is_refused_and_changes_nothing():
     script = new_script()
     script.day_closed(close_price=5100)
@@ -711,11 +738,3 @@ def test_every_message_survives_json_with_decimal_text_prices():
         assert decode_message(encode_message(message)) == message
     assert b'"bid_price":"49.99"' in encode_message(last(script.messages, Quote))
     assert isinstance(last(script.messages, DailyBulletin), DailyBulletin)
-
-
-def test_bulletin_history_in_memory_refuses_duplicates_on_load():
-    script = new_script()
-    script.day_closed()
-    bulletin = script.publisher.store.latest("TJEA25")
-    with pytest.raises(DuplicateBulletin):
-        BulletinHistory([bulletin, bulletin])

@@ -4,12 +4,15 @@ import csv
 import io
 from decimal import ROUND_HALF_UP, Decimal
 
+import msgspec
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.events import DayClosed
 from surveillance.market_data import (
     BulletinHistory,
+    DuplicateBulletin,
     bulletins_from_json,
     bulletins_to_csv,
     bulletins_to_json,
@@ -99,3 +102,24 @@ def test_csv_export_has_a_header_and_one_row_per_bulletin():
     )
     assert rows[1]["change"] == "0.00"
     assert rows[2]["cumulative_volume"] == "12"
+
+
+def test_the_same_bulletin_again_is_a_replay_and_another_for_the_day_is_refused():
+    history = _history()
+    first = history.history()[0]
+    history.add(first)
+    assert history.history() == _history().history()
+    other = msgspec.structs.replace(first, event_seq=first.event_seq + 1, close="52.00")
+    with pytest.raises(DuplicateBulletin, match="TJEA25 on 2026-11-24"):
+        history.add(other)
+    assert history.history() == _history().history()
+
+
+def test_latest_before_an_event_is_the_close_a_restart_continues_from():
+    history = BulletinHistory()
+    for seq, date in ((10, "2026-11-24"), (20, "2026-11-25")):
+        day = msgspec.structs.replace(closed(date, "TJEA25", 5000, 1, 5000), seq=seq)
+        history.add(daily_bulletin(day, 1, 5000, 0, 0))
+    assert history.latest("TJEA25").trading_date == "2026-11-25"
+    assert history.latest("TJEA25", before_event_seq=20).trading_date == "2026-11-24"
+    assert history.latest("TJEA25", before_event_seq=10) is None
