@@ -6,6 +6,9 @@ that point. The subtle case is the incoming order: the engine matches it before 
 so an order that crosses the book is held aside ("incoming") while its trades arrive and
 rests only once the opposite side no longer crosses its price, exactly where the engine's
 match loop stops. IOC, FOK and market orders never rest; their remainders are cancelled.
+Self-trade prevention stops the loop early when it cancels the incoming order (alone or,
+with "cancel both", after the resting one): the incoming order is then cancelled, never
+rested, so under "cancel both" a self-trade cancel of a resting order marks it so.
 
 Per event the work is a dict lookup and, when a level appears or disappears, a sorted-list
 insert or delete (O(log levels)). `quote_changed` says whether the best prices moved and
@@ -18,13 +21,14 @@ from itertools import islice
 from sortedcontainers import SortedList
 
 from engine.events import OrderAccepted, OrderAmended, OrderCancelled, Trade
-from engine.orders import OrderType, Side, TimeInForce
+from engine.orders import CancelCause, OrderType, Side, TimeInForce
 
 DEPTH = 5
 _BUY = Side.BUY.value
 _SELL = Side.SELL.value
 _DAY = TimeInForce.DAY.value
 _LIMIT = OrderType.LIMIT.value
+_SELF_TRADE = CancelCause.SELF_TRADE.value
 
 
 class _Order:
@@ -44,11 +48,13 @@ class DepthBook:
         "_keys",
         "_levels",
         "_orders",
+        "_self_trade_stops",
         "depth_changed",
         "quote_changed",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, self_trade_cancels_both: bool = False) -> None:
+        self._self_trade_stops = self_trade_cancels_both
         self._orders: dict[int, _Order] = {}
         # Indexed by side (1 buy, 2 sell). A level is [quantity, orders]. Keys sort best
         # first on both sides: bids are keyed by -price, asks by price.
@@ -76,6 +82,8 @@ class DepthBook:
         order = self._orders.pop(event.order_id, None)
         if order is not None:
             self._reduce(order.side, order.price, order.leaves, gone=True)
+            if event.cause == _SELF_TRADE and self._self_trade_stops:
+                self._incoming_rests = False
         elif event.order_id == self._incoming_id:
             self._incoming = None
             self._incoming_id = 0

@@ -81,9 +81,10 @@ class InstrumentFeed:
         last_bulletin: DailyBulletin | None,
         tape_length: int,
         bar_history: int,
+        self_trade_cancels_both: bool,
     ):
         self.symbol = symbol
-        self.book = DepthBook()
+        self.book = DepthBook(self_trade_cancels_both)
         self._bids: list[Level] = []  # the published top levels, rebuilt per side on change
         self._asks: list[Level] = []
         self._minute = MinuteBars(timezone)

@@ -23,6 +23,7 @@ from engine.events import (
     Trade,
     TradingStatus,
 )
+from engine.orders import SelfTradePrevention
 from engine.reference import ReferenceData, price_band
 from surveillance.market_data.bulletin_history import BulletinHistory, BulletinStore
 from surveillance.market_data.instrument_feed import InstrumentFeed
@@ -87,6 +88,9 @@ class MarketDataPublisher:
             raise ValueError("tape_length and bar_history must be at least 1")
         self.store: BulletinStore = store if store is not None else BulletinHistory()
         self._timezone = reference.calendar.timezone
+        self._self_trade_cancels_both = (
+            reference.rules.self_trade_prevention == SelfTradePrevention.CANCEL_BOTH
+        )
         self._tape_length = tape_length
         self._bar_history = bar_history
         self.last_event_seq = next_event_seq - 1
@@ -222,6 +226,7 @@ class MarketDataPublisher:
             self.store.latest(symbol, before_event_seq=self.last_event_seq + 1),
             self._tape_length,
             self._bar_history,
+            self._self_trade_cancels_both,
         )
 
     def _deliver(self, messages: list[Message]) -> None:

@@ -2,6 +2,7 @@
 sequence numbers and subscriptions. The same publisher runs against the real sequencer
 in test_market_data_engine.py."""
 
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,7 @@ from engine.events import (
     Trade,
     TradingStatus,
 )
-from engine.orders import CancelCause, OrderType, Side, TimeInForce
+from engine.orders import CancelCause, OrderType, SelfTradePrevention, Side, TimeInForce
 from engine.reference import load_reference_data
 from surveillance.market_data import (
     Continuity,
@@ -278,6 +279,20 @@ def test_self_trade_prevention_cancelling_the_resting_order_lets_the_incoming_re
     script.cancel(own_ask, 10, cause=CancelCause.SELF_TRADE)
     assert script.publisher.depth("TJEA25", BUY) == {5000: (10, 1)}
     assert script.publisher.depth("TJEA25", SELL) == {}
+
+
+def test_under_cancel_both_the_incoming_order_waits_for_its_own_cancel():
+    rules = dataclasses.replace(
+        REFERENCE.rules, self_trade_prevention=SelfTradePrevention.CANCEL_BOTH
+    )
+    script = Script(MarketDataPublisher(dataclasses.replace(REFERENCE, rules=rules)))
+    own_ask = script.accept(SELL, 5000, 10)
+    buy = script.accept(BUY, 5000, 10)
+    script.messages.clear()
+    script.cancel(own_ask, 10, cause=CancelCause.SELF_TRADE)
+    script.cancel(buy, 10, cause=CancelCause.SELF_TRADE)
+    assert all(not m.bids for m in script.messages if isinstance(m, Depth))
+    assert script.publisher.depth("TJEA25", BUY) == {}
 
 
 def test_amends_move_quantity_and_price_and_a_crossing_amend_matches_first():
