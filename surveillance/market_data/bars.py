@@ -14,24 +14,13 @@ NS_PER_SECOND = 1_000_000_000
 NS_PER_MINUTE = 60 * NS_PER_SECOND
 
 
-class MinuteBar:
-    __slots__ = (
-        "close",
-        "end_ts",
-        "high",
-        "low",
-        "open",
-        "start",
-        "start_ts",
-        "trades",
-        "turnover",
-        "volume",
-    )
+class Ohlcv:
+    """Open, high, low, close, volume, turnover and trade count of a run of trades: a
+    minute's for a bar, the day's for the quote."""
 
-    def __init__(self, start: str, start_ts: int, price: int):
-        self.start = start
-        self.start_ts = start_ts
-        self.end_ts = start_ts + NS_PER_MINUTE
+    __slots__ = ("close", "high", "low", "open", "trades", "turnover", "volume")
+
+    def __init__(self, price: int):
         self.open = self.high = self.low = self.close = price
         self.volume = 0
         self.turnover = 0
@@ -46,6 +35,16 @@ class MinuteBar:
         self.volume += quantity
         self.turnover += price * quantity
         self.trades += 1
+
+
+class MinuteBar(Ohlcv):
+    __slots__ = ("end_ts", "start", "start_ts")
+
+    def __init__(self, start: str, start_ts: int, price: int):
+        super().__init__(price)
+        self.start = start
+        self.start_ts = start_ts
+        self.end_ts = start_ts + NS_PER_MINUTE
 
 
 class MinuteBars:

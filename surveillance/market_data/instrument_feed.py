@@ -21,7 +21,7 @@ from engine.events import (
 )
 from engine.money import parse_cny
 from engine.orders import Side
-from surveillance.market_data.bars import MinuteBar, MinuteBars
+from surveillance.market_data.bars import MinuteBar, MinuteBars, Ohlcv
 from surveillance.market_data.bulletin import daily_bulletin
 from surveillance.market_data.depth import DepthBook
 from surveillance.market_data.messages import (
@@ -56,11 +56,7 @@ class InstrumentFeed:
         "bulletin",
         "cumulative_turnover",
         "cumulative_volume",
-        "day_high",
-        "day_low",
-        "day_open",
-        "day_turnover",
-        "day_volume",
+        "day",
         "halted",
         "last_price",
         "last_quantity",
@@ -98,8 +94,7 @@ class InstrumentFeed:
         self.band_low, self.band_high = band
         self.last_price = 0
         self.last_quantity = 0
-        self.day_open = self.day_high = self.day_low = 0
-        self.day_volume = self.day_turnover = 0
+        self.day: Ohlcv | None = None  # until the day's first trade
         self.bulletin = last_bulletin
         # Before the first close the reference price (set by the supervisor) stands in.
         self.previous_close = 0
@@ -128,14 +123,9 @@ class InstrumentFeed:
         self.book.trade(event)
         self.last_price = price
         self.last_quantity = quantity
-        if self.day_volume == 0:
-            self.day_open = self.day_high = self.day_low = price
-        elif price > self.day_high:
-            self.day_high = price
-        elif price < self.day_low:
-            self.day_low = price
-        self.day_volume += quantity
-        self.day_turnover += price * quantity
+        if self.day is None:
+            self.day = Ohlcv(price)
+        self.day.add(price, quantity)
         trade = TradePrint(
             instrument=self.symbol,
             seq=self._next(),
@@ -192,8 +182,7 @@ class InstrumentFeed:
         self.reference_price = event.next_reference
         self.band_low = event.next_band_low
         self.band_high = event.next_band_high
-        self.day_open = self.day_high = self.day_low = 0
-        self.day_volume = self.day_turnover = 0
+        self.day = None
         return [bulletin, self._state(event), self._quote(self._next(), event.seq, event.ts)]
 
     # -- reading --------------------------------------------------------------------------
@@ -258,6 +247,7 @@ class InstrumentFeed:
     def _quote(self, seq: int, event_seq: int, ts: int) -> Quote:
         bid_price, bid_quantity = self.book.best(_BUY)
         ask_price, ask_quantity = self.book.best(_SELL)
+        day = self.day
         return Quote(
             instrument=self.symbol,
             seq=seq,
@@ -269,11 +259,11 @@ class InstrumentFeed:
             ask_quantity=ask_quantity,
             last_price=price_text(self.last_price),
             last_quantity=self.last_quantity,
-            open=price_text(self.day_open),
-            high=price_text(self.day_high),
-            low=price_text(self.day_low),
-            volume=self.day_volume,
-            turnover=money_text(self.day_turnover),
+            open=price_text(day.open) if day else None,
+            high=price_text(day.high) if day else None,
+            low=price_text(day.low) if day else None,
+            volume=day.volume if day else 0,
+            turnover=money_text(day.turnover if day else 0),
         )
 
     def _levels(self, sides: int) -> None:
