@@ -31,6 +31,15 @@ from surveillance.market_data.messages import Bar, Message, Snapshot, TradePrint
 
 Deliver = Callable[[Message], None]
 
+# Events that concern one instrument's feed only, and the feed's method for each.
+_INSTRUMENT_EVENTS: dict[type, Callable[[InstrumentFeed, Event], list[Message]]] = {
+    OrderAccepted: InstrumentFeed.on_accepted,
+    OrderCancelled: InstrumentFeed.on_cancelled,
+    OrderAmended: InstrumentFeed.on_amended,
+    Trade: InstrumentFeed.on_trade,
+    ReferencePriceSet: InstrumentFeed.on_reference,
+}
+
 
 class EventGap(ValueError):
     def __init__(self, expected: int, got: int):
@@ -106,17 +115,6 @@ class MarketDataPublisher:
             self._feeds[symbol] = self._new_feed(symbol, instrument.reference_price, band)
         self._everything: list[Subscription] = []
         self._by_instrument: dict[str, list[Subscription]] = {}
-        self._handlers: dict[type, Callable[[Event], list[Message]]] = {
-            OrderAccepted: lambda event: self._feed_for_event(event.instrument).on_accepted(event),
-            OrderCancelled: lambda event: self._feed_for_event(event.instrument).on_cancelled(
-                event
-            ),
-            OrderAmended: lambda event: self._feed_for_event(event.instrument).on_amended(event),
-            Trade: lambda event: self._feed_for_event(event.instrument).on_trade(event),
-            TradingStatus: self._on_status,
-            ReferencePriceSet: self._on_reference,
-            DayClosed: self._on_day_closed,
-        }
 
     # -- the stream -----------------------------------------------------------------------
 
@@ -127,8 +125,16 @@ class MarketDataPublisher:
             return []
         if seq != self.last_event_seq + 1:
             raise EventGap(self.last_event_seq + 1, seq)
-        handler = self._handlers.get(type(event))
-        messages = handler(event) if handler is not None else []
+        kind = type(event)
+        on_event = _INSTRUMENT_EVENTS.get(kind)
+        if on_event is not None:
+            messages = on_event(self._feed_for_event(event.instrument), event)
+        elif kind is TradingStatus:
+            messages = self._on_status(event)
+        elif kind is DayClosed:
+            messages = self._on_day_closed(event)
+        else:
+            messages = []
         self.last_event_seq = seq
         self._last_ts = event.ts
         if messages and (self._everything or self._by_instrument):
@@ -188,9 +194,6 @@ class MarketDataPublisher:
         for feed in self._feeds.values():
             messages += feed.on_status(event)
         return messages
-
-    def _on_reference(self, event: ReferencePriceSet) -> list[Message]:
-        return self._feed_for_event(event.instrument).on_reference(event)
 
     def _on_day_closed(self, event: DayClosed) -> list[Message]:
         feed = self._feed_for_event(event.instrument)
