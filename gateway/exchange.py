@@ -32,6 +32,7 @@ from gateway.supervisor_auth import SupervisorAuth
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
 from settlement.settlement_service import SettlementService
+from surveillance.market_data import MarketDataPublisher
 
 log = logging.getLogger("tcx.exchange")
 
@@ -91,12 +92,15 @@ class Exchange:
             self.gateway = GatewayService(self.stream, len(self.reference.instruments))
             self.directory = directory or load_directory(settings.members)
             self.registry_reader = RegistryReader(settings.registry, self.reference)
+            self.market_data = MarketDataPublisher(self.reference)
+            self.gateway.listeners.append(self.market_data.apply_all)
             self.app = create_app(
                 self.reference,
                 self.gateway,
                 SupervisorAuth(self.directory),
                 self.clock,
                 self.registry_reader,
+                self.market_data,
                 self.health,
             )
 
@@ -146,6 +150,7 @@ class Exchange:
             log_level=self.settings.log_level,
             lifespan="off",
             log_config=None,  # uvicorn logs through our JSON handler
+            timeout_graceful_shutdown=5,  # then open websockets are closed
         )
         self.http = uvicorn.Server(config)
         self.http.install_signal_handlers = lambda: None  # the command line owns signals

@@ -14,8 +14,10 @@ from engine.reference import ReferenceData
 from gateway.admin_api import RegistryRead, admin_router
 from gateway.clock import Clock
 from gateway.gateway_service import GatewayService
+from gateway.market_data_api import market_data_router
 from gateway.public_api import public_router
 from gateway.supervisor_auth import SupervisorAuth
+from surveillance.market_data import MarketDataPublisher
 
 
 def create_app(
@@ -24,6 +26,7 @@ def create_app(
     auth: SupervisorAuth,
     clock: Clock,
     read_registry: RegistryRead,
+    market_data: MarketDataPublisher,
     health: Callable[[], dict],
 ) -> FastAPI:
     app = FastAPI(
@@ -32,6 +35,7 @@ def create_app(
         version="0.1.0",
     )
     app.include_router(public_router(reference))
+    app.include_router(market_data_router(market_data))
     app.include_router(admin_router(gateway, reference, auth, clock, read_registry))
 
     @app.get("/health", tags=["operations"])

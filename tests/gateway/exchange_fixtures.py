@@ -6,9 +6,12 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from engine.commands import Command, NewOrder
+from engine.orders import OrderType, TimeInForce
 from gateway.exchange import Exchange
 from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
 from gateway.settings import load_settings
@@ -49,8 +52,26 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@dataclass
+class RunningExchange:
+    exchange: Exchange
+    loop: asyncio.AbstractEventLoop
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.exchange.settings.http_port}"
+
+    @property
+    def settings(self):
+        return self.exchange.settings
+
+    def submit(self, commands: list[Command]) -> None:
+        """Hands commands to the engine from the test's thread, as the gateway would."""
+        asyncio.run_coroutine_threadsafe(self.exchange.submit(commands), self.loop).result(10)
+
+
 @contextmanager
-def running_exchange(data_dir: Path, **overrides) -> Iterator[Exchange]:
+def running_exchange(data_dir: Path, **overrides) -> Iterator[RunningExchange]:
     """Runs the exchange on its own thread and event loop until the block ends."""
     settings = load_settings(data_dir=data_dir, http_port=free_port(), **overrides)
     exchange = Exchange(settings, clock=FixedClock(), directory=directory())
@@ -63,8 +84,24 @@ def running_exchange(data_dir: Path, **overrides) -> Iterator[Exchange]:
             if exchange.http is not None and exchange.http.started:
                 break
             threading.Event().wait(0.01)
-        yield exchange
+        yield RunningExchange(exchange, loop)
     finally:
         loop.call_soon_threadsafe(stop.set)
         thread.join(20)
         loop.close()
+
+
+def limit_order(
+    account: str, client_id: str, instrument: str, side: int, price: int, quantity: int
+):
+    return NewOrder(
+        FixedClock().now(),
+        account,
+        client_id,
+        instrument,
+        side,
+        OrderType.LIMIT,
+        TimeInForce.DAY,
+        price,
+        quantity,
+    )

@@ -1,18 +1,22 @@
 """Supervisors' REST administration against a running exchange, as an operator uses it."""
 
+import asyncio
+import json
 import time
 
 import httpx
 import pytest
+import websockets
 
-from tests.gateway.exchange_fixtures import SUPERVISOR, TRADER, running_exchange
+from engine.orders import Side
+from tests.gateway.exchange_fixtures import SUPERVISOR, TRADER, limit_order, running_exchange
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
-    with running_exchange(tmp_path_factory.mktemp("exchange")) as exchange:
-        base = f"http://127.0.0.1:{exchange.settings.http_port}"
-        with httpx.Client(base_url=base, auth=SUPERVISOR, timeout=20) as client:
+    with running_exchange(tmp_path_factory.mktemp("exchange")) as running:
+        with httpx.Client(base_url=running.base_url, auth=SUPERVISOR, timeout=20) as client:
+            client.running = running
             yield client
 
 
@@ -173,3 +177,42 @@ def test_end_of_day_statements_reconcile(api):
     csv = api.get("/api/admin/statements/2026-11-24", params={"format": "csv"})
     assert csv.headers["content-type"].startswith("text/csv")
     assert "SELLER" in csv.text
+
+
+def test_public_market_data_shows_a_trade_over_rest_and_websocket(api):
+    for account, kind in (("MD-BUY", "investor"), ("MD-SELL", "investor")):
+        api.post("/api/admin/accounts", json={"account": account, "member": "M1", "kind": kind})
+    api.post(
+        "/api/admin/cash",
+        json={"account": "MD-BUY", "kind": "deposit", "amount": "100000", "reference": "MD-D"},
+    )
+    api.post(
+        "/api/admin/holdings",
+        json={
+            "account": "MD-SELL",
+            "instrument": "TJCER",
+            "kind": "allocate",
+            "quantity": 500,
+            "reference": "MD-A",
+        },
+    )
+    ws_url = str(api.base_url).replace("http", "ws") + "/ws/market?instruments=TJCER"
+
+    async def watch_a_trade() -> list[dict]:
+        seen = []
+        async with websockets.connect(ws_url) as feed:
+            seen.append(json.loads(await feed.recv()))  # the snapshot comes first
+            sell = limit_order("MD-SELL", "s-md", "TJCER", Side.SELL, 3_000, 100)
+            buy = limit_order("MD-BUY", "b-md", "TJCER", Side.BUY, 3_000, 40)
+            await asyncio.to_thread(api.running.submit, [sell, buy])
+            while not any(m["type"] == "trade" for m in seen):
+                seen.append(json.loads(await asyncio.wait_for(feed.recv(), 10)))
+        return seen
+
+    messages = asyncio.run(watch_a_trade())
+    assert messages[0]["type"] == "snapshot"
+    trade = next(m for m in messages if m["type"] == "trade")
+    assert (trade["price"], trade["quantity"]) == ("30.00", 40)
+    quote = api.get("/api/market/TJCER").json()
+    assert quote["quote"]["last_price"] == "30.00"
+    assert api.get("/api/market/NOPE").status_code == 404
