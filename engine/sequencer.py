@@ -391,7 +391,9 @@ class Sequencer:
             return None, Reason.UNKNOWN_ORDER
         return order, Reason.OK
 
-    def _cancel_rejected(self, c: CancelOrder | AmendOrder, order: Order | None, reason: int):
+    def _cancel_rejected(
+        self, c: CancelOrder | AmendOrder, order: Order | None, reason: int
+    ) -> list[Event]:
         return [
             CancelRejected(
                 self._seq(),
@@ -470,37 +472,41 @@ class Sequencer:
             self._execute(order, listing, True, c.ts, events)
         return events
 
-    def _mass_cancel(self, c: MassCancel) -> list[Event]:
-        scope = c.scope
+    def _mass_cancel_refusal(self, c: MassCancel) -> int:
         if c.instrument and c.instrument not in self.listings:
-            reason = Reason.UNKNOWN_INSTRUMENT
-        elif scope == MassCancelScope.ACCOUNT:
-            reason = Reason.OK if c.account in self.accounts else Reason.UNKNOWN_ACCOUNT
-            chosen = [order for order in self.orders.values() if order.account == c.account]
-        elif scope == MassCancelScope.MEMBER:
+            return Reason.UNKNOWN_INSTRUMENT
+        if c.scope == MassCancelScope.ACCOUNT:
+            return Reason.OK if c.account in self.accounts else Reason.UNKNOWN_ACCOUNT
+        if c.scope == MassCancelScope.MEMBER:
             members = {account.member for account in self.accounts.values()}
-            reason = Reason.OK if c.member in members else Reason.UNKNOWN_ACCOUNT
-            chosen = [
-                order
-                for order in self.orders.values()
-                if self.accounts[order.account].member == c.member
-            ]
-        elif scope == MassCancelScope.INSTRUMENT:
-            reason = Reason.OK if c.instrument else Reason.UNKNOWN_INSTRUMENT
-            chosen = list(self.orders.values())
-        else:
-            reason = Reason.UNSUPPORTED_ORDER
+            return Reason.OK if c.member in members else Reason.UNKNOWN_ACCOUNT
+        if c.scope == MassCancelScope.INSTRUMENT:
+            return Reason.OK if c.instrument else Reason.UNKNOWN_INSTRUMENT
+        return Reason.UNSUPPORTED_ORDER
+
+    def _mass_cancel(self, c: MassCancel) -> list[Event]:
+        """Cancels, oldest first, the live orders of an account, of a member's accounts
+        or of an instrument (`instrument`, when given, narrows the first two)."""
+        reason = self._mass_cancel_refusal(c)
         events: list[Event] = []
         if not reason:
-            for order in chosen:
-                if not c.instrument or order.instrument == c.instrument:
-                    self._cancel_resting(order, _MASS_CANCEL, c.client_order_id, c.ts, events)
+            for order in list(self.orders.values()):
+                if c.instrument and order.instrument != c.instrument:
+                    continue
+                if c.scope == MassCancelScope.ACCOUNT and order.account != c.account:
+                    continue
+                if (
+                    c.scope == MassCancelScope.MEMBER
+                    and self.accounts[order.account].member != c.member
+                ):
+                    continue
+                self._cancel_resting(order, _MASS_CANCEL, c.client_order_id, c.ts, events)
         events.append(
             MassCancelDone(
                 self._seq(),
                 c.ts,
                 c.client_order_id,
-                scope,
+                c.scope,
                 c.account,
                 c.member,
                 c.instrument,
@@ -513,7 +519,9 @@ class Sequencer:
 
     # --- supervision --------------------------------------------------------------------
 
-    def _command_rejected(self, c: Command, account: str, reference: str, reason: int):
+    def _command_rejected(
+        self, c: Command, account: str, reference: str, reason: int
+    ) -> list[Event]:
         return [
             CommandRejected(
                 self._seq(),
