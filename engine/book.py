@@ -153,7 +153,7 @@ class Book:
         stopped the incoming order."""
         side = self.asks if incoming.side == _BUY else self.bids
         best = side.best
-        last = (limit - side.base) // side.step
+        last = (limit - side.base) // side.step  # side.limit_key(limit), inlined
         if best > last:  # nothing crosses (an empty side's best is past every level)
             return _NO_FILLS
         heads = side.heads

@@ -1,5 +1,7 @@
 """Short builders for the commands the engine tests send, and ways to look at results."""
 
+import msgspec
+
 from engine.commands import AmendOrder, CancelOrder, NewOrder
 from engine.events import Event
 from engine.orders import OrderType, Side, TimeInForce
@@ -41,17 +43,8 @@ def market(
     time_in_force: int = IOC,
     ts: int = OPEN,
 ) -> NewOrder:
-    return NewOrder(
-        ts,
-        account,
-        client_order_id,
-        SYMBOL,
-        side,
-        OrderType.MARKET.value,
-        time_in_force,
-        0,
-        quantity,
-    )
+    order = limit(account, client_order_id, side, 0, quantity, time_in_force, ts=ts)
+    return msgspec.structs.replace(order, order_type=OrderType.MARKET.value)
 
 
 def cancel(
