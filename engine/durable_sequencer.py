@@ -180,8 +180,8 @@ class DurableSequencer:
         and applies it while the disk works."""
         self._land()
         batch = self._batch
-        self._batch = []
         self._journal.append(batch)
+        self._batch = []
         self._flight = self._syncer.submit(self._journal.sync)
         self._flight_commands = len(batch)
         events = self._flight_events
