@@ -1,14 +1,19 @@
 """Recovery: newest valid snapshot + journal tail rebuilds exactly the uninterrupted state."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.engine import plain_sequencer
+from bench.workload import generate
+from engine.commands import Command
 from engine.durable_sequencer import DurableSequencer, GroupCommit
 from engine.journal import JournalCorrupted, JournalReader
 from engine.recovery import JOURNAL_FILE, SNAPSHOT_DIRECTORY, SnapshotMismatch, recover
+from engine.sequencer import Sequencer
 from tests.engine.tally import Tally, cash_movements
 
 
@@ -161,6 +166,44 @@ def test_a_bad_group_commit_policy_is_refused(field: str, value: int) -> None:
         GroupCommit(**{field: value})
 
 
+def crash_restart_and_recover(
+    directory: Path,
+    fresh: Callable[[], Tally | Sequencer],
+    commands: list[Command],
+    policy: GroupCommit,
+    restarts: list[int],
+    data: st.DataObject,
+) -> None:
+    """Journals `commands`, "crashing" before each position in `restarts` (the unflushed
+    batch is lost and a torn write left behind), and checks that recovery gives the state
+    of an uninterrupted replay of exactly the commands that reached the journal."""
+    sequencer = DurableSequencer(directory, fresh(), policy)
+    submitted: list[Command] = []
+    acknowledged = 0
+    for position, command in enumerate(commands):
+        if position in restarts:
+            with open(directory / JOURNAL_FILE, "ab") as file:
+                file.write(data.draw(st.binary(max_size=40), label="torn write"))
+            sequencer = DurableSequencer(directory, fresh(), policy)
+            # the batch in flight may have reached the disk, but nothing more
+            assert acknowledged <= sequencer.commands <= acknowledged + policy.max_commands
+            del submitted[sequencer.commands :]  # lost with the crash: never acknowledged
+        submitted.append(command)
+        sequencer.submit(command)
+        acknowledged = sequencer.commands
+    if data.draw(st.booleans(), label="flush before the end"):
+        sequencer.flush()
+        acknowledged = sequencer.commands
+    recovered = fresh()
+    recovery = recover(directory, recovered)
+    assert acknowledged <= recovery.commands <= acknowledged + policy.max_commands
+    replayed = fresh()
+    for command in submitted[: recovery.commands]:
+        replayed.apply(command)
+    assert recovered.state_hash() == replayed.state_hash()
+    assert recovered.snapshot() == replayed.snapshot()
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     seed=st.integers(0, 2**32),
@@ -179,33 +222,46 @@ def test_recovery_reproduces_the_uninterrupted_state(
     restarts: list[int],
     data: st.DataObject,
 ) -> None:
-    """Any stream, cut into batches and snapshots anywhere, stopped and restarted anywhere
-    (each time losing the unflushed batch and leaving a torn write, like a crash), recovers
-    to the state of an uninterrupted replay of exactly the acknowledged commands."""
-    directory = tmp_path_factory.mktemp("recovery")
-    commands = cash_movements(seed, count)
-    policy = GroupCommit(max_commands=max_commands, snapshot_every=snapshot_every)
-    sequencer = DurableSequencer(directory, Tally(), policy)
-    submitted: list = []
-    acknowledged = 0
-    for position, command in enumerate(commands):
-        if position in restarts:  # the old sequencer "crashed", maybe mid-write
-            with open(directory / JOURNAL_FILE, "ab") as file:
-                file.write(data.draw(st.binary(max_size=40), label="torn write"))
-            sequencer = DurableSequencer(directory, Tally(), policy)
-            # the batch in flight may have reached the disk, but nothing more
-            assert acknowledged <= sequencer.commands <= acknowledged + max_commands
-            del submitted[sequencer.commands :]  # lost with the crash: never acknowledged
-        submitted.append(command)
-        sequencer.submit(command)
-        acknowledged = sequencer.commands
-    if data.draw(st.booleans(), label="flush before the end"):
-        sequencer.flush()
-        acknowledged = sequencer.commands
-    machine = Tally()
-    recovery = recover(directory, machine)
-    assert acknowledged <= recovery.commands <= acknowledged + max_commands
-    assert machine.state_hash() == replayed_hash(submitted[: recovery.commands])
+    """Any stream, cut into batches and snapshots anywhere, crashed and restarted anywhere."""
+    crash_restart_and_recover(
+        tmp_path_factory.mktemp("recovery"),
+        Tally,
+        cash_movements(seed, count),
+        GroupCommit(max_commands=max_commands, snapshot_every=snapshot_every),
+        restarts,
+        data,
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    events=st.integers(0, 600),
+    max_commands=st.integers(1, 200),
+    snapshot_every=st.integers(0, 500),
+    restarts=st.lists(st.integers(0, 1_000), max_size=3),
+    data=st.data(),
+)
+def test_recovery_reproduces_the_sequencers_uninterrupted_state(
+    tmp_path_factory: pytest.TempPathFactory,
+    seed: int,
+    events: int,
+    max_commands: int,
+    snapshot_every: int,
+    restarts: list[int],
+    data: st.DataObject,
+) -> None:
+    """The same with the real sequencer and holds on the benchmark's order flow: the state
+    hash over books and holds proves the replay exact."""
+    workload = generate(events, warmup=50, seed=seed)
+    crash_restart_and_recover(
+        tmp_path_factory.mktemp("sequencer"),
+        plain_sequencer,
+        workload.setup + workload.warmup + workload.timed,
+        GroupCommit(max_commands=max_commands, snapshot_every=snapshot_every),
+        restarts,
+        data,
+    )
 
 
 def test_damage_before_valid_records_stops_recovery_and_changes_nothing(tmp_path: Path) -> None:
