@@ -136,20 +136,14 @@ def main() -> None:
         f"(c) sequencer + holds + journal  {median(journaled):>10,.0f} commands/s"
         f"  ({median(journaled) / median(bare):.2f} x (b))"
     )
-    print(
-        "    ack latency p50 / p99 / p99.9: "
-        + " / ".join(f"{median([run.ack_us[i] for run in latencies]):,.0f}" for i in range(3))
-        + " µs"
-    )
-    print(
-        "    fdatasync per batch p50 / p99: "
-        + " / ".join(f"{median([run.sync_us[i] for run in latencies]):,.0f}" for i in range(2))
-        + f" µs over {median([run.batches for run in latencies]):,.0f} batches"
-    )
-    print(
-        f"    snapshot of the final state: {median([run.snapshot_ms for run in latencies]):,.0f} ms, "
-        f"{median([run.snapshot_mb for run in latencies]):,.1f} MB"
-    )
+    ack = [median([run.ack_us[i] for run in latencies]) for i in range(3)]
+    sync = [median([run.sync_us[i] for run in latencies]) for i in range(2)]
+    batches = median([run.batches for run in latencies])
+    snapshot_ms = median([run.snapshot_ms for run in latencies])
+    snapshot_mb = median([run.snapshot_mb for run in latencies])
+    print(f"    ack latency p50 / p99 / p99.9: {ack[0]:,.0f} / {ack[1]:,.0f} / {ack[2]:,.0f} µs")
+    print(f"    fdatasync per batch p50 / p99: {sync[0]:,.0f} / {sync[1]:,.0f} µs ({batches:,.0f})")
+    print(f"    snapshot of the final state: {snapshot_ms:,.0f} ms, {snapshot_mb:,.1f} MB")
 
 
 if __name__ == "__main__":
