@@ -142,7 +142,8 @@ def main() -> None:
     snapshot_ms = median([run.snapshot_ms for run in latencies])
     snapshot_mb = median([run.snapshot_mb for run in latencies])
     print(f"    ack latency p50 / p99 / p99.9: {ack[0]:,.0f} / {ack[1]:,.0f} / {ack[2]:,.0f} µs")
-    print(f"    fdatasync per batch p50 / p99: {sync[0]:,.0f} / {sync[1]:,.0f} µs ({batches:,.0f})")
+    sync_line = f"{sync[0]:,.0f} / {sync[1]:,.0f} µs over {batches:,.0f} batches"
+    print(f"    fdatasync per batch p50 / p99: {sync_line}")
     print(f"    snapshot of the final state: {snapshot_ms:,.0f} ms, {snapshot_mb:,.1f} MB")
 
 
