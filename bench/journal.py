@@ -1,7 +1,7 @@
 """Benchmark (c): the sequencer with pre-trade holds and the journal on.
 
     python -m bench.journal [--runs 5] [--events 200000] [--seed 1] [--max-commands 1000]
-                            [--max-wait-us 2000] [--snapshot-every 100000] [--directory /tmp]
+                            [--max-wait-us 2000] [--snapshot-every 1000000] [--directory /tmp]
 
 The workload of bench/engine.py (set-up and warm-up journaled first, untimed) is submitted
 back to back, so the engine is never idle: commands are journaled with group commit and
@@ -107,9 +107,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--max-commands", type=int, default=1_000)
-    parser.add_argument("--max-wait-us", type=int, default=2_000)
-    parser.add_argument("--snapshot-every", type=int, default=100_000)
+    defaults = GroupCommit()
+    parser.add_argument("--max-commands", type=int, default=defaults.max_commands)
+    parser.add_argument("--max-wait-us", type=int, default=defaults.max_wait_ns // 1_000)
+    parser.add_argument("--snapshot-every", type=int, default=defaults.snapshot_every)
     parser.add_argument("--directory", type=Path, default=Path(tempfile.gettempdir()))
     args = parser.parse_args()
     policy = GroupCommit(args.max_commands, args.max_wait_us * 1_000, args.snapshot_every)
