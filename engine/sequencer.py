@@ -10,9 +10,11 @@ A refused command emits one rejection naming its `Reason` and changes nothing el
 """
 
 import hashlib
+from collections.abc import Sequence
 
 import msgspec
 
+from engine.book import Fill
 from engine.closing_price import closing_price
 from engine.commands import (
     AmendOrder,
@@ -68,6 +70,9 @@ _IOC_REMAINDER = CancelCause.IOC_REMAINDER.value
 _FOK_UNFILLED = CancelCause.FOK_UNFILLED.value
 _SELF_TRADE = CancelCause.SELF_TRADE.value
 _EXPIRED = CancelCause.EXPIRED.value
+_SIDES = frozenset((_BUY, _SELL))
+_ORDER_TYPES = frozenset((_LIMIT, _MARKET))
+_TIMES_IN_FORCE = frozenset((_DAY, _IOC, _FOK))
 
 
 class Account:
@@ -111,7 +116,9 @@ class Sequencer:
             for symbol, instrument in sorted(reference.instruments.items())
         }
         self.accounts: dict[str, Account] = {}
-        self.orders: dict[int, Order] = {}  # live orders on the books, by ascending id
+        # live orders on the books, in ascending id order (expiry and mass cancels go
+        # in that order, so a restored sequencer must see the same)
+        self.orders: dict[int, Order] = {}
         self.references: set[str] = set()  # cash and holding movements booked
         self.market_halted = False
         self.next_order_id = 1
@@ -143,61 +150,64 @@ class Sequencer:
 
     # --- orders -----------------------------------------------------------------------
 
-    def _trading_refusal(self, ts: int, listing: Listing) -> int:
-        if not self.sessions.is_open(ts):
+    def _order_refusal(
+        self,
+        ts: int,
+        listing: Listing,
+        account: Account,
+        client_order_id: str,
+        quantity: int,
+        price: int,
+        priced: bool,
+    ) -> int:
+        """The checks a new order and an amend share (`priced`: a limit, not a market
+        order). One function, not one per rule: this runs for every order."""
+        sessions = self.sessions
+        if not (sessions.open_from <= ts < sessions.open_until or sessions.is_open(ts)):
             return Reason.EXCHANGE_CLOSED
         if listing.halted or self.market_halted:
             return Reason.HALTED
-        return Reason.OK
-
-    @staticmethod
-    def _quantity_refusal(quantity: int, listing: Listing) -> int:
+        if client_order_id in account.client_ids:
+            return Reason.DUPLICATE_CLIENT_ORDER_ID
         instrument = listing.instrument
         if type(quantity) is not int or quantity <= 0 or quantity % instrument.lot:
             return Reason.BAD_QUANTITY
         if quantity > instrument.max_order_quantity:
             return Reason.QUANTITY_TOO_LARGE
-        return Reason.OK
-
-    @staticmethod
-    def _price_refusal(price: int, listing: Listing) -> int:
-        if type(price) is not int or price <= 0:
-            return Reason.BAD_PRICE
-        if price % listing.instrument.tick:
-            return Reason.OFF_TICK
-        if not listing.band_low <= price <= listing.band_high:
-            return Reason.OUT_OF_BAND
-        return Reason.OK
-
-    def _order_refusal(self, c: NewOrder, listing: Listing | None, account: Account | None) -> int:
-        if listing is None:
-            return Reason.UNKNOWN_INSTRUMENT
-        if account is None:
-            return Reason.UNKNOWN_ACCOUNT
-        reason = self._trading_refusal(c.ts, listing)
-        if reason:
-            return reason
-        if c.client_order_id in account.client_ids:
-            return Reason.DUPLICATE_CLIENT_ORDER_ID
-        if (
-            c.side not in (_BUY, _SELL)
-            or c.order_type not in (_LIMIT, _MARKET)
-            or c.time_in_force not in (_DAY, _IOC, _FOK)
-        ):
-            return Reason.UNSUPPORTED_ORDER
-        reason = self._quantity_refusal(c.quantity, listing)
-        if reason:
-            return reason
         if not listing.reference_price:
             return Reason.NO_REFERENCE_PRICE
-        if c.order_type == _LIMIT:
-            return self._price_refusal(c.price, listing)
+        if priced:
+            if type(price) is not int or price <= 0:
+                return Reason.BAD_PRICE
+            if price % instrument.tick:
+                return Reason.OFF_TICK
+            if not listing.band_low <= price <= listing.band_high:
+                return Reason.OUT_OF_BAND
         return Reason.OK
 
     def _new_order(self, c: NewOrder) -> list[Event]:
         listing = self.listings.get(c.instrument)
         account = self.accounts.get(c.account)
-        reason = self._order_refusal(c, listing, account)
+        if listing is None:
+            reason = Reason.UNKNOWN_INSTRUMENT
+        elif account is None:
+            reason = Reason.UNKNOWN_ACCOUNT
+        elif (
+            c.side not in _SIDES
+            or c.order_type not in _ORDER_TYPES
+            or c.time_in_force not in _TIMES_IN_FORCE
+        ):
+            reason = Reason.UNSUPPORTED_ORDER
+        else:
+            reason = self._order_refusal(
+                c.ts,
+                listing,
+                account,
+                c.client_order_id,
+                c.quantity,
+                c.price,
+                c.order_type == _LIMIT,
+            )
         if not reason:
             if c.order_type == _LIMIT:
                 price, time_in_force = c.price, c.time_in_force
@@ -235,9 +245,11 @@ class Sequencer:
             price,
             c.quantity,
         )
+        seq = self.next_seq  # _seq() inlined: the hot path
+        self.next_seq = seq + 1
         events: list[Event] = [
             OrderAccepted(
-                self._seq(),
+                seq,
                 c.ts,
                 order_id,
                 c.account,
@@ -264,25 +276,32 @@ class Sequencer:
     ) -> None:
         """Matches `order` (already accepted, its cost reserved) and then rests what is
         left if `rests`, or cancels it."""
+        leaves_before = order.leaves
         fills, stopped = listing.book.match(order, order.price, self.prevention)
         if fills:
-            self._trade(order, fills, listing, ts, events)
+            self._trade(order, leaves_before, fills, listing, ts, events)
+        if rests and order.leaves and not stopped:
+            listing.book.add(order)
+            self.orders[order.order_id] = order  # an amended order keeps its place
+            return
+        self.orders.pop(order.order_id, None)  # an amended order that is done
         if not order.leaves:
             self.holds.release(order.order_id)
-        elif stopped:
-            self._leave(order, _SELF_TRADE, "", ts, events)
-        elif rests:
-            listing.book.add(order)
-            self.orders[order.order_id] = order
         else:
-            self._leave(order, _IOC_REMAINDER, "", ts, events)
+            self._leave(order, _SELF_TRADE if stopped else _IOC_REMAINDER, "", ts, events)
 
     def _trade(
-        self, incoming: Order, fills: list, listing: Listing, ts: int, events: list[Event]
+        self,
+        incoming: Order,
+        leaves_before: int,
+        fills: Sequence[Fill],
+        listing: Listing,
+        ts: int,
+        events: list[Event],
     ) -> None:
         """Emits the trades (and self-trade cancels) of one match, in the order they happened."""
         holds = self.holds
-        leaves = incoming.leaves + sum(quantity for _, quantity in fills)
+        leaves = leaves_before
         aggressor = incoming.side
         instrument = incoming.instrument
         for resting, quantity in fills:
@@ -300,9 +319,11 @@ class Sequencer:
             listing.record_trade(price, quantity)
             trade_id = self.next_trade_id
             self.next_trade_id = trade_id + 1
+            seq = self.next_seq  # _seq() inlined: the hot path
+            self.next_seq = seq + 1
             events.append(
                 Trade(
-                    self._seq(),
+                    seq,
                     ts,
                     trade_id,
                     instrument,
@@ -335,9 +356,11 @@ class Sequencer:
     ) -> None:
         """`order`, no longer on the book, gives up its open quantity and reservation."""
         self.holds.release(order.order_id)
+        seq = self.next_seq  # _seq() inlined: the hot path
+        self.next_seq = seq + 1
         events.append(
             OrderCancelled(
-                self._seq(),
+                seq,
                 ts,
                 order.order_id,
                 order.account,
@@ -394,20 +417,19 @@ class Sequencer:
         return events
 
     def _amend_refusal(self, c: AmendOrder, order: Order) -> int:
-        listing = self.listings[order.instrument]
-        reason = self._trading_refusal(c.ts, listing)
-        if reason:
-            return reason
-        if c.client_order_id in self.accounts[c.account].client_ids:
-            return Reason.DUPLICATE_CLIENT_ORDER_ID
-        reason = self._quantity_refusal(c.quantity, listing)
+        reason = self._order_refusal(
+            c.ts,
+            self.listings[order.instrument],
+            self.accounts[c.account],
+            c.client_order_id,
+            c.quantity,
+            c.price,
+            True,
+        )
         if reason:
             return reason
         if c.quantity <= order.filled:
             return Reason.AMEND_BELOW_FILLED
-        reason = self._price_refusal(c.price, listing)
-        if reason:
-            return reason
         return self.holds.amend(order.order_id, c.quantity - order.filled, c.price)
 
     def _amend(self, c: AmendOrder) -> list[Event]:
@@ -445,7 +467,6 @@ class Sequencer:
             )
         ]
         if not keeps_priority:
-            del self.orders[order.order_id]
             self._execute(order, listing, True, c.ts, events)
         return events
 
