@@ -166,27 +166,54 @@ def test_a_bad_group_commit_policy_is_refused(field: str, value: int) -> None:
         GroupCommit(**{field: value})
 
 
-def crash_restart_and_recover(
-    directory: Path,
-    fresh: Callable[[], Tally | Sequencer],
-    commands: list[Command],
-    policy: GroupCommit,
+def order_flow(seed: int, events: int) -> list[Command]:
+    workload = generate(events, warmup=50, seed=seed)
+    return workload.setup + workload.warmup + workload.timed
+
+
+STREAMS: dict[str, tuple[Callable[[], Tally | Sequencer], Callable[[int, int], list[Command]]]] = {
+    "cash movements, tally": (Tally, cash_movements),
+    "order flow, sequencer and holds": (plain_sequencer, order_flow),
+}
+
+
+@pytest.mark.parametrize("stream", STREAMS)
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    size=st.integers(0, 600),
+    max_commands=st.integers(1, 100),
+    snapshot_every=st.integers(0, 400),
+    restarts=st.lists(st.integers(0, 1_000), max_size=3),
+    data=st.data(),
+)
+def test_recovery_reproduces_the_uninterrupted_state(
+    tmp_path_factory: pytest.TempPathFactory,
+    stream: str,
+    seed: int,
+    size: int,
+    max_commands: int,
+    snapshot_every: int,
     restarts: list[int],
     data: st.DataObject,
 ) -> None:
-    """Journals `commands`, "crashing" before each position in `restarts` (the unflushed
-    batch is lost and a torn write left behind), and checks that recovery gives the state
-    of an uninterrupted replay of exactly the commands that reached the journal."""
+    """Any stream, cut into batches and snapshots anywhere, "crashed" before any positions
+    in `restarts` (losing the unflushed batch, leaving a torn write) and restarted, recovers
+    to the state of an uninterrupted replay of exactly the commands that reached the
+    journal; for the sequencer the state hash covers books and holds."""
+    fresh, generate_commands = STREAMS[stream]
+    directory = tmp_path_factory.mktemp("recovery")
+    policy = GroupCommit(max_commands=max_commands, snapshot_every=snapshot_every)
     sequencer = DurableSequencer(directory, fresh(), policy)
     submitted: list[Command] = []
     acknowledged = 0
-    for position, command in enumerate(commands):
+    for position, command in enumerate(generate_commands(seed, size)):
         if position in restarts:
             with open(directory / JOURNAL_FILE, "ab") as file:
                 file.write(data.draw(st.binary(max_size=40), label="torn write"))
             sequencer = DurableSequencer(directory, fresh(), policy)
             # the batch in flight may have reached the disk, but nothing more
-            assert acknowledged <= sequencer.commands <= acknowledged + policy.max_commands
+            assert acknowledged <= sequencer.commands <= acknowledged + max_commands
             del submitted[sequencer.commands :]  # lost with the crash: never acknowledged
         submitted.append(command)
         sequencer.submit(command)
@@ -196,72 +223,12 @@ def crash_restart_and_recover(
         acknowledged = sequencer.commands
     recovered = fresh()
     recovery = recover(directory, recovered)
-    assert acknowledged <= recovery.commands <= acknowledged + policy.max_commands
+    assert acknowledged <= recovery.commands <= acknowledged + max_commands
     replayed = fresh()
     for command in submitted[: recovery.commands]:
         replayed.apply(command)
     assert recovered.state_hash() == replayed.state_hash()
     assert recovered.snapshot() == replayed.snapshot()
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    seed=st.integers(0, 2**32),
-    count=st.integers(0, 300),
-    max_commands=st.integers(1, 40),
-    snapshot_every=st.integers(0, 120),
-    restarts=st.lists(st.integers(0, 300), max_size=3),
-    data=st.data(),
-)
-def test_recovery_reproduces_the_uninterrupted_state(
-    tmp_path_factory: pytest.TempPathFactory,
-    seed: int,
-    count: int,
-    max_commands: int,
-    snapshot_every: int,
-    restarts: list[int],
-    data: st.DataObject,
-) -> None:
-    """Any stream, cut into batches and snapshots anywhere, crashed and restarted anywhere."""
-    crash_restart_and_recover(
-        tmp_path_factory.mktemp("recovery"),
-        Tally,
-        cash_movements(seed, count),
-        GroupCommit(max_commands=max_commands, snapshot_every=snapshot_every),
-        restarts,
-        data,
-    )
-
-
-@settings(max_examples=15, deadline=None)
-@given(
-    seed=st.integers(0, 2**32),
-    events=st.integers(0, 600),
-    max_commands=st.integers(1, 200),
-    snapshot_every=st.integers(0, 500),
-    restarts=st.lists(st.integers(0, 1_000), max_size=3),
-    data=st.data(),
-)
-def test_recovery_reproduces_the_sequencers_uninterrupted_state(
-    tmp_path_factory: pytest.TempPathFactory,
-    seed: int,
-    events: int,
-    max_commands: int,
-    snapshot_every: int,
-    restarts: list[int],
-    data: st.DataObject,
-) -> None:
-    """The same with the real sequencer and holds on the benchmark's order flow: the state
-    hash over books and holds proves the replay exact."""
-    workload = generate(events, warmup=50, seed=seed)
-    crash_restart_and_recover(
-        tmp_path_factory.mktemp("sequencer"),
-        plain_sequencer,
-        workload.setup + workload.warmup + workload.timed,
-        GroupCommit(max_commands=max_commands, snapshot_every=snapshot_every),
-        restarts,
-        data,
-    )
 
 
 def test_damage_before_valid_records_stops_recovery_and_changes_nothing(tmp_path: Path) -> None:
