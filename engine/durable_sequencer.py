@@ -89,9 +89,11 @@ class DurableSequencer:
         machine: StateMachine,
         policy: GroupCommit,
         clock: Callable[[], int] = time.monotonic_ns,
+        on_replay: Callable[[list[Event]], object] | None = None,
     ):
+        """`on_replay` receives the events recovery regenerates (see engine/recovery.py)."""
         directory.mkdir(parents=True, exist_ok=True)
-        self.recovery: Recovery = recover(directory, machine)
+        self.recovery: Recovery = recover(directory, machine, on_replay)
         self.commands = self.recovery.commands
         self._journal = JournalWriter(directory / JOURNAL_FILE, self.recovery.journal_end)
         self._snapshots = SnapshotStore(directory / SNAPSHOT_DIRECTORY)

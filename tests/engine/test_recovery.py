@@ -11,6 +11,7 @@ from bench.engine import plain_sequencer
 from bench.workload import generate
 from engine.commands import Command
 from engine.durable_sequencer import DurableSequencer, GroupCommit
+from engine.events import Event
 from engine.journal import JournalCorrupted, JournalReader
 from engine.recovery import JOURNAL_FILE, SNAPSHOT_DIRECTORY, SnapshotMismatch, recover
 from engine.sequencer import Sequencer
@@ -39,6 +40,19 @@ def test_snapshot_plus_tail_equals_full_replay(tmp_path: Path) -> None:
     assert (recovery.snapshot_commands, recovery.replayed) == (200, 50)
     assert recovery.commands == 250
     assert machine.state_hash() == replayed_hash(commands)
+
+
+def test_replay_hands_over_the_tails_events_to_publish_what_consumers_missed(
+    tmp_path: Path,
+) -> None:
+    commands = cash_movements(seed=16, count=250)
+    journal(tmp_path, commands, GroupCommit(max_commands=10, snapshot_every=100))
+    replayed: list[Event] = []
+    DurableSequencer(tmp_path, Tally(), GroupCommit(), on_replay=replayed.extend).close()
+    assert [event.seq for event in replayed] == list(range(201, 251))
+    machine = Tally()
+    uninterrupted = [event for command in commands for event in machine.apply(command)]
+    assert replayed == uninterrupted[200:]
 
 
 def test_a_damaged_newest_snapshot_falls_back_to_the_older_one(tmp_path: Path) -> None:
