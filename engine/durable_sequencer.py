@@ -21,6 +21,7 @@ waiting come out of the next call.
 """
 
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -78,6 +79,7 @@ class DurableSequencer:
         "_snapshot_at",
         "_snapshot_every",
         "_snapshots",
+        "_sync_started",
         "_syncer",
         "commands",
         "recovery",
@@ -104,6 +106,7 @@ class DurableSequencer:
         self._snapshot_at = self._next_snapshot(self.recovery.snapshot_commands)
         self._clock = clock
         self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-sync")
+        self._sync_started = threading.Event()
         self._batch: list[Command] = []
         self._batch_started = 0
         self._flight: Future[None] | None = None  # the fsync of the batch in flight
@@ -184,7 +187,9 @@ class DurableSequencer:
         batch = self._batch
         self._journal.append(batch)
         self._batch = []
-        self._flight = self._syncer.submit(self._journal.sync)
+        self._sync_started.clear()
+        self._flight = self._syncer.submit(self._sync)
+        self._sync_started.wait()
         self._flight_commands = len(batch)
         events = self._flight_events
         apply = self._machine.apply
@@ -194,6 +199,13 @@ class DurableSequencer:
         except BaseException:
             self._fail()  # the state is part way through a batch: accept nothing more
             raise
+
+    def _sync(self) -> None:
+        """Runs on the sync thread. Signals first, so the caller, blocked until then, gives
+        up the GIL and the fsync starts now rather than at the next forced GIL switch
+        (every 5 ms): a batch applied in less would not overlap its fsync at all."""
+        self._sync_started.set()
+        self._journal.sync()
 
     def _land(self) -> None:
         """Waits for the fsync in flight; its batch's events become ready to hand back."""
