@@ -13,7 +13,8 @@ fdatasync, applied, and acknowledged. Reported, median over the runs:
 - in a second pass, the acknowledgement latency of each command: from its `submit` to the
   return of the call that handed back its events, so at full load it includes the batch
   filling and the batch before it landing;
-- fdatasync time per batch, and the time to take one snapshot of the final state.
+- fdatasync time per batch as the sync thread sees it (so including its wait for the GIL
+  once the call returns), and the time to take one snapshot of the final state.
 """
 
 import argparse
