@@ -6,7 +6,13 @@ batch while the disk works (the sync releases the GIL). The batch's events are h
 until its fsync has returned: handing them back IS the acknowledgement, so an
 acknowledged command is always on disk and a crash loses only commands nobody was told
 about. A command is applied only after it is written, and recovery replays whole records,
-so after a crash no batch is half-applied.
+so after a crash no batch is half-applied. The converse does not hold: a batch can be on
+disk when the crash comes before its events were handed back, so an unacknowledged
+command's fate is unknown until recovery (a member resending it under the same client
+order id is refused as a duplicate, not executed twice).
+
+An exception from `apply` is a bug in the state machine: journaling stops for good, and
+since the batch is already journaled, recovery meets the same command again.
 
 A batch is cut when it reaches `max_commands`, or when its oldest command has waited
 `max_wait_ns` (measured here, in the driver, with a monotonic clock; the state machine
