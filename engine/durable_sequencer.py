@@ -1,25 +1,36 @@
-"""The durable sequencer: journal first, then apply, then acknowledge.
+"""The durable sequencer: journal, apply, and acknowledge only what is on disk.
 
-Commands are gathered into a batch (group commit). A batch is written to the journal as
-one record and fdatasynced, then applied to the state machine, and only then are its events
-handed back: handing back the events IS the acknowledgement, so an acknowledged command is
-always on disk, and a crash loses only commands nobody was told about. The state never runs
-ahead of the journal either, so after a crash recovery rebuilds every acknowledged command
-and no batch is half-applied.
+Commands are gathered into a batch (group commit). Cutting a batch writes it to the
+journal as one record and starts its fdatasync on a background thread, then applies the
+batch while the disk works (the sync releases the GIL). The batch's events are held back
+until its fsync has returned: handing them back IS the acknowledgement, so an
+acknowledged command is always on disk and a crash loses only commands nobody was told
+about. A command is applied only after it is written, and recovery replays whole records,
+so after a crash no batch is half-applied. The converse does not hold: a batch can be on
+disk when the crash comes before its events were handed back, so an unacknowledged
+command's fate is unknown until recovery (a member resending it under the same client
+order id is refused as a duplicate, not executed twice).
+
+An exception from `apply` is a bug in the state machine: journaling stops for good, and
+since the batch is already journaled, recovery meets the same command again.
 
 A batch is cut when it reaches `max_commands`, or when its oldest command has waited
 `max_wait_ns` (measured here, in the driver, with a monotonic clock; the state machine
-never reads one). Waiting is only noticed on `submit` or `poll`, so a caller with an
-empty queue calls `poll` (or `flush`) instead of sleeping on pending commands.
+never reads one). Time is only looked at in `submit` and `poll`, so a caller with an empty
+queue calls `poll` (or `flush`) rather than leaving commands or events waiting.
 
-A snapshot is taken once `snapshot_every` commands have been applied since the last one,
-when the next batch starts: after the previous batch's events were released, so a failing
-snapshot (a full disk) raises on a command that is not queued yet and loses no events.
+Only one batch is in flight: cutting the next one first waits for the previous fsync.
+A due snapshot is taken when a new batch starts, after waiting for the one in flight:
+only then does the state match the durable journal exactly. A failing snapshot (a full
+disk) raises from `submit` before the command is queued, and the events held back while
+waiting come out of the next call.
 """
 
 import sys
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +50,7 @@ from engine.snapshots import Snapshot, SnapshotStore
 @dataclass(frozen=True, slots=True)
 class GroupCommit:
     max_commands: int = 1_000  # commands per journal record and fsync
-    max_wait_ns: int = 2_000_000  # longest a command waits for its batch to fill
+    max_wait_ns: int = 2_000_000  # longest a command waits for its batch to be cut
     snapshot_every: int = 1_000_000  # commands between snapshots; 0 for none
 
     def __post_init__(self) -> None:
@@ -54,22 +65,28 @@ class GroupCommit:
 class DurableSequencer:
     """Recovers `machine` from `directory` on construction, then journals what it is given.
 
-    `commands` counts the commands that are durable and applied; a command submitted as
-    the n-th since the start of the journal (counting from 1) is acknowledged once
-    `commands >= n`.
+    `commands` counts the acknowledged commands, durable and applied: a command submitted
+    as the n-th since the journal began (counting from 1) is acknowledged once
+    `commands >= n`, in the call that returned its events.
     """
 
     __slots__ = (
         "_batch",
         "_batch_started",
         "_clock",
+        "_durable_events",
+        "_flight",
+        "_flight_commands",
+        "_flight_events",
         "_journal",
         "_machine",
         "_max_commands",
         "_max_wait_ns",
-        "_policy",
         "_snapshot_at",
+        "_snapshot_every",
         "_snapshots",
+        "_sync_started",
+        "_syncer",
         "commands",
         "recovery",
     )
@@ -80,68 +97,72 @@ class DurableSequencer:
         machine: StateMachine,
         policy: GroupCommit,
         clock: Callable[[], int] = time.monotonic_ns,
+        on_replay: Callable[[list[Event]], object] | None = None,
     ):
+        """`on_replay` receives the events recovery regenerates (see engine/recovery.py)."""
         directory.mkdir(parents=True, exist_ok=True)
-        self.recovery: Recovery = recover(directory, machine)
+        self.recovery: Recovery = recover(directory, machine, on_replay)
         self.commands = self.recovery.commands
         self._journal = JournalWriter(directory / JOURNAL_FILE, self.recovery.journal_end)
         self._snapshots = SnapshotStore(directory / SNAPSHOT_DIRECTORY)
         self._machine = machine
-        self._policy = policy
-        self._snapshot_at = self._next_snapshot(self.recovery.snapshot_commands)
         self._max_commands = policy.max_commands
         self._max_wait_ns = policy.max_wait_ns
+        self._snapshot_every = policy.snapshot_every
+        self._snapshot_at = self._next_snapshot(self.recovery.snapshot_commands)
         self._clock = clock
+        self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-sync")
+        self._sync_started = threading.Event()
         self._batch: list[Command] = []
         self._batch_started = 0
+        self._flight: Future[None] | None = None  # the fsync of the batch in flight
+        self._flight_commands = 0
+        self._flight_events: list[Event] = []
+        self._durable_events: list[Event] = []  # durable, not yet handed back
 
     def submit(self, command: Command) -> list[Event]:
-        """Queues `command`; returns the events of every command this call acknowledged
-        (none while the batch is filling)."""
+        """Queues `command`; returns the events this call acknowledged (often none)."""
         batch = self._batch
         if not batch:
-            if self.commands >= self._snapshot_at:
-                self.take_snapshot()
+            if self.commands + self._flight_commands >= self._snapshot_at:
+                self._land()
+                self._save_snapshot()
             self._batch_started = self._clock()
         batch.append(command)
         if (
             len(batch) >= self._max_commands
             or self._clock() - self._batch_started >= self._max_wait_ns
         ):
-            return self.flush()
+            self._cut()
+            return self._hand_back()
         return []
 
     def poll(self) -> list[Event]:
-        """Commits the batch if its oldest command has waited `max_wait_ns`."""
+        """Hands back the events of a batch whose fsync has finished, and cuts the pending
+        batch if its oldest command has waited `max_wait_ns`. Never blocks on the disk
+        unless it cuts."""
         if self._batch and self._clock() - self._batch_started >= self._max_wait_ns:
-            return self.flush()
-        return []
+            self._cut()
+        elif self._flight is not None and self._flight.done():
+            self._land()
+        return self._hand_back()
 
     def flush(self) -> list[Event]:
-        """Commits the pending batch now: journal, fsync, apply; returns its events."""
-        batch = self._batch
-        if not batch:
-            return []
-        self._journal.commit(batch)
-        self._batch = []
-        events: list[Event] = []
-        apply = self._machine.apply
-        try:
-            for command in batch:
-                events.extend(apply(command))
-        except BaseException:
-            self._journal.close()  # the state is now half a batch ahead: accept nothing more
-            raise
-        self.commands += len(batch)
-        return events
-
-    @property
-    def last_sync_ns(self) -> int:
-        """How long the last batch's fdatasync took."""
-        return self._journal.last_sync_ns
+        """Cuts the pending batch and waits until everything is durable; returns all the
+        events not yet handed back."""
+        if self._batch:
+            self._cut()
+        self._land()
+        return self._hand_back()
 
     def take_snapshot(self) -> None:
-        """Saves the state as of the last committed batch, so recovery replays from here."""
+        """Saves the state, which must match the durable journal: nothing pending or in
+        flight (after `flush`)."""
+        if self._batch or self._flight is not None:
+            raise RuntimeError("snapshot with commands pending or in flight: flush first")
+        self._save_snapshot()
+
+    def _save_snapshot(self) -> None:
         self._snapshots.save(
             Snapshot(
                 commands=self.commands,
@@ -151,12 +172,75 @@ class DurableSequencer:
         )
         self._snapshot_at = self._next_snapshot(self.commands)
 
-    def _next_snapshot(self, last: int) -> int:
-        every = self._policy.snapshot_every
-        return last + every if every else sys.maxsize
+    @property
+    def last_sync_ns(self) -> int:
+        """How long the last batch's fdatasync took."""
+        return self._journal.last_sync_ns
 
     def close(self) -> list[Event]:
-        """Commits what is pending and closes the journal; returns the last events."""
-        events = self.flush()
-        self._journal.close()
+        """Makes everything durable, stops the sync thread, closes the journal; returns the
+        last events."""
+        try:
+            return self.flush()
+        finally:
+            self._syncer.shutdown()
+            self._journal.close()
+
+    def _cut(self) -> None:
+        """Lands the batch in flight, then journals the pending batch, starts its fsync
+        and applies it while the disk works."""
+        self._land()
+        batch = self._batch
+        self._journal.append(batch)
+        self._batch = []
+        self._sync_started.clear()
+        self._flight = self._syncer.submit(self._sync)
+        self._sync_started.wait()
+        self._flight_commands = len(batch)
+        events = self._flight_events
+        apply = self._machine.apply
+        try:
+            for command in batch:
+                events.extend(apply(command))
+        except BaseException:
+            self._fail()  # the state is part way through a batch: accept nothing more
+            raise
+
+    def _sync(self) -> None:
+        """Runs on the sync thread. Signals first, so the caller, blocked until then, gives
+        up the GIL and the fsync starts now rather than at the next forced GIL switch
+        (every 5 ms): a batch applied in less would not overlap its fsync at all."""
+        self._sync_started.set()
+        self._journal.sync()
+
+    def _land(self) -> None:
+        """Waits for the fsync in flight; its batch's events become ready to hand back."""
+        flight = self._flight
+        if flight is None:
+            return
+        try:
+            flight.result()
+        except BaseException:
+            self._fail()
+            raise
+        self._flight = None
+        self.commands += self._flight_commands
+        self._durable_events.extend(self._flight_events)
+        self._flight_commands = 0
+        self._flight_events = []
+
+    def _hand_back(self) -> list[Event]:
+        events = self._durable_events
+        self._durable_events = []
         return events
+
+    def _fail(self) -> None:
+        """Stops journaling for good; the batch in flight is never acknowledged."""
+        self._syncer.shutdown(wait=True)
+        self._journal.close()
+        self._flight = None
+        self._flight_commands = 0
+        self._flight_events = []
+
+    def _next_snapshot(self, last: int) -> int:
+        return last + self._snapshot_every if self._snapshot_every else sys.maxsize

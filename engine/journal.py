@@ -126,13 +126,16 @@ class JournalReader:
 class JournalWriter:
     """Appends records at the journal's valid end.
 
-    `commit` writes one batch as one record and fdatasyncs it: when it returns, the batch
-    is durable (`durable_end` moves past it). A failed write or fsync leaves the writer unusable:
-    after a failed fsync the kernel may have dropped the dirty pages, so retrying could
-    report durability that is not there. The process must recover from the journal.
+    `append` writes one batch as one record; `sync` fdatasyncs everything appended, and
+    when it returns those batches are durable (`durable_end` moves past them). `sync` may
+    run on another thread while the caller works, but nothing may be appended until it
+    returns, so at most one record is ever written and not yet durable: only the last
+    record can be torn. A failed write or fsync leaves the writer unusable: after a failed
+    fsync the kernel may have dropped the dirty pages, so retrying could report durability
+    that is not there. The process must recover from the journal.
     """
 
-    __slots__ = ("_fd", "durable_end", "last_sync_ns", "path")
+    __slots__ = ("_fd", "durable_end", "last_sync_ns", "path", "written_end")
 
     def __init__(self, path: Path, end: int):
         """Opens `path` for appending at `end`, which must be its size: recovery has cut
@@ -149,24 +152,37 @@ class JournalWriter:
             os.fsync(self._fd)
             sync_directory(path.parent)
         os.lseek(self._fd, end, os.SEEK_SET)
-        self.durable_end = end
-        self.last_sync_ns = 0  # how long the last commit's fdatasync took (for metrics)
+        self.durable_end = self.written_end = end
+        self.last_sync_ns = 0  # how long the last fdatasync took (for metrics)
 
-    def commit(self, commands: list[Command]) -> None:
-        if self._fd < 0:
-            raise OSError(f"{self.path}: journal writer is closed or failed")
+    def append(self, commands: list[Command]) -> None:
+        self._check_open()
+        if self.written_end != self.durable_end:
+            raise RuntimeError(f"{self.path}: appending before the last record was synced")
         record = encode_record(_encode_batch(commands))
         try:
             written = os.write(self._fd, record)
             if written != len(record):
                 raise OSError(f"{self.path}: short write ({written} of {len(record)} bytes)")
-            started = time.perf_counter_ns()
-            os.fdatasync(self._fd)
-            self.last_sync_ns = time.perf_counter_ns() - started
         except OSError:
             self.close()
             raise
-        self.durable_end += len(record)
+        self.written_end += len(record)
+
+    def sync(self) -> None:
+        self._check_open()
+        started = time.perf_counter_ns()
+        try:
+            os.fdatasync(self._fd)
+        except OSError:
+            self.close()
+            raise
+        self.last_sync_ns = time.perf_counter_ns() - started
+        self.durable_end = self.written_end
+
+    def _check_open(self) -> None:
+        if self._fd < 0:
+            raise OSError(f"{self.path}: journal writer is closed or failed")
 
     def close(self) -> None:
         if self._fd >= 0:

@@ -2,11 +2,14 @@
 
 The journal is the source of truth and the state machine is deterministic, so replaying
 the commands that follow a snapshot rebuilds exactly the state the engine had when it
-stopped. Replayed events are discarded: they were published (or, for the last unfinished
-batch, never acknowledged) before the crash. A torn tail is cut off here, before the
-journal is written to again.
+stopped. Replay regenerates the same events with the same sequence numbers. Most were
+published before the crash, but the last batches may have become durable without their
+events being handed back, so `on_replay` receives every replayed command's events: the
+caller publishes those past the last sequence number its consumers have seen. A torn tail
+is cut off here, before the journal is written to again.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -46,7 +49,11 @@ class Recovery:
     skipped_snapshots: tuple[Path, ...]  # damaged snapshot files passed over
 
 
-def recover(directory: Path, machine: StateMachine) -> Recovery:
+def recover(
+    directory: Path,
+    machine: StateMachine,
+    on_replay: Callable[[list[Event]], object] | None = None,
+) -> Recovery:
     """Rebuilds `machine` (fresh: replay starts from its state when there is no snapshot)
     from `directory` and cuts a torn tail off the journal."""
     store = SnapshotStore(directory / SNAPSHOT_DIRECTORY)
@@ -65,7 +72,9 @@ def recover(directory: Path, machine: StateMachine) -> Recovery:
     apply = machine.apply
     for batch in reader:
         for command in batch:
-            apply(command)
+            events = apply(command)
+            if on_replay is not None:
+                on_replay(events)
         commands += len(batch)
     if reader.torn_bytes:
         cut_torn_tail(directory / JOURNAL_FILE, reader.end)

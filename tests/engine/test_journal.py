@@ -20,7 +20,8 @@ def write_batches(path: Path, batches: list[list]) -> list[int]:
     starts = []
     for batch in batches:
         starts.append(writer.durable_end)
-        writer.commit(batch)
+        writer.append(batch)
+        writer.sync()
     writer.close()
     return starts
 
@@ -101,12 +102,24 @@ def test_the_writer_appends_only_at_the_end(tmp_path: Path) -> None:
     assert path.stat().st_size == size
 
 
-def test_a_closed_writer_refuses_to_commit(tmp_path: Path) -> None:
+def test_a_closed_writer_refuses_to_append(tmp_path: Path) -> None:
     writer = JournalWriter(tmp_path / "journal.log", 0)
     writer.close()
     with pytest.raises(OSError, match="closed or failed"):
-        writer.commit(cash_movements(seed=2, count=1))
+        writer.append(cash_movements(seed=2, count=1))
     assert (tmp_path / "journal.log").stat().st_size == 0
+
+
+def test_only_one_record_is_ever_written_and_not_yet_durable(tmp_path: Path) -> None:
+    writer = JournalWriter(tmp_path / "journal.log", 0)
+    first, second = cash_movements(seed=2, count=2)
+    writer.append([first])
+    assert writer.durable_end == 0 < writer.written_end
+    with pytest.raises(RuntimeError, match="before the last record was synced"):
+        writer.append([second])
+    writer.sync()
+    assert writer.durable_end == writer.written_end == (tmp_path / "journal.log").stat().st_size
+    writer.close()
 
 
 def test_an_empty_record_is_refused() -> None:
