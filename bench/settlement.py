@@ -133,6 +133,8 @@ def main() -> None:
     args = parser.parse_args()
     rate = holds_rate(args.holds_pairs)
     print(f"holds: {rate:,.0f} calls/s (reserve, reserve, fill, release, release per pair)")
+    if args.backend == "none":
+        return
     setup, fills = workload(args.trades, args.accounts, args.seed)
     print(
         f"{args.trades:,} trades among {args.accounts:,} accounts, {args.batch:,} per transaction"
