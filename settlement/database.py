@@ -121,7 +121,8 @@ class PostgresDatabase:
 
     def upsert_rows(self, table: str, columns: str, key: str, rows: list[tuple]) -> None:
         """COPY into a session-local staging table, then one INSERT ... ON CONFLICT: a
-        round trip per batch instead of one per row."""
+        round trip per batch instead of one per row. Call it inside `transaction()`: the
+        staging rows live until the commit."""
         if not rows:
             return
         staging = f"staging_{table}"
