@@ -1,8 +1,7 @@
 """The pre-trade holds, called as the sequencer calls them."""
 
-import dataclasses
-
 import pytest
+from settlement_builders import with_fees
 
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind, Side
 from engine.reasons import Reason
@@ -13,11 +12,6 @@ from settlement.holds import SettlementHolds
 TJEA = "TJEA25"
 DEPOSIT, WITHDRAW = CashMovementKind.DEPOSIT, CashMovementKind.WITHDRAW
 BUY, SELL = Side.BUY, Side.SELL
-
-
-def with_fees(reference: ReferenceData, bps: int) -> ReferenceData:
-    rules = dataclasses.replace(reference.rules, commission_bps=bps)
-    return ReferenceData(reference.instruments, reference.calendar, rules, reference.source)
 
 
 @pytest.fixture

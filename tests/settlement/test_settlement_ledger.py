@@ -1,9 +1,7 @@
 """The registry ledger on SQLite and on a real PostgreSQL: DvP, exactly-once, failures."""
 
-import dataclasses
-
 import pytest
-from settlement_builders import INSTRUMENT, TS, EventLog
+from settlement_builders import INSTRUMENT, TS, EventLog, with_fees
 
 import settlement.database
 from engine.events import CommandRejected
@@ -45,9 +43,7 @@ def test_a_trade_books_delivery_versus_payment(ledger: Ledger, log: EventLog):
 
 
 def test_fees_go_to_the_exchange_exactly(database_url, reference: ReferenceData, log):
-    rules = dataclasses.replace(reference.rules, commission_bps=25)
-    priced = ReferenceData(reference.instruments, reference.calendar, rules)
-    ledger = Ledger.open(database_url, priced)
+    ledger = Ledger.open(database_url, with_fees(reference, 25))
     try:
         funded(ledger, log)
         ledger.book([log.trade("BUYER", "SELLER", 7, 4999)])

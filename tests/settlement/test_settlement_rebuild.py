@@ -1,8 +1,6 @@
 """Start-up: holds rebuilt from the registry plus the open orders, differences reported."""
 
-import dataclasses
-
-from settlement_builders import EventLog
+from settlement_builders import EventLog, with_fees
 
 from engine.order import Order
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind, Side
@@ -16,11 +14,6 @@ from settlement.rebuild import rebuild_holds
 def live(order_id: int, account: str, side: int, leaves: int, price: int) -> Order:
     """An order resting on the engine's book, as the sequencer hands it over."""
     return Order(order_id, account, account, f"c{order_id}", "TJEA25", side, price, leaves)
-
-
-def with_fees(reference: ReferenceData) -> ReferenceData:
-    rules = dataclasses.replace(reference.rules, commission_bps=20)
-    return ReferenceData(reference.instruments, reference.calendar, rules, reference.source)
 
 
 def trading_day(reference: ReferenceData) -> tuple[SettlementHolds, Ledger, list[Order]]:
@@ -62,7 +55,7 @@ def trading_day(reference: ReferenceData) -> tuple[SettlementHolds, Ledger, list
 
 
 def test_rebuilt_holds_equal_the_running_ones(reference):
-    reference = with_fees(reference)
+    reference = with_fees(reference, 20)
     running, ledger, open_orders = trading_day(reference)
     rebuilt = rebuild_holds(ledger, reference, open_orders, running=running)
     assert rebuilt.differences == []
@@ -74,7 +67,7 @@ def test_rebuilt_holds_equal_the_running_ones(reference):
 
 
 def test_every_difference_is_named(reference):
-    reference = with_fees(reference)
+    reference = with_fees(reference, 20)
     running, ledger, open_orders = trading_day(reference)
     running.move_cash("BUYER", 123, CashMovementKind.DEPOSIT)  # never reached the registry
     running.release(4)
