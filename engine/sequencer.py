@@ -486,9 +486,7 @@ class Sequencer:
         if not reason:
             for order in chosen:
                 if not c.instrument or order.instrument == c.instrument:
-                    self._cancel_resting(
-                        order, _MASS_CANCEL, c.client_order_id, c.ts, events
-                    )
+                    self._cancel_resting(order, _MASS_CANCEL, c.client_order_id, c.ts, events)
         events.append(
             MassCancelDone(
                 self._seq(),

@@ -1,0 +1,96 @@
+"""Service configuration: one TOML file and TCX_* environment variables, checked at start.
+
+Precedence, highest first: environment (TCX_HTTP_PORT=9000), the TOML file given by
+`--config` or TCX_CONFIG, then the embedded defaults, which run the whole exchange in one
+process on SQLite with the in-process stream. A bad value stops the service before it
+starts, with a message that names the setting.
+"""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from engine.reference import DEFAULT_PATH as DEFAULT_REFERENCE_DATA
+
+
+class SettingsError(ValueError):
+    """A configuration problem, phrased for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TCX_", extra="forbid")
+
+    data_dir: Path = Field(Path("var"), description="journal, snapshots, registry, FIX store")
+    reference_data: Path = Field(DEFAULT_REFERENCE_DATA, description="instruments and market rules")
+    members_file: Path | None = Field(
+        None, description="member and session logins (TOML); default data_dir/members.toml"
+    )
+    registry_url: str = Field(
+        "", description="sqlite:///PATH or postgresql://...; empty = SQLite in data_dir"
+    )
+    stream: Literal["memory", "kafka"] = "memory"
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8000, ge=0, le=65535)
+    journal_batch_size: int = Field(512, ge=1, description="commands per group commit")
+    journal_batch_interval_ms: float = Field(2.0, gt=0, description="longest wait before fsync")
+    snapshot_every: int = Field(100_000, ge=1, description="commands between snapshots")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("registry_url")
+    @classmethod
+    def _known_database(cls, url: str) -> str:
+        if url and not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return url
+
+    @property
+    def members(self) -> Path:
+        return self.members_file or self.data_dir / "members.toml"
+
+    @property
+    def registry(self) -> str:
+        return self.registry_url or f"sqlite:///{self.data_dir / 'registry.sqlite3'}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
+
+
+def load_settings(config_file: str | Path | None = None, **overrides) -> Settings:
+    """Defaults < TOML file < environment < explicit overrides (the command line)."""
+    settings_class = Settings
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise SettingsError(f"configuration file {path}: no such file")
+        config = SettingsConfigDict(**{**Settings.model_config, "toml_file": path})
+        settings_class = type("FileSettings", (Settings,), {"model_config": config})
+    try:
+        settings = settings_class(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc, config_file)) from None
+    return settings
+
+
+def _describe(error: ValidationError, config_file: str | Path | None) -> str:
+    where = f" (from {config_file} or TCX_* environment)" if config_file else ""
+    lines = [f"invalid configuration{where}:"]
+    for problem in error.errors():
+        name = ".".join(str(part) for part in problem["loc"])
+        lines.append(f"  {name} (env TCX_{name.upper()}): {problem['msg']}")
+    return "\n".join(lines)
