@@ -1,5 +1,7 @@
 """The registry ledger on SQLite and on a real PostgreSQL: DvP, exactly-once, failures."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from settlement_builders import INSTRUMENT, TS, EventLog, with_fees
 
@@ -235,3 +237,17 @@ def test_a_newer_migration_applies_on_top_of_a_live_registry(
     assert ledger.database.query("SELECT text FROM notes") == [("added by 900",)]
     assert ledger.balance("A", "CNY", "cash") == 100
     ledger.close()
+
+
+def test_processes_opening_a_fresh_registry_at_once_migrate_it_once(database_url):
+    def open_and_read(_: int) -> tuple[int, int]:
+        database = open_database(database_url)
+        try:
+            ((applied,),) = database.query("SELECT COUNT(*) FROM schema_migrations")
+            return schema_version(database), applied
+        finally:
+            database.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        seen = set(pool.map(open_and_read, range(4)))
+    assert seen == {(migrations()[-1][0], len(migrations()))}
