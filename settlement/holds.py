@@ -15,7 +15,13 @@ import msgspec
 from engine.orders import CashMovementKind, HoldingMovementKind, Side
 from engine.reasons import Reason
 from engine.reference import ReferenceData
-from settlement.accounts import INSTRUMENT_CLASSES, Account, Holding, position_limit
+from settlement.accounts import (
+    INSTRUMENT_CLASSES,
+    SYSTEM_PREFIX,
+    Account,
+    Holding,
+    position_limit,
+)
 from settlement.fees import BPS_PER_UNIT
 
 OK = Reason.OK.value
@@ -243,7 +249,9 @@ class SettlementHolds:
     def open_account(self, account: str, kind: int, allocation: int) -> int:
         if account in self._accounts:
             return Reason.ACCOUNT_EXISTS
-        if not account or allocation < 0:
+        if not account or account.startswith(SYSTEM_PREFIX):
+            return Reason.UNKNOWN_ACCOUNT  # not an id an account may have
+        if allocation < 0:
             return Reason.BAD_AMOUNT
         self._accounts[account] = Account(
             kind, allocation, position_limit(kind, allocation, self._rules)

@@ -192,6 +192,8 @@ def test_cash_movements_refuse_bad_input(holds: SettlementHolds):
     assert holds.move_cash("NOBODY", 1, DEPOSIT) == Reason.UNKNOWN_ACCOUNT
     assert holds.move_cash("BUYER", 1_000_000_01, WITHDRAW) == Reason.NOT_WITHDRAWABLE
     assert holds.open_account("BUYER", AccountKind.INVESTOR, 0) == Reason.ACCOUNT_EXISTS
+    assert holds.open_account("@fees", AccountKind.INVESTOR, 0) == Reason.UNKNOWN_ACCOUNT
+    assert holds.open_account("CO", AccountKind.COMPLIANCE, -1) == Reason.BAD_AMOUNT
     assert holds.snapshot() == before
 
 

@@ -194,7 +194,10 @@ def test_accounts_control_groups_and_the_audit_trail(ledger: Ledger, log: EventL
     assert [(a.kind, a.actor) for a in audit] == [("open_account", "ops"), ("control_group", "ops")]
     assert audit[0].ts == TS + 2
     assert ledger.audit("CO1")[-1].kind == "rejected:$"
-    assert len(ledger.book([log.open("CO1")])) == 1  # opened twice: a failure
+    twice, reserved = ledger.book([log.open("CO1"), log.open("@fees")])
+    assert twice.reason == "account already exists"
+    assert reserved.reason == "account ids may not be empty or start with '@'"
+    assert ledger.account("@fees") is None
 
 
 def test_the_schema_is_versioned_and_migrations_apply_once(database_url, reference):
