@@ -1,8 +1,11 @@
 """The pre-trade holds, called as the sequencer calls them."""
 
+import inspect
+
 import pytest
 from settlement_builders import with_fees
 
+from engine.holds import Holds
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind, Side
 from engine.reasons import Reason
 from engine.reference import ReferenceData
@@ -210,3 +213,15 @@ def test_snapshot_restores_exactly(holds: SettlementHolds, reference):
         target.release(1)
         assert target.reserve(3, "SELLER", TJEA, SELL, 9_801, 1) == Reason.INSUFFICIENT_HOLDINGS
     assert copy.snapshot() == holds.snapshot()
+
+
+def test_it_implements_the_engines_holds_protocol_exactly():
+    protocol_methods = [
+        name for name, value in vars(Holds).items() if callable(value) and not name.startswith("_")
+    ]
+    assert protocol_methods  # the protocol is read, not assumed
+    for name in protocol_methods:
+        theirs = inspect.signature(getattr(Holds, name))
+        mine = inspect.signature(getattr(SettlementHolds, name))
+        assert list(mine.parameters) == list(theirs.parameters), name
+        assert mine.return_annotation == theirs.return_annotation, name
