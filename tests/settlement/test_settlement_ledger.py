@@ -1,14 +1,15 @@
 """The registry ledger on SQLite and on a real PostgreSQL: DvP, exactly-once, failures."""
 
-import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from settlement_builders import INSTRUMENT, TS, EventLog
+from settlement_builders import INSTRUMENT, TS, EventLog, with_fees
 
+import settlement.database
 from engine.events import CommandRejected
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind
 from engine.reference import ReferenceData
-from settlement.database import migrations, open_database, schema_version
+from settlement.database import MIGRATIONS, migrate, migrations, open_database, schema_version
 from settlement.ledger import Ledger, SequenceError
 
 CASH = ("CNY", "cash")
@@ -44,9 +45,7 @@ def test_a_trade_books_delivery_versus_payment(ledger: Ledger, log: EventLog):
 
 
 def test_fees_go_to_the_exchange_exactly(database_url, reference: ReferenceData, log):
-    rules = dataclasses.replace(reference.rules, commission_bps=25)
-    priced = ReferenceData(reference.instruments, reference.calendar, rules)
-    ledger = Ledger.open(database_url, priced)
+    ledger = Ledger.open(database_url, with_fees(reference, 25))
     try:
         funded(ledger, log)
         ledger.book([log.trade("BUYER", "SELLER", 7, 4999)])
@@ -195,7 +194,10 @@ def test_accounts_control_groups_and_the_audit_trail(ledger: Ledger, log: EventL
     assert [(a.kind, a.actor) for a in audit] == [("open_account", "ops"), ("control_group", "ops")]
     assert audit[0].ts == TS + 2
     assert ledger.audit("CO1")[-1].kind == "rejected:$"
-    assert len(ledger.book([log.open("CO1")])) == 1  # opened twice: a failure
+    twice, reserved = ledger.book([log.open("CO1"), log.open("@fees")])
+    assert twice.reason == "account already exists"
+    assert reserved.reason == "account ids may not be empty or start with '@'"
+    assert ledger.account("@fees") is None
 
 
 def test_the_schema_is_versioned_and_migrations_apply_once(database_url, reference):
@@ -215,3 +217,40 @@ def test_sqlite_urls_open_a_wal_database(tmp_path, reference):
         assert (tmp_path / "registry.db").exists()
     finally:
         database.close()
+
+
+def test_a_newer_migration_applies_on_top_of_a_live_registry(
+    database_url, reference, monkeypatch, tmp_path
+):
+    ledger = Ledger.open(database_url, reference)
+    log = EventLog()
+    ledger.book([log.open("A"), log.cash("A", 100)])
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for path in MIGRATIONS.glob("*.sql"):
+        (folder / path.name).write_text(path.read_text())
+    (folder / "900_notes.sql").write_text(
+        "-- a later schema change\n"
+        "CREATE TABLE notes (seq BIGINT PRIMARY KEY, text TEXT NOT NULL);\n"
+        "INSERT INTO notes (seq, text) VALUES (1, 'added by 900');"
+    )
+    monkeypatch.setattr(settlement.database, "MIGRATIONS", folder)
+    assert migrate(ledger.database) == 900
+    assert migrate(ledger.database) == 900  # applied once
+    assert ledger.database.query("SELECT text FROM notes") == [("added by 900",)]
+    assert ledger.balance("A", "CNY", "cash") == 100
+    ledger.close()
+
+
+def test_processes_opening_a_fresh_registry_at_once_migrate_it_once(database_url):
+    def open_and_read(_: int) -> tuple[int, int]:
+        database = open_database(database_url)
+        try:
+            ((applied,),) = database.query("SELECT COUNT(*) FROM schema_migrations")
+            return schema_version(database), applied
+        finally:
+            database.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        seen = set(pool.map(open_and_read, range(4)))
+    assert seen == {(migrations()[-1][0], len(migrations()))}
