@@ -56,7 +56,8 @@ class _Log:
     def trim(self) -> None:
         if not self.committed:
             return
-        droppable = min(self.committed.values()) - self.base
+        # the last chunk stays, so the topic's last seq is still known
+        droppable = min(min(self.committed.values()) - self.base, len(self.chunks) - 1)
         if droppable >= TRIM_EVERY:
             del self.chunks[:droppable]
             self.base += droppable
@@ -78,6 +79,16 @@ class MemoryStream:
 
     def commands_consumer(self, topic: str, name: str) -> "MemoryConsumer":
         return MemoryConsumer(self, topic, name, None)
+
+    async def last_seq(self, topic: str) -> int:
+        for chunk in reversed(self.log(topic).chunks):
+            try:
+                items = decode_envelope(chunk, True) if isinstance(chunk, bytes) else chunk
+            except EnvelopeError:
+                continue
+            if items:
+                return items[-1].seq
+        return 0
 
     def append_encoded(self, topic: str, payload: bytes) -> None:
         self.log(topic).append(payload)
