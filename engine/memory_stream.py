@@ -3,8 +3,9 @@
 A topic is a list of chunks, one per `publish` call, so publishing costs a list append
 and reading hands out the published sequences without copying or encoding them. Each
 consumer name has a committed position, as a Kafka consumer group has, so a component
-restarted inside the process resumes where it committed. Chunks every registered
-consumer has committed past are dropped, so a day of trading does not pile up in memory.
+restarted inside the process resumes where it committed. Chunks every consumer name
+ever used on the topic has committed past are dropped, so a day of trading does not pile
+up in memory (a name that stops committing holds them, as a lagging group would).
 
 Encoded envelopes can arrive from outside the process (`append_encoded`: a captured
 Kafka topic, a bridge); they are decoded when read, and quarantined like on Kafka when

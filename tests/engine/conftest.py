@@ -46,7 +46,6 @@ class Transport(Protocol):
     """A stream plus the test-only ways in: raw bytes onto a topic, and what a consumer
     set aside as quarantined."""
 
-    name: str
     stream: Stream
 
     async def inject(self, topic: str, payload: bytes) -> None: ...
@@ -55,8 +54,6 @@ class Transport(Protocol):
 
 
 class MemoryTransport:
-    name = "memory"
-
     def __init__(self) -> None:
         self.stream = self.memory = MemoryStream()
 
@@ -68,8 +65,6 @@ class MemoryTransport:
 
 
 class KafkaTransport:
-    name = "kafka"
-
     def __init__(self, broker: Tansu) -> None:
         self.bootstrap_servers = broker.bootstrap_servers
         self.stream = self.kafka = kafka_stream_for_tests(broker.bootstrap_servers)
