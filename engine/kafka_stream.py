@@ -92,6 +92,27 @@ class KafkaStream:
     def commands_consumer(self, topic: str, name: str) -> "KafkaConsumer":
         return KafkaConsumer(self, topic, name, None)
 
+    async def last_seq(self, topic: str) -> int:
+        """Reads each partition backwards from its end to the last readable envelope."""
+        await self.ensure_topic(topic)
+        reader = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers,
+            client_id=self.client_id,
+            enable_auto_commit=False,
+            request_timeout_ms=self.request_timeout_ms,
+        )
+        highest = 0
+        try:
+            await reader.start()
+            await reader.topics()  # loads the metadata partitions_for_topic reads
+            tps = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or ()]
+            reader.assign(tps)
+            for tp, end in (await reader.end_offsets(tps)).items():
+                highest = max(highest, await _last_seq_before(reader, tp, end))
+        finally:
+            await _stop(reader)
+        return highest
+
     def backoff(self, failures: int) -> float:
         return min(self.max_backoff, self.first_backoff * 2 ** max(0, failures - 1))
 
@@ -443,3 +464,27 @@ async def _stop(consumer: AIOKafkaConsumer) -> None:
     """Stops a consumer without letting it cancel us: while the broker is away, aiokafka's
     stop() awaits the fetch task it has just cancelled and re-raises its CancelledError."""
     await asyncio.gather(consumer.stop(), return_exceptions=True)
+
+
+async def _last_seq_before(reader: AIOKafkaConsumer, tp: TopicPartition, end: int) -> int:
+    if end == 0:
+        return 0
+    # Some brokers (Tansu) report a partition's end as its last record batch's base
+    # offset + 1; the high watermark a fetch returns is right, so read once to learn it.
+    await _record_at(reader, tp, end - 1)
+    for offset in range(max(end, reader.highwater(tp) or 0) - 1, -1, -1):
+        try:
+            items = decode_envelope(await _record_at(reader, tp, offset), carries_events=True)
+        except EnvelopeError:
+            continue
+        if items:
+            return items[-1].seq
+    return 0
+
+
+async def _record_at(reader: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> bytes:
+    reader.seek(tp, offset)
+    records = (await reader.getmany(tp, timeout_ms=10_000, max_records=1)).get(tp, [])
+    if not records:
+        raise KafkaError(f"{tp.topic}/{tp.partition}@{offset} could not be read")
+    return records[0].value

@@ -3,8 +3,9 @@
 A topic is a list of chunks, one per `publish` call, so publishing costs a list append
 and reading hands out the published sequences without copying or encoding them. Each
 consumer name has a committed position, as a Kafka consumer group has, so a component
-restarted inside the process resumes where it committed. Chunks every registered
-consumer has committed past are dropped, so a day of trading does not pile up in memory.
+restarted inside the process resumes where it committed. Chunks every consumer name
+ever used on the topic has committed past are dropped, so a day of trading does not pile
+up in memory (a name that stops committing holds them, as a lagging group would).
 
 Encoded envelopes can arrive from outside the process (`append_encoded`: a captured
 Kafka topic, a bridge); they are decoded when read, and quarantined like on Kafka when
@@ -56,7 +57,8 @@ class _Log:
     def trim(self) -> None:
         if not self.committed:
             return
-        droppable = min(self.committed.values()) - self.base
+        # the last chunk stays, so the topic's last seq is still known
+        droppable = min(min(self.committed.values()) - self.base, len(self.chunks) - 1)
         if droppable >= TRIM_EVERY:
             del self.chunks[:droppable]
             self.base += droppable
@@ -78,6 +80,16 @@ class MemoryStream:
 
     def commands_consumer(self, topic: str, name: str) -> "MemoryConsumer":
         return MemoryConsumer(self, topic, name, None)
+
+    async def last_seq(self, topic: str) -> int:
+        for chunk in reversed(self.log(topic).chunks):
+            try:
+                items = decode_envelope(chunk, True) if isinstance(chunk, bytes) else chunk
+            except EnvelopeError:
+                continue
+            if items:
+                return items[-1].seq
+        return 0
 
     def append_encoded(self, topic: str, payload: bytes) -> None:
         self.log(topic).append(payload)

@@ -66,6 +66,10 @@ class Stream(Protocol):
 
     def commands_consumer(self, topic: str, name: str) -> Consumer: ...
 
+    async def last_seq(self, topic: str) -> int:
+        """The highest seq on an events topic, 0 if none: a restarted engine publishes
+        its journal's events above it, so a backlog lost with the process is not."""
+
 
 class Deduplicator:
     """Drops events at or below the last seq seen: seqs only grow on an events topic, so

@@ -107,7 +107,6 @@ class Transport(Protocol):
     """A stream plus the test-only ways in: raw bytes onto a topic, and what a consumer
     set aside as quarantined."""
 
-    name: str
     stream: Stream
 
     async def inject(self, topic: str, payload: bytes) -> None: ...
@@ -116,8 +115,6 @@ class Transport(Protocol):
 
 
 class MemoryTransport:
-    name = "memory"
-
     def __init__(self) -> None:
         self.stream = self.memory = MemoryStream()
 
@@ -129,8 +126,6 @@ class MemoryTransport:
 
 
 class KafkaTransport:
-    name = "kafka"
-
     def __init__(self, broker: Tansu) -> None:
         self.bootstrap_servers = broker.bootstrap_servers
         self.stream = self.kafka = kafka_stream_for_tests(broker.bootstrap_servers)

@@ -156,3 +156,22 @@ async def test_commands_travel_without_seq(transport: Transport, topic: str) -> 
     finally:
         await engine.close()
         await publisher.close()
+
+
+async def test_last_seq_is_where_a_restarted_engine_resumes_publishing(
+    transport: Transport, topic: str
+) -> None:
+    assert await transport.stream.last_seq(topic) == 0
+    publisher = transport.stream.publisher()
+    try:
+        events = make_events(1, 25)
+        await publisher.publish(topic, events)
+        await publisher.publish(topic, events[5:10])  # a resend: the last seq on the topic is 10
+        await publisher.flush()
+        assert await transport.stream.last_seq(topic) == 10
+        await publisher.publish(topic, make_events(26, 3))
+        await publisher.flush()
+        await transport.inject(topic, b"garbage after the last event")
+        assert await transport.stream.last_seq(topic) == 28
+    finally:
+        await publisher.close()
