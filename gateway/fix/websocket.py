@@ -1,0 +1,92 @@
+"""The /fix websocket endpoint: one tag=value FIX message per text frame.
+
+Each connection gets a Session and three cooperating parts: this coroutine writes the
+session's outbound frames in order (and closes the socket when the session ends), a reader
+feeds inbound frames to the session, and a timer wakes the session at its next deadline
+(heartbeat, TestRequest, timeouts). Websocket ping/pong is not a FIX heartbeat.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect
+
+from gateway.fix.acceptor import Acceptor
+from gateway.fix.session import Session
+from gateway.fix.timestamps import NS_PER_SECOND
+
+log = logging.getLogger(__name__)
+
+_CLOSED = None  # marks the end of the outbound queue
+
+
+class QueueTransport:
+    """The session's outbound side: frames queue up for the writer; every send wakes the
+    timer, because the heartbeat deadline moved."""
+
+    def __init__(self) -> None:
+        self.frames: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.wake = asyncio.Event()
+
+    def send(self, frame: bytes) -> None:
+        self.frames.put_nowait(frame)
+        self.wake.set()
+
+    def close(self) -> None:
+        self.frames.put_nowait(_CLOSED)
+        self.wake.set()
+
+
+def fix_router(acceptor: Acceptor) -> APIRouter:
+    router = APIRouter()
+
+    @router.websocket("/fix")
+    async def fix_endpoint(websocket: WebSocket) -> None:
+        await websocket.accept()
+        peer = websocket.client.host if websocket.client else "unknown"
+        transport = QueueTransport()
+        session = acceptor.open(transport, peer, time.time_ns())
+        reader = asyncio.create_task(_read(websocket, session, transport))
+        timer = asyncio.create_task(_run_timers(session, transport))
+        try:
+            while (frame := await transport.frames.get()) is not _CLOSED:
+                await websocket.send_text(frame.decode())
+        except (WebSocketDisconnect, RuntimeError, OSError) as lost:
+            log.info("%s: connection lost while sending: %r", peer, lost)
+        finally:
+            reader.cancel()
+            timer.cancel()
+            session.on_disconnect()
+            with contextlib.suppress(Exception):
+                await websocket.close()
+
+    return router
+
+
+async def _read(websocket: WebSocket, session: Session, transport: QueueTransport) -> None:
+    try:
+        while True:
+            event = await websocket.receive()
+            if event["type"] == "websocket.disconnect":
+                break
+            text, data = event.get("text"), event.get("bytes")
+            frame = text.encode() if text is not None else data or b""
+            session.on_frame(frame, time.time_ns())
+            transport.wake.set()
+    except (WebSocketDisconnect, RuntimeError, OSError) as lost:
+        log.info("%s: connection lost while reading: %r", session.peer, lost)
+    session.on_disconnect()
+    transport.close()
+
+
+async def _run_timers(session: Session, transport: QueueTransport) -> None:
+    while (deadline := session.next_deadline()) is not None:
+        transport.wake.clear()
+        delay = max(0.0, (deadline - time.time_ns()) / NS_PER_SECOND)
+        try:
+            await asyncio.wait_for(transport.wake.wait(), delay)
+        except TimeoutError:
+            session.on_timer(time.time_ns())
