@@ -42,8 +42,8 @@ class SessionSettings:
     # QuickFIX's ResetOnDisconnect, for the acceptance suite only: members keep their
     # sequence across reconnects within the trading day.
     reset_on_disconnect: bool = False
-    max_frame_bytes: int = 65_536
-    max_queued: int = 10_000  # messages held while a gap is being filled
+    max_frame_bytes: int = 16_384  # larger frames are garbled: no FIX 4.4 message needs more
+    max_queued: int = 1_000  # messages held while a gap is being filled
 
 
 class Transport(Protocol):

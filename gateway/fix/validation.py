@@ -85,6 +85,7 @@ _FORMATS = {
     "MONTHYEAR": re.compile(r"[0-9]{4}(0[1-9]|1[0-2])([0-3][0-9]|w[1-5])?"),
 }
 _DATES = frozenset({"UTCDATEONLY", "LOCALMKTDATE"})
+MAX_SEQ_NUM = 2**31 - 1  # beyond it a sequence number is out of range, not merely large
 
 
 class _Rejected(Exception):
@@ -195,7 +196,8 @@ class Validator:
             return
         if not _well_formed(field, value):
             raise _reject(SessionRejectReason.INCORRECT_DATA_FORMAT, tag)
-        if field.enums and tag != MSG_TYPE and not _enumerated(field, value):
+        out_of_range = field.type == "SEQNUM" and int(value) > MAX_SEQ_NUM
+        if out_of_range or (field.enums and tag != MSG_TYPE and not _enumerated(field, value)):
             raise _reject(SessionRejectReason.VALUE_IS_INCORRECT, tag)
 
 

@@ -78,6 +78,9 @@ async def _read(websocket: WebSocket, session: Session, transport: QueueTranspor
             transport.wake.set()
     except (WebSocketDisconnect, RuntimeError, OSError) as lost:
         log.info("%s: connection lost while reading: %r", session.peer, lost)
+    except Exception:
+        # A fault handling one member's frame ends that connection, never the gateway.
+        log.exception("%s: session failed; closing its connection", session.peer)
     session.on_disconnect()
     transport.close()
 

@@ -7,7 +7,8 @@ import contextlib
 import datetime as dt
 import logging
 import socket
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,12 +18,14 @@ from fastapi import FastAPI
 from gateway.fix import tags
 from gateway.fix.acceptor import Acceptor
 from gateway.fix.application import SessionId
+from gateway.fix.codec import encode, parse
 from gateway.fix.dictionary import Dictionary, load_dictionary
 from gateway.fix.logon_throttle import FailedLogonThrottle
 from gateway.fix.message import Message
 from gateway.fix.session import SessionSettings
 from gateway.fix.store import SessionStore
 from gateway.fix.tags import MsgType
+from gateway.fix.timestamps import format_utc_timestamp
 from gateway.fix.websocket import fix_router
 
 GATEWAY = "ISLD"
@@ -90,6 +93,7 @@ def make_acceptor(
     credentials: Credentials | None = None,
     application: EchoApplication | None = None,
     throttle: FailedLogonThrottle | None = None,
+    clock: Callable[[], int] = time.time_ns,
 ) -> Acceptor:
     return Acceptor(
         settings=settings or SessionSettings(comp_id=GATEWAY),
@@ -99,6 +103,7 @@ def make_acceptor(
         application=application or EchoApplication(),
         throttle=throttle or FailedLogonThrottle(max_failures=5, window_ns=60 * 10**9),
         trading_day=trading_day,
+        clock=clock,
     )
 
 
@@ -131,3 +136,56 @@ async def served(acceptor: Acceptor) -> AsyncIterator[str]:
         await task
         listener.close()
         acceptor.store.close()
+
+
+class RecordingTransport:
+    """A session's transport for unit tests: keeps what was sent and whether it closed."""
+
+    def __init__(self) -> None:
+        self.frames: list[bytes] = []
+        self.closed = False
+
+    def send(self, frame: bytes) -> None:
+        assert not self.closed, "sent after close"
+        self.frames.append(frame)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def take(self) -> list[Message]:
+        """The messages sent since the last take, parsed."""
+        messages = [parse(frame, DICTIONARY.data_length) for frame in self.frames]
+        self.frames.clear()
+        return messages
+
+
+def inbound(
+    msg_type: str,
+    seq: int,
+    *fields: tuple[int, str],
+    now: int,
+    sender: str = MEMBER,
+    target: str = GATEWAY,
+) -> bytes:
+    """A well-formed frame from a member, sent at `now`."""
+    message = Message.of(
+        msg_type,
+        (tags.MSG_SEQ_NUM, str(seq)),
+        (tags.SENDER_COMP_ID, sender),
+        (tags.SENDING_TIME, format_utc_timestamp(now)),
+        (tags.TARGET_COMP_ID, target),
+        *fields,
+    )
+    return encode(message, DICTIONARY.begin_string)
+
+
+def logon(seq: int, now: int, heartbeat: int = 30, *fields: tuple[int, str], **kw: str) -> bytes:
+    return inbound(
+        MsgType.LOGON,
+        seq,
+        (tags.ENCRYPT_METHOD, "0"),
+        (tags.HEART_BT_INT, str(heartbeat)),
+        *fields,
+        now=now,
+        **kw,
+    )

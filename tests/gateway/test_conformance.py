@@ -132,7 +132,7 @@ async def expect_disconnect(connection: ClientConnection) -> None:
         async with asyncio.timeout(WAIT_S):
             while True:
                 frame = await receive(connection)
-                assert b"\x0135=5\x01" in frame, f"expected only a Logout before the close: {frame!r}"
+                assert b"\x0135=5\x01" in frame, f"only a Logout may precede the close: {frame!r}"
     except ConnectionClosed:
         return
 
