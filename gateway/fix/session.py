@@ -110,13 +110,12 @@ class Session:
         if self._logout_deadline is not None and now >= self._logout_deadline:
             self._disconnect("the member did not confirm our Logout")
             return
-        silence = now - self._last_received
-        if silence >= self._heartbeat_ns * 24 // 10:
+        if now >= self._silence_limit():
             self._disconnect("timed out waiting for a heartbeat")
-        elif silence >= self._heartbeat_ns * 12 * (self._test_requests + 1) // 10:
+        elif now >= self._test_request_due():
             self._send(Message.of(MsgType.TEST_REQUEST, (tags.TEST_REQ_ID, TEST_REQUEST_ID)), now)
             self._test_requests += 1
-        elif self._test_requests == 0 and now - self._last_sent >= self._heartbeat_ns:
+        elif (heartbeat_due := self._heartbeat_due()) is not None and now >= heartbeat_due:
             self._send(Message.of(MsgType.HEARTBEAT), now)
 
     def next_deadline(self) -> int | None:
@@ -125,13 +124,9 @@ class Session:
             return None
         if self.state is State.AWAITING_LOGON:
             return self._logon_deadline
-        beat = self._heartbeat_ns
-        deadlines = [
-            self._last_received + beat * 24 // 10,
-            self._last_received + beat * 12 * (self._test_requests + 1) // 10,
-        ]
-        if self._test_requests == 0:
-            deadlines.append(self._last_sent + beat)
+        deadlines = [self._silence_limit(), self._test_request_due()]
+        if (heartbeat_due := self._heartbeat_due()) is not None:
+            deadlines.append(heartbeat_due)
         if self._logout_deadline is not None:
             deadlines.append(self._logout_deadline)
         return min(deadlines)
@@ -504,6 +499,20 @@ class Session:
             (tags.TEXT, "Logon rejected: unknown CompID or bad credentials"),
         )
         return encode(logout, self._acceptor.dictionary.begin_string)
+
+    # ---- timers: QuickFIX's factors, so a member tuned against it sees the same ------------
+
+    def _silence_limit(self) -> int:
+        """2.4 heartbeat intervals without a word from the member: the line is dead."""
+        return self._last_received + self._heartbeat_ns * 24 // 10
+
+    def _test_request_due(self) -> int:
+        """1.2 intervals of silence, and 1.2 more after each unanswered TestRequest."""
+        return self._last_received + self._heartbeat_ns * 12 * (self._test_requests + 1) // 10
+
+    def _heartbeat_due(self) -> int | None:
+        """An interval after our last message, unless a TestRequest is still unanswered."""
+        return self._last_sent + self._heartbeat_ns if self._test_requests == 0 else None
 
     # ---- bookkeeping --------------------------------------------------------------------
 

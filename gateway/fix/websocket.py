@@ -1,4 +1,5 @@
-"""The /fix websocket endpoint: one tag=value FIX message per text frame.
+"""The /fix websocket endpoint: one tag=value FIX message per text frame, or with the
+`fix-json` sub-protocol one message in the FIX JSON encoding per text frame.
 
 Each connection gets a Session and three cooperating parts: this coroutine writes the
 session's outbound frames in order (and closes the socket when the session ends), a reader
@@ -15,12 +16,15 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from gateway.fix.acceptor import Acceptor
+from gateway.fix.json_encoding import JsonEncoding
 from gateway.fix.session import Session
 from gateway.fix.timestamps import NS_PER_SECOND
 
 log = logging.getLogger(__name__)
 
 _CLOSED = None  # marks the end of the outbound queue
+TAG_VALUE = "fix"  # the default, also when no sub-protocol is asked for
+JSON = "fix-json"
 
 
 class QueueTransport:
@@ -42,18 +46,23 @@ class QueueTransport:
 
 def fix_router(acceptor: Acceptor) -> APIRouter:
     router = APIRouter()
+    json_encoding = JsonEncoding(acceptor.dictionary)
 
     @router.websocket("/fix")
     async def fix_endpoint(websocket: WebSocket) -> None:
-        await websocket.accept()
+        requested = websocket.scope.get("subprotocols", [])
+        encoding = json_encoding if JSON in requested else None
+        chosen = JSON if encoding else TAG_VALUE if TAG_VALUE in requested else None
+        await websocket.accept(subprotocol=chosen)
         peer = websocket.client.host if websocket.client else "unknown"
         transport = QueueTransport()
         session = acceptor.open(transport, peer, time.time_ns())
-        reader = asyncio.create_task(_read(websocket, session, transport))
+        reader = asyncio.create_task(_read(websocket, session, transport, encoding))
         timer = asyncio.create_task(_run_timers(session, transport))
         try:
             while (frame := await transport.frames.get()) is not _CLOSED:
-                await websocket.send_text(frame.decode())
+                text = encoding.from_frame(frame) if encoding else frame.decode()
+                await websocket.send_text(text)
         except (WebSocketDisconnect, RuntimeError, OSError) as lost:
             log.info("%s: connection lost while sending: %r", peer, lost)
         finally:
@@ -66,14 +75,22 @@ def fix_router(acceptor: Acceptor) -> APIRouter:
     return router
 
 
-async def _read(websocket: WebSocket, session: Session, transport: QueueTransport) -> None:
+async def _read(
+    websocket: WebSocket,
+    session: Session,
+    transport: QueueTransport,
+    encoding: JsonEncoding | None,
+) -> None:
     try:
         while True:
             event = await websocket.receive()
             if event["type"] == "websocket.disconnect":
                 break
             text, data = event.get("text"), event.get("bytes")
-            frame = text.encode() if text is not None else data or b""
+            if text is None:
+                frame = data or b""
+            else:
+                frame = encoding.to_frame(text) if encoding else text.encode()
             session.on_frame(frame, time.time_ns())
             transport.wake.set()
     except (WebSocketDisconnect, RuntimeError, OSError) as lost:
