@@ -87,12 +87,9 @@ class SessionStore:
             self._db.execute("DELETE FROM sequence WHERE sender=? AND target=? AND day=?", where)
 
     def _upsert(self, key: SessionKey, column: str, value: int) -> None:
+        numbers = {"next_sender": 1, "next_target": 1, column: value}
         self._db.execute(
-            "INSERT INTO sequence VALUES (?, ?, ?, 1, 1)"
-            " ON CONFLICT (sender, target, day) DO NOTHING",
-            (key.sender, key.target, key.day),
-        )
-        self._db.execute(
-            f"UPDATE sequence SET {column}=? WHERE sender=? AND target=? AND day=?",
-            (value, key.sender, key.target, key.day),
+            "INSERT INTO sequence VALUES (?, ?, ?, ?, ?) ON CONFLICT (sender, target, day)"
+            f" DO UPDATE SET {column}=excluded.{column}",
+            (key.sender, key.target, key.day, numbers["next_sender"], numbers["next_target"]),
         )

@@ -15,7 +15,7 @@ Adaptations, each because one websocket frame is one message:
   that meaning by sending such a line and the next one together in one frame.
 Configuration the suite assumes of its acceptor: sequence numbers restart at 1 on every new
 connection (QuickFIX's ResetOnDisconnect); 4a and 6 wait for the acceptor's heartbeat timers,
-so for those two one HeartBtInt second lasts 0.1 s.
+so for those two one HeartBtInt second lasts 0.2 s.
 """
 
 import asyncio
@@ -183,7 +183,7 @@ def test_all_59_scenarios_are_there_with_their_licence() -> None:
 
 @pytest.mark.parametrize("scenario", SCENARIO_FILES, ids=lambda path: path.stem)
 def test_scenario(scenario: Path, tmp_path: Path) -> None:
-    scale = 0.1 if scenario.stem in TIMER_SCENARIOS else 1.0
+    scale = 0.2 if scenario.stem in TIMER_SCENARIOS else 1.0
     settings = conformance_settings(timer_scale=scale, logout_timeout_s=1.0)
     acceptor = make_acceptor(tmp_path, settings)
 
