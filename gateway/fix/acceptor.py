@@ -89,6 +89,13 @@ class Acceptor:
         seq, _ = self.seal(self.session_key(session_id, now), message, now)
         return seq
 
+    def logout(self, session_id: SessionId, text: str) -> bool:
+        session = self._active.get(session_id)
+        if session is None or not session.logged_on:
+            return False
+        session.log_out(text, self._clock())
+        return True
+
     def seal(self, key: SessionKey, message: Message, now: int) -> tuple[int, bytes]:
         """Stamp the header with the next MsgSeqNum, keep the frame, and return both."""
         seq = self.store.next_numbers(key)[0]

@@ -36,12 +36,18 @@ class Application(Protocol):
         """The member's connection ended (logout or loss): cancel-on-disconnect starts here."""
         ...
 
-    def on_message(self, session: SessionId, message: Message) -> Sequence[Message]:
-        """Replies to send now, in order; the session fills in their headers."""
+    def on_message(self, session: SessionId, message: Message, now: int) -> Sequence[Message]:
+        """Replies to send now, in order; the session fills in their headers. `now` is when
+        the frame arrived (ns since the epoch), for throttles that must not read a clock."""
         ...
 
 
 class Outbox(Protocol):
     def send(self, session: SessionId, message: Message) -> int:
         """Sequence, keep and (if connected) transmit `message`; returns its MsgSeqNum."""
+        ...
+
+    def logout(self, session: SessionId, text: str) -> bool:
+        """Start the Logout handshake with `text` (say, far over the message rate limit);
+        False when the member is not logged on."""
         ...

@@ -139,6 +139,10 @@ class Session:
         """Send an application message on this logged-on session; returns its MsgSeqNum."""
         return self._send(message, now)
 
+    def log_out(self, text: str, now: int) -> None:
+        """Ask the member to log out; the connection closes on its answer or the timeout."""
+        self._logout(now, text)
+
     @property
     def logged_on(self) -> bool:
         return self.state in (State.ACTIVE, State.LOGOUT_SENT)
@@ -238,7 +242,8 @@ class Session:
             handler(self, message, now)
         elif self._verify(message, now):
             self._advance()
-            for reply in self._acceptor.application.on_message(self._session_id, message):
+            application = self._acceptor.application
+            for reply in application.on_message(self._session_id, message, now):
                 self._send(reply, now)
 
     def _verify(self, message: Message, now: int, high: bool = True, low: bool = True) -> bool:

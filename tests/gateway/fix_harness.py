@@ -49,7 +49,7 @@ class EchoApplication:
     def on_logout(self, session: SessionId) -> None:
         self.logouts.append(session)
 
-    def on_message(self, session: SessionId, message: Message) -> Sequence[Message]:
+    def on_message(self, session: SessionId, message: Message, now: int) -> Sequence[Message]:
         if message.msg_type == "D":
             seen = self.seen_orders.setdefault(session, set())
             order_id = message.get(11) or ""

@@ -169,6 +169,17 @@ def test_outbox_sends_to_the_live_session(harness: Harness) -> None:
     assert (sent.msg_type, sent.seq_num, seq) == ("8", 2, 2)
 
 
+def test_application_can_log_a_member_out(harness: Harness) -> None:
+    member = SessionId(MEMBER, GATEWAY)
+    assert not harness.acceptor.logout(member, "rate limit")
+    session, transport = harness.logged_on()
+    assert harness.acceptor.logout(member, "far over the message rate limit")
+    (logout,) = transport.take()
+    assert (logout.msg_type, logout.get(tags.TEXT)) == ("5", "far over the message rate limit")
+    session.on_frame(inbound(MsgType.LOGOUT, 2, now=T0), T0)
+    assert transport.closed and transport.take() == []
+
+
 def test_sequence_numbers_continue_after_reconnect(harness: Harness) -> None:
     session, transport = harness.logged_on()
     session.on_frame(order(2, T0), T0)
