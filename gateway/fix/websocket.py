@@ -23,19 +23,27 @@ from gateway.fix.timestamps import NS_PER_SECOND
 log = logging.getLogger(__name__)
 
 _CLOSED = None  # marks the end of the outbound queue
+MAX_PENDING_FRAMES = 10_000  # a member this far behind is not reading: it is disconnected
+SEND_TIMEOUT_S = 30.0
 TAG_VALUE = "fix"  # the default, also when no sub-protocol is asked for
 JSON = "fix-json"
 
 
 class QueueTransport:
     """The session's outbound side: frames queue up for the writer; every send wakes the
-    timer, because the heartbeat deadline moved."""
+    timer, because the heartbeat deadline moved. The queue is bounded: a member that stops
+    reading is cut off rather than allowed to fill the gateway's memory (what it missed
+    stays in the store for a ResendRequest)."""
 
     def __init__(self) -> None:
         self.frames: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.wake = asyncio.Event()
+        self.overflowed = False
 
     def send(self, frame: bytes) -> None:
+        if self.frames.qsize() >= MAX_PENDING_FRAMES:
+            self.overflowed = True
+            return
         self.frames.put_nowait(frame)
         self.wake.set()
 
@@ -62,8 +70,11 @@ def fix_router(acceptor: Acceptor) -> APIRouter:
         try:
             while (frame := await transport.frames.get()) is not _CLOSED:
                 text = encoding.from_frame(frame) if encoding else frame.decode()
-                await websocket.send_text(text)
-        except (WebSocketDisconnect, RuntimeError, OSError) as lost:
+                await asyncio.wait_for(websocket.send_text(text), SEND_TIMEOUT_S)
+                if transport.overflowed:
+                    log.warning("%s: %d frames unread: disconnecting", peer, MAX_PENDING_FRAMES)
+                    break
+        except (WebSocketDisconnect, RuntimeError, OSError, TimeoutError) as lost:
             log.info("%s: connection lost while sending: %r", peer, lost)
         finally:
             reader.cancel()

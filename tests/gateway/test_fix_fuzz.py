@@ -3,6 +3,7 @@ frame gets what the FIX rules prescribe (ignored, or Reject(3) naming the reason
 tag), and another member's session carries on untouched."""
 
 import asyncio
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
 from gateway.fix.acceptor import Acceptor
+from gateway.fix.application import SessionId
 from gateway.fix.codec import encode
 from gateway.fix.message import Message
 from gateway.fix.session import Session
@@ -161,6 +163,36 @@ def test_the_endpoint_survives_arbitrary_frames(frames: list[bytes | str]) -> No
     with tempfile.TemporaryDirectory() as directory:
         members = Credentials({MEMBER: None, OTHER: None, NEWCOMER: None})
         asyncio.run(run(make_acceptor(Path(directory), credentials=members)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(min_size=1, max_size=12).filter(lambda comp_id: comp_id != MEMBER),
+            st.text(max_size=12),
+            st.integers(1, 4),
+        ),
+        min_size=1,
+        max_size=15,
+    )
+)
+def test_failed_logons_leave_nothing_behind(attempts: list[tuple[str, str, int]]) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        acceptor = make_acceptor(Path(directory), credentials=Credentials({MEMBER: "right"}))
+        for comp_id, password, peer in attempts:
+            transport = RecordingTransport()
+            session = acceptor.open(transport, f"10.0.0.{peer}", T0)
+            frame = logon(1, T0, 30, (554, password), sender=comp_id.replace("\x01", " "))
+            session.on_frame(frame, T0)
+            assert transport.closed
+            assert all(reply.msg_type == MsgType.LOGOUT for reply in transport.take())
+        rows = sqlite3.connect(Path(directory) / "fix-sessions.sqlite3").execute(
+            "SELECT (SELECT count(*) FROM sequence) + (SELECT count(*) FROM sent)"
+        )
+        assert rows.fetchone() == (0,)  # strangers create no session state
+        assert not acceptor.is_logged_on(SessionId(MEMBER, "ISLD"))
+        acceptor.store.close()
 
 
 def _now() -> int:

@@ -14,6 +14,7 @@ from websockets.exceptions import ConnectionClosed
 from gateway.fix.application import SessionId
 from gateway.fix.message import Message
 from gateway.fix.session import SessionSettings
+from gateway.fix.websocket import MAX_PENDING_FRAMES, QueueTransport
 from tests.gateway.fix_harness import GATEWAY, MEMBER, Credentials, make_acceptor, served
 
 WAIT_S = 10.0
@@ -156,3 +157,14 @@ def test_failed_logons_are_logged_and_rate_limited(
     assert len(failures) == 5
     assert "username 'trader'" in failures[0].getMessage()
     assert "too many failures" in caplog.records[-1].getMessage()
+
+
+def test_outbound_queue_is_bounded_for_a_member_that_stops_reading() -> None:
+    async def run() -> None:
+        transport = QueueTransport()
+        for _ in range(MAX_PENDING_FRAMES + 5):
+            transport.send(b"8=FIX.4.4\x01...")
+        assert transport.frames.qsize() == MAX_PENDING_FRAMES
+        assert transport.overflowed
+
+    asyncio.run(run())
