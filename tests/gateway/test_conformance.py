@@ -7,7 +7,8 @@ connection, `iDISCONNECT` closes it, `I` lines are sent (one message per text fr
 <TIME>/<TIME±N> filled in and BodyLength/CheckSum added only where the line has none), `E`
 lines are compared with the next frame received as a set of tags (values too, except 9, 10,
 52, 60, 122 and Text 58), and `eDISCONNECT` waits up to 10 s for the acceptor to close. While
-waiting for the close, only a Logout may arrive: the FIX reading of a refused logon.
+waiting for the close, only a Logout may arrive: a refused logon is answered with one where
+the member is known (1d_InvalidLogonBadSendingTime is the one scenario where that happens).
 
 Adaptations, each because one websocket frame is one message:
 - 2m_BodyLengthValueNotCorrect sends a message whose BodyLength is longer than its body; over
