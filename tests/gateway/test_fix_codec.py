@@ -17,7 +17,9 @@ values = st.text(
     st.characters(blacklist_categories=("Cs",), blacklist_characters="\x01"), min_size=1
 )
 body_fields = st.lists(
-    st.tuples(st.integers(11, 9999).filter(lambda tag: tag not in DATA_LENGTH), values),
+    st.tuples(
+        st.integers(11, 9999).filter(lambda tag: tag not in DATA_LENGTH and tag != 35), values
+    ),
     max_size=20,
 )
 
