@@ -1,0 +1,119 @@
+"""The acceptor: everything the sessions share (dictionary, store, authenticator,
+application) and the register of who is logged on, so a second connection for a logged-on
+member is refused and messages for a member reach its live session or wait in the store."""
+
+import time
+from collections.abc import Callable
+
+from gateway.fix import tags
+from gateway.fix.application import Application, Authenticator, SessionId
+from gateway.fix.codec import encode
+from gateway.fix.dictionary import Dictionary
+from gateway.fix.logon_throttle import FailedLogonThrottle
+from gateway.fix.message import Message
+from gateway.fix.session import Session, SessionSettings, Transport
+from gateway.fix.store import SessionKey, SessionStore
+from gateway.fix.timestamps import format_utc_timestamp
+from gateway.fix.validation import Validator
+
+# Header fields the session itself writes on every outbound message.
+_STAMPED = frozenset(
+    {
+        tags.BEGIN_STRING,
+        tags.BODY_LENGTH,
+        tags.MSG_TYPE,
+        tags.MSG_SEQ_NUM,
+        tags.SENDER_COMP_ID,
+        tags.SENDING_TIME,
+        tags.TARGET_COMP_ID,
+        tags.POSS_DUP_FLAG,
+        tags.ORIG_SENDING_TIME,
+        tags.CHECK_SUM,
+    }
+)
+
+
+class Acceptor:
+    def __init__(
+        self,
+        *,
+        settings: SessionSettings,
+        dictionary: Dictionary,
+        store: SessionStore,
+        authenticator: Authenticator,
+        application: Application,
+        throttle: FailedLogonThrottle,
+        trading_day: Callable[[int], str],
+        clock: Callable[[], int] = time.time_ns,
+    ):
+        self.settings = settings
+        self.dictionary = dictionary
+        self.validator = Validator(dictionary)
+        self.store = store
+        self.authenticator = authenticator
+        self.application = application
+        self.throttle = throttle
+        self._trading_day = trading_day
+        self._clock = clock
+        self._header_tags = frozenset(dictionary.header.tags)
+        self._active: dict[SessionId, Session] = {}
+
+    def open(self, transport: Transport, peer: str, now: int) -> Session:
+        """A new connection: a session that waits for its Logon."""
+        return Session(self, transport, peer, now)
+
+    def claim(self, session_id: SessionId, session: Session) -> bool:
+        """Bind `session_id` to `session`; False when another connection holds it."""
+        if session_id in self._active:
+            return False
+        self._active[session_id] = session
+        return True
+
+    def release(self, session_id: SessionId, session: Session) -> None:
+        if self._active.get(session_id) is session:
+            del self._active[session_id]
+
+    def is_logged_on(self, session_id: SessionId) -> bool:
+        session = self._active.get(session_id)
+        return session is not None and session.logged_on
+
+    def session_key(self, session_id: SessionId, now: int) -> SessionKey:
+        return SessionKey(session_id.gateway, session_id.member, self._trading_day(now))
+
+    def send(self, session_id: SessionId, message: Message) -> int:
+        """Outbox: to the live session, or sequenced and kept for the member's next logon."""
+        now = self._clock()
+        session = self._active.get(session_id)
+        if session is not None and session.logged_on:
+            return session.send(message, now)
+        seq, _ = self.seal(self.session_key(session_id, now), message, now)
+        return seq
+
+    def logout(self, session_id: SessionId, text: str) -> bool:
+        session = self._active.get(session_id)
+        if session is None or not session.logged_on:
+            return False
+        session.log_out(text, self._clock())
+        return True
+
+    def seal(self, key: SessionKey, message: Message, now: int) -> tuple[int, bytes]:
+        """Stamp the header with the next MsgSeqNum, keep the frame, and return both."""
+        seq = self.store.next_numbers(key)[0]
+        stamped = Message.of(
+            message.msg_type,
+            (tags.MSG_SEQ_NUM, str(seq)),
+            (tags.SENDER_COMP_ID, key.sender),
+            (tags.SENDING_TIME, format_utc_timestamp(now)),
+            (tags.TARGET_COMP_ID, key.target),
+        )
+        header = [f for f in message.fields if f[0] in self._header_tags and f[0] not in _STAMPED]
+        body = [
+            f
+            for f in message.fields
+            if f[0] not in self._header_tags and f[0] not in self.dictionary.trailer.tags
+        ]
+        stamped.fields += header + body
+        frame = encode(stamped, self.dictionary.begin_string)
+        admin = self.dictionary.is_admin(message.msg_type)
+        self.store.record_sent(key, seq, None if admin else frame)
+        return seq, frame

@@ -1,0 +1,94 @@
+"""The tag=value wire format: parse one frame into a Message, encode a Message into one frame.
+
+A frame that cannot be trusted as a FIX message (wrong first three fields, a BodyLength or
+CheckSum that does not add up, a tag that is not a number) is garbled: FIX says to ignore it
+without consuming a sequence number, so the parser refuses it as a whole.
+"""
+
+import re
+from collections.abc import Mapping
+
+from gateway.fix.message import Message
+from gateway.fix.tags import BEGIN_STRING, BODY_LENGTH, CHECK_SUM, MSG_TYPE
+
+SOH = b"\x01"
+_TAG = re.compile(rb"-?[0-9]{1,9}")
+_DIGITS = re.compile(rb"[0-9]{1,9}")
+_CHECKSUM = re.compile(rb"[0-9]{3}")
+_ENVELOPE = frozenset({BEGIN_STRING, BODY_LENGTH, CHECK_SUM})
+
+
+class GarbledFrame(ValueError):
+    """The frame is not a well-formed FIX message and must be ignored."""
+
+
+def checksum(data: bytes) -> int:
+    return sum(data) % 256
+
+
+def parse(frame: bytes, data_length: Mapping[int, int]) -> Message:
+    """`data_length` maps a length tag to its DATA tag, whose value may contain SOH."""
+    if not frame.endswith(SOH):
+        raise GarbledFrame("does not end with SOH")
+    fields: list[tuple[int, str]] = []
+    starts: list[int] = []
+    position = 0
+    data_tag: int | None = None
+    data_bytes = 0
+    while position < len(frame):
+        equals = frame.find(b"=", position)
+        if equals < 0:
+            raise GarbledFrame(f"no '=' after byte {position}")
+        raw_tag = frame[position:equals]
+        if _TAG.fullmatch(raw_tag) is None:
+            raise GarbledFrame(f"tag {raw_tag[:20]!r} is not a number")
+        tag = int(raw_tag)
+        if tag == data_tag:
+            end = equals + 1 + data_bytes
+            if frame[end : end + 1] != SOH:
+                raise GarbledFrame(f"data field {tag} is not {data_bytes} bytes long")
+        else:
+            end = frame.find(SOH, equals + 1)
+        try:
+            value = frame[equals + 1 : end].decode()
+        except UnicodeDecodeError as exc:
+            raise GarbledFrame(f"value of tag {tag} is not UTF-8") from exc
+        data_tag = None
+        if tag in data_length and _DIGITS.fullmatch(frame[equals + 1 : end]):
+            data_tag, data_bytes = data_length[tag], int(value)
+        fields.append((tag, value))
+        starts.append(position)
+        position = end + 1
+    _check_envelope(frame, fields, starts)
+    return Message(fields)
+
+
+def _check_envelope(frame: bytes, fields: list[tuple[int, str]], starts: list[int]) -> None:
+    tags = [tag for tag, _ in fields]
+    if len(tags) < 4 or tags[:3] != [BEGIN_STRING, BODY_LENGTH, MSG_TYPE]:
+        raise GarbledFrame("does not begin with 8, 9 and 35")
+    if tags[-1] != CHECK_SUM or tags.count(CHECK_SUM) != 1:
+        raise GarbledFrame("CheckSum(10) is not the last field, exactly once")
+    declared_length = fields[1][1].encode()
+    body_start, trailer_start = starts[2], starts[-1]
+    if not _DIGITS.fullmatch(declared_length) or int(declared_length) != (
+        trailer_start - body_start
+    ):
+        raise GarbledFrame(f"BodyLength {fields[1][1]!r} is not {trailer_start - body_start}")
+    declared_sum = fields[-1][1].encode()
+    if not _CHECKSUM.fullmatch(declared_sum) or int(declared_sum) != checksum(
+        frame[:trailer_start]
+    ):
+        actual = checksum(frame[:trailer_start])
+        raise GarbledFrame(f"CheckSum {fields[-1][1]!r} is not {actual:03d}")
+
+
+def encode(message: Message, begin_string: str) -> bytes:
+    """The frame for `message`, with BeginString, a true BodyLength and CheckSum."""
+    body = b"".join(
+        b"%d=%s\x01" % (tag, value.encode())
+        for tag, value in message.fields
+        if tag not in _ENVELOPE
+    )
+    head = b"8=%s\x019=%d\x01" % (begin_string.encode(), len(body))
+    return b"%s%s10=%03d\x01" % (head, body, checksum(head + body))

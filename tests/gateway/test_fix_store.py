@@ -1,0 +1,44 @@
+"""The session store: sequence numbers and kept messages per (CompIDs, trading day)."""
+
+from pathlib import Path
+
+from gateway.fix.store import SessionKey, SessionStore
+
+TODAY = SessionKey("ISLD", "TW44", "2026-09-21")
+TOMORROW = SessionKey("ISLD", "TW44", "2026-09-22")
+ANOTHER_MEMBER = SessionKey("ISLD", "OTHER", "2026-09-21")
+
+
+def test_new_session_starts_at_one(tmp_path: Path) -> None:
+    assert SessionStore(tmp_path).next_numbers(TODAY) == (1, 1)
+
+
+def test_numbers_and_kept_frames_survive_reopening(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    store.record_sent(TODAY, 1, None)
+    store.record_sent(TODAY, 2, b"8=FIX.4.4\x01...exec report")
+    store.set_next_target(TODAY, 7)
+    store.close()
+    reopened = SessionStore(tmp_path)
+    assert reopened.next_numbers(TODAY) == (3, 7)
+    assert reopened.sent(TODAY, 1, 10) == {2: b"8=FIX.4.4\x01...exec report"}
+    assert reopened.sent(TODAY, 3, 10) == {}
+
+
+def test_each_trading_day_and_member_has_its_own_sequence(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    store.record_sent(TODAY, 1, b"today")
+    assert store.next_numbers(TOMORROW) == (1, 1)
+    assert store.next_numbers(ANOTHER_MEMBER) == (1, 1)
+    assert store.sent(TOMORROW, 1, 5) == {}
+
+
+def test_reset_starts_again_and_forgets_kept_frames(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    store.record_sent(TODAY, 1, b"gone")
+    store.set_next_target(TODAY, 4)
+    store.record_sent(ANOTHER_MEMBER, 1, b"kept")
+    store.reset(TODAY)
+    assert store.next_numbers(TODAY) == (1, 1)
+    assert store.sent(TODAY, 1, 5) == {}
+    assert store.sent(ANOTHER_MEMBER, 1, 5) == {1: b"kept"}

@@ -1,0 +1,170 @@
+"""The /fix endpoint on uvicorn, driven by simplefix (an independent FIX implementation)
+over a real websocket client: interoperability, a gateway restart, failed logons."""
+
+import asyncio
+import datetime as dt
+import logging
+from pathlib import Path
+
+import pytest
+import simplefix
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from gateway.fix.application import SessionId
+from gateway.fix.message import Message
+from gateway.fix.session import SessionSettings
+from gateway.fix.websocket import MAX_PENDING_FRAMES, QueueTransport
+from tests.gateway.fix_harness import GATEWAY, MEMBER, Credentials, make_acceptor, served
+
+WAIT_S = 10.0
+
+
+class SimpleFixMember:
+    """A member's side of the session, built on simplefix."""
+
+    def __init__(self, connection: ClientConnection, comp_id: str = MEMBER, seq: int = 1):
+        self.connection = connection
+        self.comp_id = comp_id
+        self.seq = seq
+
+    async def send(self, msg_type: str, *fields: tuple[int, str]) -> None:
+        message = simplefix.FixMessage()
+        message.append_pair(8, "FIX.4.4")
+        message.append_pair(35, msg_type)
+        message.append_pair(34, self.seq)
+        message.append_pair(49, self.comp_id)
+        message.append_utc_timestamp(52, precision=3)
+        message.append_pair(56, GATEWAY)
+        for tag, value in fields:
+            message.append_pair(tag, value)
+        self.seq += 1
+        await self.connection.send(message.encode().decode())
+
+    async def receive(self) -> simplefix.FixMessage:
+        frame = await asyncio.wait_for(self.connection.recv(), WAIT_S)
+        parser = simplefix.FixParser()
+        parser.append_buffer(frame.encode() if isinstance(frame, str) else frame)
+        message = parser.get_message()
+        assert message is not None, f"not a FIX message: {frame!r}"
+        return message
+
+    async def closed(self) -> bool:
+        try:
+            await asyncio.wait_for(self.connection.recv(), WAIT_S)
+        except ConnectionClosed:
+            return True
+        return False
+
+
+def text(message: simplefix.FixMessage, tag: int) -> str | None:
+    value = message.get(tag)
+    return None if value is None else value.decode()
+
+
+def order_fields(client_order_id: str) -> tuple[tuple[int, str], ...]:
+    now = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H:%M:%S")
+    return ((11, client_order_id), (38, "5"), (40, "2"), (44, "70.10"), (54, "2"), (55, "CEA"),
+            (60, now))  # fmt: skip
+
+
+def test_simplefix_member_logs_on_heartbeats_trades_and_logs_out(tmp_path: Path) -> None:
+    async def run() -> None:
+        async with served(make_acceptor(tmp_path)) as url, connect(url) as connection:
+            member = SimpleFixMember(connection)
+            await member.send("A", (98, "0"), (108, "30"))
+            reply = await member.receive()
+            assert (text(reply, 35), text(reply, 34), text(reply, 108)) == ("A", "1", "30")
+            await member.send("1", (112, "are you there"))
+            heartbeat = await member.receive()
+            assert (text(heartbeat, 35), text(heartbeat, 112)) == ("0", "are you there")
+            await member.send("D", *order_fields("BUY-1"))
+            echo = await member.receive()
+            assert [text(echo, tag) for tag in (35, 34, 11, 44, 49, 56)] == [
+                "D", "3", "BUY-1", "70.10", GATEWAY, MEMBER,
+            ]  # fmt: skip
+            await member.send("5")
+            assert text(await member.receive(), 35) == "5"
+            assert await member.closed()
+
+    asyncio.run(run())
+
+
+def test_sequence_and_sent_messages_survive_a_gateway_restart(tmp_path: Path) -> None:
+    member_id = SessionId(MEMBER, GATEWAY)
+
+    async def first_day_part() -> None:
+        acceptor = make_acceptor(tmp_path)
+        async with served(acceptor) as url, connect(url) as connection:
+            member = SimpleFixMember(connection)
+            await member.send("A", (98, "0"), (108, "30"))
+            await member.receive()
+            await member.send("D", *order_fields("BUY-1"))
+            assert text(await member.receive(), 34) == "2"
+            await member.send("5")
+            await member.receive()
+            assert await member.closed()
+            # An execution report produced while the member is away: sequenced and kept.
+            report = Message.of("8", (37, "O-1"), (17, "X-1"), (150, "F"), (39, "2"), (55, "CEA"))
+            assert acceptor.send(member_id, report) == 4
+
+    async def after_restart() -> None:
+        async with served(make_acceptor(tmp_path)) as url, connect(url) as connection:
+            member = SimpleFixMember(connection, seq=4)  # it sent 1..3 before the restart
+            await member.send("A", (98, "0"), (108, "30"))
+            logon = await member.receive()
+            assert (text(logon, 35), text(logon, 34)) == ("A", "5")  # it expected 4: a gap
+            await member.send("2", (7, "4"), (16, "0"))
+            recovered = await member.receive()
+            assert [text(recovered, tag) for tag in (35, 34, 43, 17)] == ["8", "4", "Y", "X-1"]
+            assert text(recovered, 122) is not None
+            gap_fill = await member.receive()
+            assert [text(gap_fill, tag) for tag in (35, 34, 123, 36)] == ["4", "5", "Y", "6"]
+            await member.send("1", (112, "after"))
+            heartbeat = await member.receive()
+            assert (text(heartbeat, 34), text(heartbeat, 112)) == ("6", "after")
+
+    asyncio.run(first_day_part())
+    asyncio.run(after_restart())
+
+
+def test_failed_logons_are_logged_and_rate_limited(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="gateway.fix.session")
+    credentials = Credentials({MEMBER: "right"})
+    acceptor = make_acceptor(tmp_path, SessionSettings(comp_id=GATEWAY), credentials)
+
+    async def attempt(url: str, password: str) -> simplefix.FixMessage | None:
+        async with connect(url) as connection:
+            member = SimpleFixMember(connection)
+            await member.send("A", (98, "0"), (108, "30"), (553, "trader"), (554, password))
+            try:
+                return await member.receive()
+            except ConnectionClosed:
+                return None
+
+    async def run() -> None:
+        async with served(acceptor) as url:
+            for _ in range(5):
+                refusal = await attempt(url, "guess")
+                assert refusal is not None and text(refusal, 35) == "5"
+                assert "Logon rejected" in (text(refusal, 58) or "")
+            assert await attempt(url, "right") is None  # blocked: no reply at all
+
+    asyncio.run(run())
+    failures = [r for r in caplog.records if "failed logon as 'TW44'" in r.getMessage()]
+    assert len(failures) == 5
+    assert "username 'trader'" in failures[0].getMessage()
+    assert "too many failures" in caplog.records[-1].getMessage()
+
+
+def test_outbound_queue_is_bounded_for_a_member_that_stops_reading() -> None:
+    async def run() -> None:
+        transport = QueueTransport()
+        for _ in range(MAX_PENDING_FRAMES + 5):
+            transport.send(b"8=FIX.4.4\x01...")
+        assert transport.frames.qsize() == MAX_PENDING_FRAMES
+        assert transport.overflowed
+
+    asyncio.run(run())
