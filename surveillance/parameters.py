@@ -85,6 +85,9 @@ class PositionLimit(ParameterSet, frozen=True):
 class CircularTrading(ParameterSet, frozen=True):
     max_accounts: Annotated[int, msgspec.Meta(ge=2, le=6)] = 4
     quantity_tolerance_percent: Percent = 1.0
+    # legs are whole orders meeting each other, as arranged transfers are; equal partial
+    # fills against a market maker's quote are the book's coincidence, not a transfer
+    whole_orders: bool = True
 
 
 class PreArrangedTrades(ParameterSet, frozen=True):
@@ -156,8 +159,6 @@ def _parameter_set(path: str | Path, pattern: str, table: dict) -> ParameterSet:
             raise ParameterError(
                 path, f"{pattern}.{name}", f"unknown parameter; known: {', '.join(fields)}"
             )
-        if isinstance(value, bool):
-            raise ParameterError(path, f"{pattern}.{name}", f"{value!r} is not a number")
         try:
             msgspec.convert(value, fields[name])
         except msgspec.ValidationError as exc:

@@ -4,7 +4,8 @@ each leg the same size, so volume appears while nobody's position changes (wash 
 Each trade is an edge seller -> buyer. When a trade u -> v arrives, the detector looks for
 a path v -> ... -> u among the day's earlier trades of the same instrument, through at
 most `max_accounts` distinct accounts, every leg within `quantity_tolerance_percent` of
-the new one.
+the new one. With `whole_orders` (the default) only trades that fill both orders wholly
+are legs: a ring is arranged, and equal partial fills against a quote are coincidence.
 """
 
 from collections.abc import Sequence
@@ -35,7 +36,7 @@ class CircularTradingDetector:
             self.sold.pop(event.instrument, None)
             return NO_ALERTS
         seller, buyer = event.sell_account, event.buy_account
-        if seller == buyer:
+        if seller == buyer or (self.parameters.whole_orders and not self._whole(event)):
             return NO_ALERTS
         sold = self.sold.get(event.instrument)
         if sold is None:
@@ -73,6 +74,13 @@ class CircularTradingDetector:
                     f"{self.parameters.quantity_tolerance_percent:g}% of the others."
                 ),
             ),
+        )
+
+    def _whole(self, trade: Trade) -> bool:
+        buy = self.view.orders.get(trade.buy_order_id)
+        sell = self.view.orders.get(trade.sell_order_id)
+        return (
+            buy is not None and sell is not None and buy.quantity == sell.quantity == trade.quantity
         )
 
     def _path(

@@ -126,6 +126,12 @@ class Manipulators:
         slots.append(start)
         return start
 
+    def responder(self) -> str:
+        """An honest investor with nothing resting (so it cannot meet itself)."""
+        busy = {order.account for order in self.sim.exchange.orders.values()}
+        idle = [account for account in self.responders if account not in busy]
+        return self.rng.choice(idle or self.responders)
+
     def top_size(self, instrument: str) -> int:
         market = self.sim.exchange.markets[instrument]
         bid = market.depth(Side.BUY, market.best_bid()) if market.bids else 0
@@ -222,7 +228,7 @@ class Manipulators:
             if level:
                 sim.order(
                     now,
-                    rng.choice(self.responders),
+                    self.responder(),
                     instrument,
                     fake_side,
                     genuine_price,
@@ -282,7 +288,7 @@ class Manipulators:
             if level:
                 sim.order(
                     now,
-                    rng.choice(self.responders),
+                    self.responder(),
                     instrument,
                     layer_side,
                     genuine_price,
@@ -482,7 +488,7 @@ class Manipulators:
 
         def far(now: int) -> int:
             touch = market.best_bid() or sim.to_tick(instrument, sim.fair(instrument, now))
-            return max(touch - rng.randint(30, 60) * sim.tick(instrument), market.band[0])
+            return max(touch - rng.randint(60, 120) * sim.tick(instrument), market.band[0])
 
         def place(now: int) -> None:
             orders.append(
@@ -490,9 +496,15 @@ class Manipulators:
             )
 
         def reprice(now: int) -> None:
-            order = rng.choice(orders)
-            if sim.live(order):
-                sim.amend(now, flooder, instrument, order, far(now), rng.randint(10, 80))
+            slot = rng.randrange(len(orders))
+            resting = sim.exchange.orders.get(orders[slot])
+            if resting is None:  # filled after all: put up another
+                orders[slot] = sim.order(
+                    now, flooder, instrument, Side.BUY, far(now), rng.randint(10, 80)
+                )
+            else:
+                quantity = resting.filled + rng.randint(10, 80)
+                sim.amend(now, flooder, instrument, resting.order_id, far(now), quantity)
 
         opening = sim.sessions[0][0] + rng.randrange(MINUTE, 10 * MINUTE)
         for number in range(10):

@@ -13,7 +13,6 @@ import math
 from engine.orders import AccountKind, Side, TimeInForce
 from surveillance.scenarios.simulation import MINUTE, NS, Simulation
 
-
 MISPRICED = 0.02  # how far through the fair price a resting order must be to be taken
 
 

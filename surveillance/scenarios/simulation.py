@@ -1,9 +1,8 @@
 """A trading day as a timed agenda of participants' commands, run through an exchange.
 
 Prices follow a fundamental random walk plus the temporary impact of aggressive flow
-(each aggressive tonne moves the market makers' fair price by `IMPACT_PER_TONNE`, decaying
-with `IMPACT_DECAY_S`), so a participant who keeps buying walks the price up the way a
-real book does, and honest flow moves it little.
+(decaying with `IMPACT_DECAY_S`), so a participant who keeps buying walks the price up
+the way a real book does, and honest flow moves it little.
 """
 
 import datetime as dt
@@ -36,8 +35,10 @@ from surveillance.scenarios.exchange import ScenarioExchange
 
 NS = 1_000_000_000
 MINUTE = 60 * NS
-IMPACT_PER_TONNE = 3e-6  # fraction of the price per aggressive tonne ...
-IMPACT_MAX_TONNES = 3_000  # ... counted up to this much per trade
+# Each trade moves the fair price by IMPACT x sqrt(tonnes) in the aggressor's direction:
+# the square-root law of market impact, so one large order moves the price much less than
+# the same tonnes sent as a string of orders.
+IMPACT = 5.5e-5
 IMPACT_DECAY_S = 900
 FUNDAMENTAL_VOLATILITY = 0.0004  # per minute
 
@@ -121,9 +122,7 @@ class Simulation:
             if type(event) is Trade:
                 sign = 1 if event.aggressor_side == Side.BUY else -1
                 self._impact(event.instrument, event.ts)
-                self.impact[event.instrument] += (
-                    sign * IMPACT_PER_TONNE * min(event.quantity, IMPACT_MAX_TONNES)
-                )
+                self.impact[event.instrument] += sign * IMPACT * math.sqrt(event.quantity)
                 resting = event.sell_account if sign > 0 else event.buy_account
                 reaction = self.on_fill.get(resting)
                 if reaction is not None:
