@@ -13,7 +13,7 @@ import math
 from engine.orders import AccountKind, Side, TimeInForce
 from surveillance.scenarios.simulation import MINUTE, NS, Simulation
 
-MISPRICED = 0.02  # how far through the fair price a resting order must be to be taken
+MISPRICED = 0.005  # how far through the fair price a resting order must be to be taken
 
 
 def log_uniform(sim: Simulation, low: int, high: int) -> int:
@@ -31,7 +31,10 @@ class MarketMaker:
         self.waiting = False
         sim.open_account(account, AccountKind.INVESTOR, holdings={instrument: 500_000})
         sim.on_fill[account] = self.filled
+        sim.market_makers.add(account)
         sim.at(sim.sessions[0][0] + sim.rng.randrange(5 * NS), self.quote)
+        for _, end in sim.sessions[:-1]:
+            sim.at(end - sim.rng.randrange(1, 5 * NS), self.pull)
 
     def quote(self, ts: int) -> None:
         self.requote(ts)
@@ -55,6 +58,10 @@ class MarketMaker:
             self.bid = self._place(ts, Side.BUY, self.bid, bid)
         if low < ask <= high:
             self.ask = self._place(ts, Side.SELL, self.ask, ask)
+
+    def pull(self, ts: int) -> None:
+        """No quotes left standing over the break, to be picked off at the reopening."""
+        self.sim.mass_cancel(ts, self.account)
 
     def _take_mispriced(self, ts: int, market, fair: float) -> None:
         """An order resting far through the fair price is free money: take some of it."""
@@ -123,7 +130,7 @@ class Investors:
             near = near or touch
             price = near - behind if side == Side.BUY else near + behind
             order_id = sim.order(ts, account, self.instrument, side, price, quantity)
-            if order_id and rng.random() < 0.35:
+            if order_id:  # withdrawn if still unfilled, before it goes stale
                 later = ts + rng.randrange(MINUTE, 20 * MINUTE)
                 sim.at(later, lambda t: sim.cancel(t, account, self.instrument, order_id))
         if side == Side.SELL:
