@@ -2,12 +2,12 @@
 volatility, or a trade at the edge of the price band (CCER rules).
 
 Volatility is the standard deviation of the last `lookback_returns` completed 5-minute
-returns within sessions (only windows that traded), kept across days, estimated robustly (from the median
-absolute deviation) so an earlier shock does not hide the next one, and floored at
-`min_std_bps` so one tick in a quiet market is not abnormal. The live return compares each trade with the last
-price at least a window earlier in the same session. An instrument
-alerts once on entering the abnormal state and again only after the return has fallen
-back below half the threshold, so a move that hovers at the threshold is one alert.
+returns within sessions (only windows that traded), kept across days, estimated robustly
+(from the median absolute deviation) so an earlier shock does not hide the next one, and
+floored at `min_std_bps` so one tick in a quiet market is not abnormal. The live return
+compares each trade with the last price at least a window earlier in the same session.
+An instrument alerts once on entering the abnormal state and again only after the return
+has fallen back below half the threshold, so a move that hovers there is one alert.
 """
 
 import math

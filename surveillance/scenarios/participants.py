@@ -80,6 +80,8 @@ class MarketMaker:
     def _place(self, ts: int, side: int, order_id: int, price: int) -> int:
         size = self.sim.rng.randint(200, 500)
         resting = self.sim.exchange.orders.get(order_id)
+        if resting is not None and resting.price == price:
+            return order_id  # still where it should be: no message
         if resting is not None:
             quantity = resting.filled + size
             self.sim.amend(ts, self.account, self.instrument, order_id, price, quantity)
