@@ -64,7 +64,7 @@ class LayeringDetector:
         recent.append((event.ts, order.accepted_ts, event.order_id, event.price))
         while recent[0][0] < event.ts - self.cancelled_within:
             recent.popleft()
-        layers = [c for c in recent if abs(c[1] - order.accepted_ts) <= self.placed_within]
+        layers = self._layers(recent)
         levels = {c[3] for c in layers}
         if len(levels) < self.parameters.min_levels:
             return NO_ALERTS
@@ -101,6 +101,20 @@ class LayeringDetector:
                 ),
             ),
         )
+
+    def _layers(self, recent: deque) -> list[tuple[int, int, int, int]]:
+        """The recently cancelled orders placed within `placed_within_ms` of each other
+        that cover the most prices."""
+        by_placement = sorted(recent, key=lambda c: c[1])
+        best: list = []
+        first = 0
+        for last in range(len(by_placement)):
+            while by_placement[last][1] - by_placement[first][1] > self.placed_within:
+                first += 1
+            window = by_placement[first : last + 1]
+            if len({c[3] for c in window}) > len({c[3] for c in best}):
+                best = window
+        return best
 
     def on_day_end(self, trading_date: str) -> Sequence[Alert]:
         return NO_ALERTS
