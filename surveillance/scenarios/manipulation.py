@@ -301,8 +301,10 @@ class Manipulators:
             if rng.random() < 0.3:
                 sim.mass_cancel(now, layerer)
                 return
-            for number, order in enumerate(layers):
-                sim.cancel(now + number * rng.randrange(MS, 60 * MS), layerer, instrument, order)
+            at = now
+            for order in layers:
+                sim.at(at, lambda t, o=order: sim.cancel(t, layerer, instrument, o))
+                at += rng.randrange(MS, 60 * MS)
 
         sim.at(ts + 900 * MS, genuine)
         sim.at(ts + rng.randrange(1500 * MS, 5 * NS), respond)
