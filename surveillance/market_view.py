@@ -10,8 +10,6 @@ detector looking at a cancel or a fill still finds the order it is about.
 import heapq
 from dataclasses import dataclass
 
-from sortedcontainers import SortedDict
-
 from engine.events import (
     AccountOpened,
     ControlGroupSet,
@@ -91,28 +89,50 @@ class RunningMedian:
 
 
 class Book:
-    """Open quantity per price, each side; enough for the top of the book."""
+    """Open quantity per price, each side; enough for the top of the book. Best prices
+    come from heaps cleaned lazily, cheaper per event than a sorted container."""
 
-    __slots__ = ("asks", "bids", "top_sizes")
+    __slots__ = ("ask_prices", "asks", "bid_prices", "bids", "top_sizes")
 
     def __init__(self) -> None:
-        self.bids: SortedDict = SortedDict()
-        self.asks: SortedDict = SortedDict()
+        self.bids: dict[int, int] = {}
+        self.asks: dict[int, int] = {}
+        self.bid_prices: list[int] = []  # negated: a max-heap
+        self.ask_prices: list[int] = []
         self.top_sizes = RunningMedian()
 
     def change(self, side: int, price: int, quantity: int) -> None:
         levels = self.bids if side == Side.BUY else self.asks
-        left = levels.get(price, 0) + quantity
+        before = levels.get(price)
+        left = (before or 0) + quantity
         if left > 0:
             levels[price] = left
-        else:
-            levels.pop(price, None)
+            if before is None:
+                heapq.heappush(
+                    self.bid_prices if side == Side.BUY else self.ask_prices,
+                    -price if side == Side.BUY else price,
+                )
+        elif before is not None:
+            del levels[price]
+
+    def best_bid(self) -> int:
+        prices, bids = self.bid_prices, self.bids
+        while prices and -prices[0] not in bids:
+            heapq.heappop(prices)
+        return -prices[0] if prices else 0
+
+    def best_ask(self) -> int:
+        prices, asks = self.ask_prices, self.asks
+        while prices and prices[0] not in asks:
+            heapq.heappop(prices)
+        return prices[0] if prices else 0
 
     def sample_top(self) -> None:
-        if self.bids:
-            self.top_sizes.add(self.bids.peekitem(-1)[1])
-        if self.asks:
-            self.top_sizes.add(self.asks.peekitem(0)[1])
+        bid, ask = self.best_bid(), self.best_ask()
+        if bid:
+            self.top_sizes.add(self.bids[bid])
+        if ask:
+            self.top_sizes.add(self.asks[ask])
 
 
 @dataclass(slots=True)
@@ -159,8 +179,16 @@ class MarketView:
         return book
 
     def apply(self, event: Event) -> None:
-        kind = type(event)
-        if kind is OrderAccepted:
+        kind = type(event)  # the most frequent kinds first
+        if kind is OrderAmended:
+            order = self.orders.get(event.order_id)
+            if order is not None:
+                book = self.book(event.instrument)
+                book.change(order.side, order.price, -(order.quantity - order.filled))
+                book.change(order.side, event.price, event.leaves)
+                order.price = event.price
+                order.quantity = event.quantity
+        elif kind is OrderAccepted:
             book = self.book(event.instrument)
             book.sample_top()
             self.orders[event.order_id] = Order(event)
@@ -180,14 +208,6 @@ class MarketView:
             self.trades[event.instrument].append(event)
         elif kind is OrderCancelled:
             self.book(event.instrument).change(event.side, event.price, -event.cancelled_quantity)
-        elif kind is OrderAmended:
-            order = self.orders.get(event.order_id)
-            if order is not None:
-                book = self.book(event.instrument)
-                book.change(order.side, order.price, -(order.quantity - order.filled))
-                book.change(order.side, event.price, event.leaves)
-                order.price = event.price
-                order.quantity = event.quantity
         elif kind is HoldingMoved:
             key = (event.account, event.instrument)
             self.holdings[key] = (

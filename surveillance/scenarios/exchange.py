@@ -5,9 +5,9 @@ orders outside the sessions, beyond the band or at the maximum order size, cance
 incoming remainder on self-trade (the market's default), expires day orders and closes
 the day at the VWAP, emitting the same events in the same order as engine/events.py
 describes, so a generated day reads like a real one.
-Pre-trade holds are left out: the generator funds every account and only sells what an
-account holds. It has `apply(command) -> list[Event]`, the sequencer's shape, so the
-engine's own sequencer can take its place without touching the generator.
+Pre-trade holds are left out: the generator gives every account ample cash and tonnes.
+It has `apply(command) -> list[Event]`, the sequencer's shape, so the engine's own
+sequencer can take its place without touching the generator.
 """
 
 from collections import deque
