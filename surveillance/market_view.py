@@ -71,14 +71,10 @@ class RunningMedian:
 
     def add(self, value: int) -> None:
         self.count += 1
-        if self.low and value > -self.low[0]:
-            heapq.heappush(self.high, value)
+        if len(self.low) == len(self.high):
+            heapq.heappush(self.low, -heapq.heappushpop(self.high, value))
         else:
-            heapq.heappush(self.low, -value)
-        if len(self.low) > len(self.high) + 1:
-            heapq.heappush(self.high, -heapq.heappop(self.low))
-        elif len(self.high) > len(self.low):
-            heapq.heappush(self.low, -heapq.heappop(self.high))
+            heapq.heappush(self.high, -heapq.heappushpop(self.low, -value))
 
     def median(self) -> float:
         if not self.count:
@@ -194,17 +190,18 @@ class MarketView:
             self.orders[event.order_id] = Order(event)
             book.change(event.side, event.price, event.quantity)
         elif kind is Trade:
-            book = self.book(event.instrument)
-            for order_id, account, sign in (
-                (event.buy_order_id, event.buy_account, 1),
-                (event.sell_order_id, event.sell_account, -1),
-            ):
+            book, quantity, holdings = self.book(event.instrument), event.quantity, self.holdings
+            for order_id in (event.buy_order_id, event.sell_order_id):
                 order = self.orders.get(order_id)
                 if order is not None:
-                    order.filled += event.quantity
-                    book.change(order.side, order.price, -event.quantity)
-                key = (account, event.instrument)
-                self.holdings[key] = self.holdings.get(key, 0) + sign * event.quantity
+                    order.filled += quantity
+                    book.change(order.side, order.price, -quantity)
+            bought, sold = (
+                (event.buy_account, event.instrument),
+                (event.sell_account, event.instrument),
+            )
+            holdings[bought] = holdings.get(bought, 0) + quantity
+            holdings[sold] = holdings.get(sold, 0) - quantity
             self.trades[event.instrument].append(event)
         elif kind is OrderCancelled:
             self.book(event.instrument).change(event.side, event.price, -event.cancelled_quantity)
