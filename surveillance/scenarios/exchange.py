@@ -309,23 +309,24 @@ class ScenarioExchange:
             )
         )
 
+    def _refuse(self, command: CancelOrder | AmendOrder, reason: Reason) -> Event:
+        return self._event(
+            CancelRejected,
+            command.ts,
+            command.account,
+            command.client_order_id,
+            command.orig_client_order_id,
+            command.instrument,
+            type(command) is AmendOrder,
+            int(reason),
+            TEXT[reason],
+            command.order_id,
+        )
+
     def _cancel(self, command: CancelOrder, events: list[Event]) -> None:
         order = self.orders.get(command.order_id)
         if order is None or order.account != command.account:
-            events.append(
-                self._event(
-                    CancelRejected,
-                    command.ts,
-                    command.account,
-                    command.client_order_id,
-                    command.orig_client_order_id,
-                    command.instrument,
-                    False,
-                    int(Reason.UNKNOWN_ORDER),
-                    TEXT[Reason.UNKNOWN_ORDER],
-                    command.order_id,
-                )
-            )
+            events.append(self._refuse(command, Reason.UNKNOWN_ORDER))
             return
         self._unrest(order)
         self._cancelled(order, command.ts, CancelCause.REQUESTED, events, command.client_order_id)
@@ -334,20 +335,7 @@ class ScenarioExchange:
         order = self.orders.get(command.order_id)
         if order is None or order.account != command.account or command.quantity <= order.filled:
             reason = Reason.UNKNOWN_ORDER if order is None else Reason.AMEND_BELOW_FILLED
-            events.append(
-                self._event(
-                    CancelRejected,
-                    command.ts,
-                    command.account,
-                    command.client_order_id,
-                    command.orig_client_order_id,
-                    command.instrument,
-                    True,
-                    int(reason),
-                    TEXT[reason],
-                    command.order_id,
-                )
-            )
+            events.append(self._refuse(command, reason))
             return
         low, high = self.markets[order.instrument].band
         price = min(max(command.price, low), high)
