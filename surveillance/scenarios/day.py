@@ -50,7 +50,9 @@ def generate_day(
         Investors(sim, [f"{a}{instrument}" for a in investors], instrument, per_hour * activity)
     compliance_orders = round(20 * deadline_pressure(days_to_deadline) * activity)
     ComplianceBuyers(sim, [f"C{number:02d}" for number in range(1, 16)], BUSY, compliance_orders)
-    manipulators = Manipulators(sim, [f"{a}{BUSY}" for a in investors])
+    manipulators = Manipulators(
+        sim, {instrument: [f"{a}{instrument}" for a in investors] for instrument in (BUSY, QUIET)}
+    )
     for pattern in PATTERNS:
         for number in range(episodes_per_pattern):
             if pattern == "marking_the_close":

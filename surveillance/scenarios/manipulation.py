@@ -22,10 +22,11 @@ def opposite(side: int) -> int:
 
 
 class Manipulators:
-    def __init__(self, sim: Simulation, responders: list[str]):
+    def __init__(self, sim: Simulation, responders: dict[str, list[str]]):
         self.sim = sim
         self.rng = sim.rng
-        self.responders = responders  # honest investors who take an attractive price
+        # per instrument, the honest investors (holding it) who take an attractive price
+        self.responders = responders
         self.episodes: list[Episode] = []
         self.accounts = 0
         self.groups = 0
@@ -60,7 +61,7 @@ class Manipulators:
 
     def midpoint(self, instrument: str) -> int:
         """A price strictly inside the spread, 0 when the spread is one tick or empty."""
-        market = self.sim.exchange.markets[instrument]
+        market = self.sim.market(instrument)
         bid, ask, tick = market.best_bid(), market.best_ask(), self.sim.tick(instrument)
         if not bid or not ask or ask - bid < 2 * tick:
             return 0
@@ -103,7 +104,7 @@ class Manipulators:
             self.step(episode, now + delay, lambda t: buy(t, limit, offer))
 
         def buy(now: int, limit: int, offer: int) -> None:
-            market = sim.exchange.markets[instrument]
+            market = sim.market(instrument)
             wanted = market.depth(Side.SELL, limit) if price else quantity
             bid = sim.order(now, buyer, instrument, Side.BUY, limit, max(wanted, 1))
             sim.at(now + NS, lambda t: tidy(t, offer, bid))
@@ -129,17 +130,17 @@ class Manipulators:
     def take(self, ts: int, instrument: str, side: int, price: int) -> None:
         """An honest investor with nothing resting (so it cannot meet itself) takes the
         whole level at `price` on `side`, which now looks attractive."""
-        busy = {order.account for order in self.sim.exchange.orders.values()}
-        idle = [account for account in self.responders if account not in busy]
-        level = self.sim.exchange.markets[instrument].depth(side, price)
+        busy = {order.account for order in self.sim.view.orders.values()}
+        idle = [account for account in self.responders[instrument] if account not in busy]
+        level = self.sim.market(instrument).depth(side, price)
         if level:
-            taker = self.rng.choice(idle or self.responders)
+            taker = self.rng.choice(idle or self.responders[instrument])
             self.sim.order(ts, taker, instrument, opposite(side), price, level, TimeInForce.IOC)
 
     def top_size(self, instrument: str) -> int:
-        market = self.sim.exchange.markets[instrument]
-        bid = market.depth(Side.BUY, market.best_bid()) if market.bids else 0
-        ask = market.depth(Side.SELL, market.best_ask()) if market.asks else 0
+        market = self.sim.market(instrument)
+        bid = market.depth(Side.BUY, market.best_bid()) if market.best_bid() else 0
+        ask = market.depth(Side.SELL, market.best_ask()) if market.best_ask() else 0
         return max(bid, ask, 300)
 
     # the patterns -------------------------------------------------------------------
@@ -166,7 +167,7 @@ class Manipulators:
         sim, rng = self.sim, self.rng
 
         def place(now: int) -> None:
-            market = sim.exchange.markets[instrument]
+            market = sim.market(instrument)
             touch = market.best_bid() or sim.to_tick(instrument, sim.fair(instrument, now))
             if large:
                 price = sim.to_tick(instrument, touch * (1 - rng.uniform(0.02, 0.06)))
@@ -207,7 +208,7 @@ class Manipulators:
         """A genuine order inside the spread on one side, a large fake order on the other
         to make it look attractive, the fake pulled once the genuine one has traded."""
         sim, rng = self.sim, self.rng
-        market = sim.exchange.markets[instrument]
+        market = sim.market(instrument)
         bid, ask, tick = market.best_bid(), market.best_ask(), sim.tick(instrument)
         if not bid or not ask:
             return
@@ -250,7 +251,7 @@ class Manipulators:
 
     def _layer(self, episode, ts, layerer, instrument, layer_side) -> None:
         sim, rng = self.sim, self.rng
-        market = sim.exchange.markets[instrument]
+        market = sim.market(instrument)
         bid, ask, tick = market.best_bid(), market.best_ask(), sim.tick(instrument)
         if not bid or not ask:
             return
@@ -309,7 +310,7 @@ class Manipulators:
         crosses = rng.randint(4, 8)
         top = rng.uniform(0.05, 0.07)
         plan: dict[str, float] = {}
-        market = sim.exchange.markets[instrument]
+        market = sim.market(instrument)
 
         def price_of(step_number: int) -> Callable[[int], int]:
             def price(now: int) -> int:
@@ -352,7 +353,7 @@ class Manipulators:
         origin: dict[str, int] = {}
 
         def sweep(now: int) -> None:
-            market = sim.exchange.markets[instrument]
+            market = sim.market(instrument)
             touch = market.best_ask() if side == Side.BUY else market.best_bid()
             if not touch:
                 self.step(episode, now + 2 * NS, sweep)
@@ -379,7 +380,7 @@ class Manipulators:
         start = self.quiet_time(instrument, "abnormal_price_move")
 
         def blunder(now: int) -> None:
-            low, high = sim.exchange.markets[instrument].band
+            low, high = sim.market(instrument).band
             tick = sim.tick(instrument)
             price = low + tick if side == Side.SELL else high - tick
             order = sim.order(now, clumsy, instrument, side, price, rng.randint(3_000, 8_000))
@@ -448,7 +449,7 @@ class Manipulators:
         count = rng.randint(320, 480 if variant == "burst" else 600)
         start = sim.random_time()
         spacing = rng.randrange(300 * MS, 900 * MS) // count
-        market = sim.exchange.markets[instrument]
+        market = sim.market(instrument)
 
         def send(now: int) -> None:
             if variant == "burst":
@@ -472,7 +473,7 @@ class Manipulators:
         """Orders kept far from the touch and re-priced all day: many messages, no trades."""
         sim, rng = self.sim, self.rng
         orders: list[int] = []
-        market = sim.exchange.markets[instrument]
+        market = sim.market(instrument)
 
         def far(now: int) -> int:
             touch = market.best_bid() or sim.to_tick(instrument, sim.fair(instrument, now))
@@ -485,7 +486,7 @@ class Manipulators:
 
         def reprice(now: int) -> None:
             slot = rng.randrange(len(orders))
-            resting = sim.exchange.orders.get(orders[slot])
+            resting = sim.view.orders.get(orders[slot])
             if resting is None:  # filled after all: put up another
                 orders[slot] = sim.order(
                     now, flooder, instrument, Side.BUY, far(now), rng.randint(10, 80)

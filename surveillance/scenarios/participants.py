@@ -44,14 +44,14 @@ class MarketMaker:
         sim = self.sim
         self.waiting = False
         fair = sim.fair(self.instrument, ts)
-        market = sim.exchange.markets[self.instrument]
+        market = sim.market(self.instrument)
         self._take_mispriced(ts, market, fair)
         bid = sim.to_tick(self.instrument, fair - self.half_spread)
         ask = sim.to_tick(self.instrument, fair + self.half_spread)
         # quotes never cross the book: a market maker adds liquidity, it does not take it
-        if market.asks and bid > market.best_ask() - self.half_spread:
+        if market.best_ask() and bid > market.best_ask() - self.half_spread:
             bid = market.best_ask() - self.half_spread
-        if market.bids and ask < market.best_bid() + self.half_spread:
+        if market.best_bid() and ask < market.best_bid() + self.half_spread:
             ask = market.best_bid() + self.half_spread
         low, high = market.band
         if low <= bid < high:
@@ -79,7 +79,7 @@ class MarketMaker:
 
     def _place(self, ts: int, side: int, order_id: int, price: int) -> int:
         size = self.sim.rng.randint(200, 500)
-        resting = self.sim.exchange.orders.get(order_id)
+        resting = self.sim.view.orders.get(order_id)
         if resting is not None and resting.price == price:
             return order_id  # still where it should be: no message
         if resting is not None:
@@ -114,7 +114,7 @@ class Investors:
 
     def arrive(self, ts: int) -> None:
         sim, rng = self.sim, self.sim.rng
-        market = sim.exchange.markets[self.instrument]
+        market = sim.market(self.instrument)
         account = rng.choice(self.accounts)
         quantity = log_uniform(sim, 20, 400)
         side = rng.choice((Side.BUY, Side.SELL))
@@ -160,7 +160,7 @@ class ComplianceBuyers:
 
     def buy(self, ts: int, account: str) -> None:
         sim = self.sim
-        market = sim.exchange.markets[self.instrument]
+        market = sim.market(self.instrument)
         price = market.best_ask() or sim.to_tick(self.instrument, sim.fair(self.instrument, ts))
         quantity = log_uniform(sim, 100, 1500)
         sim.order(ts, account, self.instrument, Side.BUY, price, quantity, TimeInForce.IOC)

@@ -1,4 +1,8 @@
-"""A trading day as a timed agenda of participants' commands, run through an exchange.
+"""A trading day as a timed agenda of participants' commands, run through the engine.
+
+The commands go through the engine's own sequencer (with in-memory pre-trade holds), so
+the events are exactly what the exchange emits; participants see the market through the
+surveillance `MarketView` built from those events, as any member sees only the feed.
 
 Prices follow a fundamental random walk plus the temporary impact of aggressive flow
 (decaying with `IMPACT_DECAY_S`), so a participant who keeps buying walks the price up
@@ -22,6 +26,7 @@ from engine.commands import (
     OpenAccount,
 )
 from engine.events import Event, OrderAccepted, Trade
+from engine.memory_holds import MemoryHolds
 from engine.orders import (
     CashMovementKind,
     HoldingMovementKind,
@@ -31,7 +36,8 @@ from engine.orders import (
     TimeInForce,
 )
 from engine.reference import ReferenceData
-from surveillance.scenarios.exchange import ScenarioExchange
+from engine.sequencer import Sequencer
+from surveillance.market_view import MarketView
 
 NS = 1_000_000_000
 MINUTE = 60 * NS
@@ -51,7 +57,8 @@ class Simulation:
         self.sessions = reference.calendar.session_windows(trading_date)
         if not self.sessions:
             raise ValueError(f"{trading_date} is not a trading day")
-        self.exchange = ScenarioExchange(reference)
+        self.exchange = Sequencer(reference, MemoryHolds())
+        self.view = MarketView(reference)
         self.events: list[Event] = []
         self.agenda: list[tuple[int, int, Callable[[int], None]]] = []
         self.scheduled = 0
@@ -104,12 +111,15 @@ class Simulation:
         self.impact_ts[instrument] = ts
         return self.impact[instrument]
 
+    def market(self, instrument: str) -> "Market":
+        return Market(self.view, instrument)
+
     def tick(self, instrument: str) -> int:
         return self.reference.instruments[instrument].tick
 
     def to_tick(self, instrument: str, price: float) -> int:
         tick = self.tick(instrument)
-        low, high = self.exchange.markets[instrument].band
+        low, high = self.view.bands[instrument]
         return min(max(round(price / tick) * tick, low), high)
 
     # commands -----------------------------------------------------------------------
@@ -117,6 +127,8 @@ class Simulation:
         events = self.exchange.apply(command)
         self.events.extend(events)
         for event in events:
+            self.view.apply(event)
+            self.view.retire(event)
             if type(event) is Trade:
                 sign = 1 if event.aggressor_side == Side.BUY else -1
                 aggressor = event.buy_account if sign > 0 else event.sell_account
@@ -161,7 +173,7 @@ class Simulation:
         return accepted.order_id if type(accepted) is OrderAccepted else 0
 
     def cancel(self, ts: int, account: str, instrument: str, order_id: int) -> None:
-        if order_id in self.exchange.orders:
+        if order_id in self.view.orders:
             self.send(CancelOrder(ts, account, self.client_id(), instrument, "", order_id))
 
     def amend(self, ts: int, account: str, instrument: str, order_id: int, price: int, qty: int):
@@ -171,7 +183,7 @@ class Simulation:
         self.send(MassCancel(ts, self.client_id(), MassCancelScope.ACCOUNT, account))
 
     def live(self, order_id: int) -> bool:
-        return order_id in self.exchange.orders
+        return order_id in self.view.orders
 
     def open_account(
         self,
@@ -188,7 +200,8 @@ class Simulation:
         self.send(OpenAccount(ts, account, member, kind, control_group, allocation, "registry"))
         self.send(MoveCash(ts, account, 10**12, CashMovementKind.DEPOSIT, self.ref(), "bank"))
         for instrument, quantity in (holdings or {}).items():
-            self.move_holding(ts, account, instrument, quantity, HoldingMovementKind.ALLOCATE)
+            if quantity:
+                self.move_holding(ts, account, instrument, quantity, HoldingMovementKind.ALLOCATE)
 
     def move_holding(self, ts: int, account: str, instrument: str, qty: int, kind: int) -> None:
         self.send(MoveHolding(ts, account, instrument, qty, kind, self.ref(), "registry"))
@@ -211,3 +224,39 @@ class Simulation:
         ts = self.next_open(ts)
         if ts is not None:
             self.at(ts, action)
+
+
+class Market:
+    """One instrument as a participant sees it: the book's top and depth, the band and
+    the day's volume so far."""
+
+    __slots__ = ("instrument", "view")
+
+    def __init__(self, view: MarketView, instrument: str):
+        self.view = view
+        self.instrument = instrument
+
+    def best_bid(self) -> int:
+        return self.view.book(self.instrument).best_bid()
+
+    def best_ask(self) -> int:
+        return self.view.book(self.instrument).best_ask()
+
+    def depth(self, side: int, up_to: int) -> int:
+        """Open quantity on `side` at prices an order limited at `up_to` would reach."""
+        book = self.view.book(self.instrument)
+        if side == Side.SELL:
+            return sum(q for price, q in book.asks.items() if price <= up_to)
+        return sum(q for price, q in book.bids.items() if price >= up_to)
+
+    @property
+    def band(self) -> tuple[int, int]:
+        return self.view.bands[self.instrument]
+
+    @property
+    def volume(self) -> int:
+        return sum(trade.quantity for trade in self.view.trades[self.instrument])
+
+    @property
+    def turnover(self) -> int:
+        return sum(trade.quantity * trade.price for trade in self.view.trades[self.instrument])

@@ -1,5 +1,5 @@
-"""The generated days: deterministic, consistent with what the engine would emit, and
-labelled with an episode of every pattern. Seeds 1-20 are the tests'; the precision and
+"""The generated days: deterministic, run through the engine's sequencer (so their events
+are the exchange's own), and labelled with an episode of every pattern. Seeds 1-20 are the tests'; the precision and
 recall in bench/surveillance.py are measured on seeds from 1000 on."""
 
 import pytest
@@ -31,7 +31,7 @@ def test_every_pattern_is_injected_with_its_manipulators(day):
         assert episode.start <= episode.end
 
 
-def test_the_events_are_what_the_engine_would_emit(day, reference):
+def test_the_day_is_consistent_order_by_order(day, reference):
     assert [event.seq for event in day.events] == list(range(1, len(day.events) + 1))
     assert all(a.ts <= b.ts for a, b in zip(day.events, day.events[1:], strict=False))
     open_quantity: dict[int, int] = {}
