@@ -1,6 +1,7 @@
 """The generated days: deterministic, run through the engine's sequencer (so their events
-are the exchange's own), and labelled with an episode of every pattern. Seeds 1-20 are the tests'; the precision and
-recall in bench/surveillance.py are measured on seeds from 1000 on."""
+are the exchange's own), and labelled with an episode of every pattern. Seeds 1-20 are
+the tests'; the precision and recall in bench/surveillance.py are measured on seeds from
+1000 on."""
 
 import pytest
 
