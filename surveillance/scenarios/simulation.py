@@ -1,8 +1,8 @@
 """A trading day as a timed agenda of participants' commands, run through the engine.
 
 The commands go through the engine's own sequencer (with in-memory pre-trade holds), so
-the events are exactly what the exchange emits; participants see the market through the
-surveillance `MarketView` built from those events, as any member sees only the feed.
+the events are exactly what the exchange emits. Participants read the book from a
+`MarketView` built from those events, never from the sequencer's insides.
 
 Prices follow a fundamental random walk plus the temporary impact of aggressive flow
 (decaying with `IMPACT_DECAY_S`), so a participant who keeps buying walks the price up
@@ -57,7 +57,7 @@ class Simulation:
         self.sessions = reference.calendar.session_windows(trading_date)
         if not self.sessions:
             raise ValueError(f"{trading_date} is not a trading day")
-        self.exchange = Sequencer(reference, MemoryHolds())
+        self.sequencer = Sequencer(reference, MemoryHolds())
         self.view = MarketView(reference)
         self.events: list[Event] = []
         self.agenda: list[tuple[int, int, Callable[[int], None]]] = []
@@ -124,7 +124,7 @@ class Simulation:
 
     # commands -----------------------------------------------------------------------
     def send(self, command) -> list[Event]:
-        events = self.exchange.apply(command)
+        events = self.sequencer.apply(command)
         self.events.extend(events)
         for event in events:
             self.view.apply(event)

@@ -1,5 +1,6 @@
 from engine.orders import Side
 from surveillance.runner import Surveillance
+from surveillance.scenarios.day import generate_day
 
 
 def cancels(tape, count):
@@ -72,3 +73,11 @@ def test_a_stream_that_stops_mid_close_still_ends_its_day(tape):
     assert not [a for a in surveillance.alerts.values() if a.pattern == "message_flooding"]
     surveillance.finish()
     assert [a for a in surveillance.alerts.values() if a.pattern == "message_flooding"]
+
+
+def test_the_same_day_gives_the_same_alerts(reference):
+    day = generate_day(13, episodes_per_pattern=1)
+    first = Surveillance(reference).run(day.events)
+    second = Surveillance(reference).run(day.events)
+    assert first == second
+    assert len({alert.id for alert in first}) == len(first)

@@ -1,4 +1,7 @@
 from engine.orders import AccountKind, Side
+from surveillance.detectors.position_limit import PositionLimitDetector
+from surveillance.market_view import MarketView
+from surveillance.parameters import PositionLimit
 
 
 def test_a_group_near_and_then_above_its_limit(tape):
@@ -47,3 +50,21 @@ def test_near_miss_unrelated_accounts_are_not_added_up(tape):
     tape.holding("A1", 600_000)
     tape.holding("B1", 600_000)
     assert tape.alerts("position_limit") == []
+
+
+def test_the_large_holder_list_names_groups_above_the_line(tape):
+    tape.account("A1", group="G")
+    tape.account("A2", group="G")
+    tape.account("B1")
+    tape.account("C1", kind=AccountKind.COMPLIANCE, allocation=2_000_000)
+    tape.holding("A1", 300_000)
+    tape.holding("A2", 250_000)  # G: 550,000 > 500,000
+    tape.holding("B1", 400_000)
+    tape.holding("C1", 2_400_000)  # line: allocation + 500,000
+    view = MarketView(tape.reference)
+    detector = PositionLimitDetector(view, PositionLimit())
+    for event in tape.events:
+        view.apply(event)
+        if type(event) in detector.events:
+            detector.on_event(event)
+    assert detector.large_holders() == [("G", "allowance", 550_000)]
