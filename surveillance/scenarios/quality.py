@@ -5,7 +5,8 @@ whose behaviour `also` shows its pattern) on the same instrument and names at le
 of the episode's accounts. Abnormal price moves are about the market, not an account, so
 for them, and for the `also` patterns whose alerts can trail an episode by a window,
 instrument and time suffice, with `TRAILING_S` of slack after the episode. An episode is
-found when at least one alert of its own pattern matches it.
+found when at least one alert of its own pattern matches it. The table counts how many
+alerts were true only as such side effects, so precision without them can be read off.
 """
 
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ MARKET_PATTERNS = frozenset({"abnormal_price_move"})
 class Quality:
     alerts: int = 0
     true_alerts: int = 0
+    side_effects: int = 0  # true only as a side effect of another pattern's episode
     episodes: int = 0
     found: int = 0
     false_alerts: list[Alert] = field(default_factory=list)
@@ -40,6 +42,7 @@ class Quality:
     def add(self, other: "Quality") -> None:
         self.alerts += other.alerts
         self.true_alerts += other.true_alerts
+        self.side_effects += other.side_effects
         self.episodes += other.episodes
         self.found += other.found
         self.false_alerts += other.false_alerts
@@ -62,15 +65,16 @@ def measure(alerts: Iterable[Alert], episodes: list[Episode]) -> dict[str, Quali
     for alert in alerts:
         counts = quality[alert.pattern]
         counts.alerts += 1
-        true = False
+        primary = secondary = False
         for number, episode in enumerate(episodes):
             if episode.pattern == alert.pattern and matches(alert, episode, True):
                 found.add(number)
-                true = True
+                primary = True
             elif alert.pattern in episode.also and matches(alert, episode, False):
-                true = True
-        if true:
+                secondary = True
+        if primary or secondary:
             counts.true_alerts += 1
+            counts.side_effects += not primary
         else:
             counts.false_alerts.append(alert)
     for number, episode in enumerate(episodes):
@@ -85,10 +89,10 @@ def measure(alerts: Iterable[Alert], episodes: list[Episode]) -> dict[str, Quali
 
 def table(quality: dict[str, Quality]) -> str:
     width = max(len(pattern) for pattern in quality)
-    lines = [f"{'pattern':<{width}}  episodes  alerts  precision  recall"]
+    lines = [f"{'pattern':<{width}}  episodes  alerts  side-effects  precision  recall"]
     for pattern, q in quality.items():
         lines.append(
-            f"{pattern:<{width}}  {q.episodes:>8}  {q.alerts:>6}  {q.precision:>9.3f}  "
-            f"{q.recall:>6.3f}"
+            f"{pattern:<{width}}  {q.episodes:>8}  {q.alerts:>6}  {q.side_effects:>12}  "
+            f"{q.precision:>9.3f}  {q.recall:>6.3f}"
         )
     return "\n".join(lines)
