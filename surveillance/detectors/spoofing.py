@@ -42,6 +42,8 @@ class SpoofingDetector:
         self.view = view
         self.parameters = parameters
         self.window = parameters.opposite_trade_within_s * NS
+        # fills older than this cannot pair with any order still cancellable in time
+        self.memory = self.window + parameters.cancelled_within_s * NS
         self.large: dict[int, Candidate] = {}
         self.waiting: dict[tuple[str, str], list[Candidate]] = {}  # (instrument, group)
         # (instrument, group) -> recent (ts, side, trade id, account) of the group's fills
@@ -94,7 +96,7 @@ class SpoofingDetector:
             if fills is None:
                 fills = self.fills[key] = deque()
             fills.append((trade.ts, side, trade.trade_id, account))
-            while fills[0][0] < trade.ts - 2 * self.window:
+            while fills[0][0] < trade.ts - self.memory:
                 fills.popleft()
             waiting = self.waiting.get(key)
             if waiting:
