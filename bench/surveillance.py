@@ -65,7 +65,7 @@ def main() -> None:
         "--first-seed", type=int, default=FIRST_SEED, help="first seed for --quality (>20)"
     )
     parser.add_argument("--runs", type=int, default=5, help="replays for the median")
-    parser.add_argument("--activity", type=float, default=10.0, help="busy-day multiplier")
+    parser.add_argument("--activity", type=float, default=20.0, help="busy-day multiplier")
     arguments = parser.parse_args()
     if arguments.quality:
         if arguments.first_seed <= 20:
