@@ -1,0 +1,784 @@
+"""The sequencer: the exchange's single-threaded, deterministic state machine.
+
+One command in, its events out, each stamped with the next global sequence number. No
+I/O and no clock: a command's `ts` is the time, so replaying the journal through a fresh
+sequencer rebuilds the same state (compare `state_hash`). An order is checked, then its
+cost is reserved through `Holds`, and only then does it reach the book; every trade is
+passed to `holds.fill` and every order leaving the book to `holds.release`.
+
+A refused command emits one rejection naming its `Reason` and changes nothing else.
+"""
+
+import hashlib
+
+import msgspec
+
+from engine.closing_price import closing_price
+from engine.commands import (
+    AmendOrder,
+    CancelOrder,
+    Command,
+    EndOfDay,
+    Halt,
+    MassCancel,
+    MoveCash,
+    MoveHolding,
+    NewOrder,
+    OpenAccount,
+    Resume,
+    SetControlGroup,
+    SetReferencePrice,
+)
+from engine.events import (
+    AccountOpened,
+    CancelRejected,
+    CashMoved,
+    CommandRejected,
+    ControlGroupSet,
+    DayClosed,
+    Event,
+    HoldingMoved,
+    MassCancelDone,
+    OrderAccepted,
+    OrderAmended,
+    OrderCancelled,
+    OrderRejected,
+    ReferencePriceSet,
+    Trade,
+    TradingStatus,
+)
+from engine.holds import Holds
+from engine.listing import Listing
+from engine.order import Order
+from engine.orders import CancelCause, MassCancelScope, OrderType, Side, TimeInForce
+from engine.reasons import TEXT, Reason
+from engine.reference import ReferenceData
+
+_BUY = Side.BUY.value
+_SELL = Side.SELL.value
+_LIMIT = OrderType.LIMIT.value
+_MARKET = OrderType.MARKET.value
+_DAY = TimeInForce.DAY.value
+_IOC = TimeInForce.IOC.value
+_FOK = TimeInForce.FOK.value
+_REQUESTED = CancelCause.REQUESTED.value
+_MASS_CANCEL = CancelCause.MASS_CANCEL.value
+_IOC_REMAINDER = CancelCause.IOC_REMAINDER.value
+_FOK_UNFILLED = CancelCause.FOK_UNFILLED.value
+_SELF_TRADE = CancelCause.SELF_TRADE.value
+_EXPIRED = CancelCause.EXPIRED.value
+
+
+class Account:
+    """What the sequencer knows of an account: its member, its self-trade `owner` and
+    the client order ids it has used today (id -> exchange order id)."""
+
+    __slots__ = ("client_ids", "control_group", "member", "owner")
+
+    def __init__(self, member: str, control_group: str, owner: str) -> None:
+        self.member = member
+        self.control_group = control_group
+        self.owner = owner
+        self.client_ids: dict[str, int] = {}
+
+
+class _Snapshot(msgspec.Struct, array_like=True):
+    next_seq: int
+    next_order_id: int
+    next_trade_id: int
+    market_halted: bool
+    # symbol, reference price, halted, open, high, low, volume, turnover
+    listings: list[tuple[str, int, bool, int, int, int, int, int]]
+    # order id, account, client order id, instrument, side, price, leaves, filled;
+    # per instrument, bids then asks, each in priority order
+    orders: list[tuple[int, str, str, str, int, int, int, int]]
+    # account, member, control group, [(client order id, order id)]
+    accounts: list[tuple[str, str, str, list[tuple[str, int]]]]
+    references: list[str]
+    holds: bytes
+
+
+class Sequencer:
+    def __init__(self, reference: ReferenceData, holds: Holds, next_seq: int = 1) -> None:
+        self.reference = reference
+        self.holds = holds
+        self.next_seq = next_seq
+        self.prevention = int(reference.rules.self_trade_prevention)
+        self.by_control_group = reference.rules.self_trade_scope == "control_group"
+        self.listings = {
+            symbol: Listing(instrument)
+            for symbol, instrument in sorted(reference.instruments.items())
+        }
+        self.accounts: dict[str, Account] = {}
+        self.orders: dict[int, Order] = {}  # live orders on the books, by ascending id
+        self.references: set[str] = set()  # cash and holding movements booked
+        self.market_halted = False
+        self.next_order_id = 1
+        self.next_trade_id = 1
+        self._day_start = self._day_end = 0  # the local day the session windows are for
+        self._sessions: tuple[tuple[int, int], ...] = ()
+        self._handlers = {
+            NewOrder: self._new_order,
+            CancelOrder: self._cancel,
+            AmendOrder: self._amend,
+            MassCancel: self._mass_cancel,
+            Halt: self._halt,
+            Resume: self._halt,
+            SetReferencePrice: self._set_reference_price,
+            EndOfDay: self._end_of_day,
+            OpenAccount: self._open_account,
+            SetControlGroup: self._set_control_group,
+            MoveCash: self._move_cash,
+            MoveHolding: self._move_holding,
+        }
+
+    def apply(self, command: Command) -> list[Event]:
+        """Applies one command; returns its events, already sequence-numbered."""
+        return self._handlers[type(command)](command)
+
+    def _seq(self) -> int:
+        seq = self.next_seq
+        self.next_seq = seq + 1
+        return seq
+
+    # --- orders -----------------------------------------------------------------------
+
+    def _is_open(self, ts: int) -> bool:
+        """Whether `ts` falls in a continuous session; the day's windows are computed
+        once per local day, then compared as ints."""
+        if not self._day_start <= ts < self._day_end:
+            calendar = self.reference.calendar
+            day = calendar.trading_date(ts)
+            self._day_start, self._day_end = calendar.day_bounds(day)
+            self._sessions = calendar.session_windows(day)
+        for start, end in self._sessions:  # noqa: SIM110 (no generator on the hot path)
+            if start <= ts < end:
+                return True
+        return False
+
+    def _trading_refusal(self, ts: int, listing: Listing) -> int:
+        if not self._is_open(ts):
+            return Reason.EXCHANGE_CLOSED
+        if listing.halted or self.market_halted:
+            return Reason.HALTED
+        return Reason.OK
+
+    @staticmethod
+    def _quantity_refusal(quantity: int, listing: Listing) -> int:
+        instrument = listing.instrument
+        if type(quantity) is not int or quantity <= 0 or quantity % instrument.lot:
+            return Reason.BAD_QUANTITY
+        if quantity > instrument.max_order_quantity:
+            return Reason.QUANTITY_TOO_LARGE
+        return Reason.OK
+
+    @staticmethod
+    def _price_refusal(price: int, listing: Listing) -> int:
+        if type(price) is not int or price <= 0:
+            return Reason.BAD_PRICE
+        if price % listing.instrument.tick:
+            return Reason.OFF_TICK
+        if not listing.band_low <= price <= listing.band_high:
+            return Reason.OUT_OF_BAND
+        return Reason.OK
+
+    def _order_refusal(self, c: NewOrder, listing: Listing | None, account: Account | None) -> int:
+        if listing is None:
+            return Reason.UNKNOWN_INSTRUMENT
+        if account is None:
+            return Reason.UNKNOWN_ACCOUNT
+        reason = self._trading_refusal(c.ts, listing)
+        if reason:
+            return reason
+        if c.client_order_id in account.client_ids:
+            return Reason.DUPLICATE_CLIENT_ORDER_ID
+        if (
+            c.side not in (_BUY, _SELL)
+            or c.order_type not in (_LIMIT, _MARKET)
+            or c.time_in_force not in (_DAY, _IOC, _FOK)
+        ):
+            return Reason.UNSUPPORTED_ORDER
+        reason = self._quantity_refusal(c.quantity, listing)
+        if reason:
+            return reason
+        if not listing.reference_price:
+            return Reason.NO_REFERENCE_PRICE
+        if c.order_type == _LIMIT:
+            return self._price_refusal(c.price, listing)
+        return Reason.OK
+
+    def _new_order(self, c: NewOrder) -> list[Event]:
+        listing = self.listings.get(c.instrument)
+        account = self.accounts.get(c.account)
+        reason = self._order_refusal(c, listing, account)
+        if not reason:
+            if c.order_type == _LIMIT:
+                price, time_in_force = c.price, c.time_in_force
+            else:  # a market order is an IOC (or FOK) limited at the band edge
+                price = listing.band_high if c.side == _BUY else listing.band_low
+                time_in_force = _FOK if c.time_in_force == _FOK else _IOC
+            reason = self.holds.reserve(
+                self.next_order_id, c.account, c.instrument, c.side, c.quantity, price
+            )
+        if reason:
+            return [
+                OrderRejected(
+                    self._seq(),
+                    c.ts,
+                    c.account,
+                    c.client_order_id,
+                    c.instrument,
+                    c.side,
+                    c.price,
+                    c.quantity,
+                    reason,
+                    TEXT[reason],
+                )
+            ]
+        order_id = self.next_order_id
+        self.next_order_id = order_id + 1
+        account.client_ids[c.client_order_id] = order_id
+        order = Order(
+            order_id,
+            c.account,
+            account.owner,
+            c.client_order_id,
+            c.instrument,
+            c.side,
+            price,
+            c.quantity,
+        )
+        events: list[Event] = [
+            OrderAccepted(
+                self._seq(),
+                c.ts,
+                order_id,
+                c.account,
+                c.client_order_id,
+                c.instrument,
+                c.side,
+                c.order_type,
+                time_in_force,
+                price,
+                c.quantity,
+            )
+        ]
+        if (
+            time_in_force == _FOK
+            and listing.book.fillable(order, price, self.prevention) < order.leaves
+        ):
+            self._leave(order, _FOK_UNFILLED, "", c.ts, events)
+            return events
+        self._execute(order, listing, time_in_force == _DAY, c.ts, events)
+        return events
+
+    def _execute(
+        self, order: Order, listing: Listing, rests: bool, ts: int, events: list[Event]
+    ) -> None:
+        """Matches `order` (already accepted, its cost reserved) and then rests what is
+        left if `rests`, or cancels it."""
+        fills, stopped = listing.book.match(order, order.price, self.prevention)
+        if fills:
+            self._trade(order, fills, listing, ts, events)
+        if not order.leaves:
+            self.holds.release(order.order_id)
+        elif stopped:
+            self._leave(order, _SELF_TRADE, "", ts, events)
+        elif rests:
+            listing.book.add(order)
+            self.orders[order.order_id] = order
+        else:
+            self._leave(order, _IOC_REMAINDER, "", ts, events)
+
+    def _trade(
+        self, incoming: Order, fills: list, listing: Listing, ts: int, events: list[Event]
+    ) -> None:
+        """Emits the trades (and self-trade cancels) of one match, in the order they happened."""
+        holds = self.holds
+        leaves = incoming.leaves + sum(quantity for _, quantity in fills)
+        aggressor = incoming.side
+        instrument = incoming.instrument
+        for resting, quantity in fills:
+            if not quantity:  # self-trade prevention already took it off the book
+                del self.orders[resting.order_id]
+                self._leave(resting, _SELF_TRADE, "", ts, events)
+                continue
+            leaves -= quantity
+            price = resting.price
+            if aggressor == _BUY:
+                buy, buy_leaves, sell, sell_leaves = incoming, leaves, resting, resting.leaves
+            else:
+                buy, buy_leaves, sell, sell_leaves = resting, resting.leaves, incoming, leaves
+            holds.fill(buy.order_id, sell.order_id, quantity, price)
+            listing.record_trade(price, quantity)
+            trade_id = self.next_trade_id
+            self.next_trade_id = trade_id + 1
+            events.append(
+                Trade(
+                    self._seq(),
+                    ts,
+                    trade_id,
+                    instrument,
+                    price,
+                    quantity,
+                    aggressor,
+                    buy.order_id,
+                    buy.account,
+                    buy.client_order_id,
+                    buy_leaves,
+                    sell.order_id,
+                    sell.account,
+                    sell.client_order_id,
+                    sell_leaves,
+                )
+            )
+            if not resting.leaves:
+                del self.orders[resting.order_id]
+                holds.release(resting.order_id)
+
+    def _cancel_resting(
+        self, order: Order, cause: int, request_id: str, ts: int, events: list[Event]
+    ) -> None:
+        self.listings[order.instrument].book.remove(order)
+        del self.orders[order.order_id]
+        self._leave(order, cause, request_id, ts, events)
+
+    def _leave(
+        self, order: Order, cause: int, request_id: str, ts: int, events: list[Event]
+    ) -> None:
+        """`order`, no longer on the book, gives up its open quantity and reservation."""
+        self.holds.release(order.order_id)
+        events.append(
+            OrderCancelled(
+                self._seq(),
+                ts,
+                order.order_id,
+                order.account,
+                order.client_order_id,
+                order.instrument,
+                order.side,
+                order.price,
+                order.leaves,
+                order.filled,
+                cause,
+                request_id,
+            )
+        )
+
+    def _find(self, c: CancelOrder | AmendOrder) -> tuple[Order | None, int]:
+        """The live order a cancel or amend names, by exchange id or by any client id it
+        has carried today."""
+        account = self.accounts.get(c.account)
+        if account is None:
+            return None, Reason.UNKNOWN_ACCOUNT
+        if c.order_id:
+            order = self.orders.get(c.order_id)
+            if order is not None and order.account != c.account:
+                return order, Reason.NOT_YOUR_ORDER
+        else:
+            order = self.orders.get(account.client_ids.get(c.orig_client_order_id, 0))
+        if order is None or order.instrument != c.instrument:
+            return None, Reason.UNKNOWN_ORDER
+        return order, Reason.OK
+
+    def _cancel_rejected(self, c: CancelOrder | AmendOrder, order: Order | None, reason: int):
+        return [
+            CancelRejected(
+                self._seq(),
+                c.ts,
+                c.account,
+                c.client_order_id,
+                c.orig_client_order_id,
+                c.instrument,
+                type(c) is AmendOrder,
+                reason,
+                TEXT[reason],
+                order.order_id if order is not None else 0,
+            )
+        ]
+
+    def _cancel(self, c: CancelOrder) -> list[Event]:
+        """Accepted at any time, halted or closed: a member can always step back."""
+        order, reason = self._find(c)
+        if reason:
+            return self._cancel_rejected(c, order, reason)
+        events: list[Event] = []
+        self._cancel_resting(order, _REQUESTED, c.client_order_id, c.ts, events)
+        return events
+
+    def _amend_refusal(self, c: AmendOrder, order: Order) -> int:
+        listing = self.listings[order.instrument]
+        reason = self._trading_refusal(c.ts, listing)
+        if reason:
+            return reason
+        if c.client_order_id in self.accounts[c.account].client_ids:
+            return Reason.DUPLICATE_CLIENT_ORDER_ID
+        reason = self._quantity_refusal(c.quantity, listing)
+        if reason:
+            return reason
+        if c.quantity <= order.filled:
+            return Reason.AMEND_BELOW_FILLED
+        reason = self._price_refusal(c.price, listing)
+        if reason:
+            return reason
+        return self.holds.amend(order.order_id, c.quantity - order.filled, c.price)
+
+    def _amend(self, c: AmendOrder) -> list[Event]:
+        """Lowering the quantity keeps time priority; a price change or an increase goes
+        to the back of the level, and a new price that crosses trades at once."""
+        order, reason = self._find(c)
+        if not reason:
+            reason = self._amend_refusal(c, order)
+        if reason:
+            return self._cancel_rejected(c, order, reason)
+        leaves = c.quantity - order.filled
+        keeps_priority = c.price == order.price and leaves <= order.leaves
+        orig_client_order_id = order.client_order_id
+        self.accounts[c.account].client_ids[c.client_order_id] = order.order_id
+        order.client_order_id = c.client_order_id
+        listing = self.listings[order.instrument]
+        if not keeps_priority:
+            listing.book.remove(order)
+        order.price = c.price
+        order.leaves = leaves
+        events: list[Event] = [
+            OrderAmended(
+                self._seq(),
+                c.ts,
+                order.order_id,
+                order.account,
+                c.client_order_id,
+                orig_client_order_id,
+                order.instrument,
+                order.side,
+                c.price,
+                c.quantity,
+                leaves,
+                keeps_priority,
+            )
+        ]
+        if not keeps_priority:
+            del self.orders[order.order_id]
+            self._execute(order, listing, True, c.ts, events)
+        return events
+
+    def _mass_cancel(self, c: MassCancel) -> list[Event]:
+        scope = c.scope
+        if c.instrument and c.instrument not in self.listings:
+            reason = Reason.UNKNOWN_INSTRUMENT
+        elif scope == MassCancelScope.ACCOUNT:
+            reason = Reason.OK if c.account in self.accounts else Reason.UNKNOWN_ACCOUNT
+            chosen = [order for order in self.orders.values() if order.account == c.account]
+        elif scope == MassCancelScope.MEMBER:
+            members = {account.member for account in self.accounts.values()}
+            reason = Reason.OK if c.member in members else Reason.UNKNOWN_ACCOUNT
+            chosen = [
+                order
+                for order in self.orders.values()
+                if self.accounts[order.account].member == c.member
+            ]
+        elif scope == MassCancelScope.INSTRUMENT:
+            reason = Reason.OK if c.instrument else Reason.UNKNOWN_INSTRUMENT
+            chosen = list(self.orders.values())
+        else:
+            reason = Reason.UNSUPPORTED_ORDER
+        events: list[Event] = []
+        if not reason:
+            for order in chosen:
+                if not c.instrument or order.instrument == c.instrument:
+                    self._cancel_resting(
+                        order, _MASS_CANCEL, c.client_order_id, c.ts, events
+                    )
+        events.append(
+            MassCancelDone(
+                self._seq(),
+                c.ts,
+                c.client_order_id,
+                scope,
+                c.account,
+                c.member,
+                c.instrument,
+                len(events),
+                reason,
+                TEXT[reason] if reason else "",
+            )
+        )
+        return events
+
+    # --- supervision --------------------------------------------------------------------
+
+    def _command_rejected(self, c: Command, account: str, reference: str, reason: int):
+        return [
+            CommandRejected(
+                self._seq(),
+                c.ts,
+                c.__struct_config__.tag,
+                account,
+                reference,
+                getattr(c, "actor", ""),
+                reason,
+                TEXT[reason],
+            )
+        ]
+
+    def _halt(self, c: Halt | Resume) -> list[Event]:
+        halted = type(c) is Halt
+        if not c.instrument:
+            self.market_halted = halted
+        elif c.instrument in self.listings:
+            self.listings[c.instrument].halted = halted
+        else:
+            return self._command_rejected(c, "", "", Reason.UNKNOWN_INSTRUMENT)
+        return [TradingStatus(self._seq(), c.ts, c.instrument, halted, c.actor, c.reason)]
+
+    def _set_reference_price(self, c: SetReferencePrice) -> list[Event]:
+        """Resting orders stay where they are even if the new band excludes them; new
+        orders and amends are checked against the new band."""
+        listing = self.listings.get(c.instrument)
+        if listing is None:
+            reason = Reason.UNKNOWN_INSTRUMENT
+        elif type(c.price) is not int or c.price <= 0:
+            reason = Reason.BAD_PRICE
+        elif c.price % listing.instrument.tick:
+            reason = Reason.OFF_TICK
+        else:
+            reason = Reason.OK
+        if reason:
+            return self._command_rejected(c, "", "", reason)
+        listing.set_reference_price(c.price, listing.resting())
+        return [
+            ReferencePriceSet(
+                self._seq(),
+                c.ts,
+                c.instrument,
+                c.price,
+                listing.band_low,
+                listing.band_high,
+                c.actor,
+            )
+        ]
+
+    def _end_of_day(self, c: EndOfDay) -> list[Event]:
+        """Expires the day orders, fixes each close, rolls reference prices and bands."""
+        events: list[Event] = []
+        expired = dict.fromkeys(self.listings, 0)
+        for order in list(self.orders.values()):
+            self._cancel_resting(order, _EXPIRED, "", c.ts, events)
+            expired[order.instrument] += 1
+        min_close_volume = self.reference.rules.min_close_volume
+        for symbol, listing in self.listings.items():
+            close, carried_over = closing_price(
+                listing.turnover,
+                listing.volume,
+                listing.reference_price,
+                listing.instrument.tick,
+                min_close_volume,
+            )
+            listing.set_reference_price(close, [])
+            events.append(
+                DayClosed(
+                    self._seq(),
+                    c.ts,
+                    c.trading_date,
+                    symbol,
+                    listing.open,
+                    listing.high,
+                    listing.low,
+                    close,
+                    carried_over,
+                    listing.volume,
+                    listing.turnover,
+                    expired[symbol],
+                    close,
+                    listing.band_low,
+                    listing.band_high,
+                )
+            )
+            listing.start_day()
+        for account in self.accounts.values():
+            account.client_ids.clear()
+        self.holds.roll_day()
+        return events
+
+    # --- accounts and registry movements -------------------------------------------------
+
+    def _owner(self, account: str, control_group: str) -> str:
+        """Who self-trade prevention compares (the NUL keeps groups and accounts apart)."""
+        if self.by_control_group and control_group:
+            return "\0" + control_group
+        return account
+
+    def _open_account(self, c: OpenAccount) -> list[Event]:
+        if c.account in self.accounts:
+            reason = Reason.ACCOUNT_EXISTS
+        elif type(c.allocation) is not int or c.allocation < 0:
+            reason = Reason.BAD_AMOUNT
+        else:
+            reason = self.holds.open_account(c.account, c.kind, c.allocation)
+        if reason:
+            return self._command_rejected(c, c.account, "", reason)
+        self.accounts[c.account] = Account(
+            c.member, c.control_group, self._owner(c.account, c.control_group)
+        )
+        return [
+            AccountOpened(
+                self._seq(),
+                c.ts,
+                c.account,
+                c.member,
+                c.kind,
+                c.control_group,
+                c.allocation,
+                c.actor,
+            )
+        ]
+
+    def _set_control_group(self, c: SetControlGroup) -> list[Event]:
+        account = self.accounts.get(c.account)
+        if account is None:
+            return self._command_rejected(c, c.account, "", Reason.UNKNOWN_ACCOUNT)
+        account.control_group = c.control_group
+        account.owner = self._owner(c.account, c.control_group)
+        for order in self.orders.values():
+            if order.account == c.account:
+                order.owner = account.owner
+        return [ControlGroupSet(self._seq(), c.ts, c.account, c.control_group, c.actor)]
+
+    def _movement_refusal(self, c: MoveCash | MoveHolding, amount: int) -> int:
+        if c.account not in self.accounts:
+            return Reason.UNKNOWN_ACCOUNT
+        if type(amount) is not int or amount <= 0:
+            return Reason.BAD_AMOUNT
+        if c.reference in self.references:
+            return Reason.DUPLICATE_REFERENCE
+        return Reason.OK
+
+    def _move_cash(self, c: MoveCash) -> list[Event]:
+        reason = self._movement_refusal(c, c.amount) or self.holds.move_cash(
+            c.account, c.amount, c.kind
+        )
+        if reason:
+            return self._command_rejected(c, c.account, c.reference, reason)
+        self.references.add(c.reference)
+        return [CashMoved(self._seq(), c.ts, c.account, c.amount, c.kind, c.reference, c.actor)]
+
+    def _move_holding(self, c: MoveHolding) -> list[Event]:
+        if c.instrument not in self.listings:
+            reason = Reason.UNKNOWN_INSTRUMENT
+        else:
+            reason = self._movement_refusal(c, c.quantity) or self.holds.move_holding(
+                c.account, c.instrument, c.quantity, c.kind
+            )
+        if reason:
+            return self._command_rejected(c, c.account, c.reference, reason)
+        self.references.add(c.reference)
+        return [
+            HoldingMoved(
+                self._seq(),
+                c.ts,
+                c.account,
+                c.instrument,
+                c.quantity,
+                c.kind,
+                c.reference,
+                c.actor,
+            )
+        ]
+
+    # --- snapshots ------------------------------------------------------------------------
+
+    def _state(self) -> _Snapshot:
+        return _Snapshot(
+            next_seq=self.next_seq,
+            next_order_id=self.next_order_id,
+            next_trade_id=self.next_trade_id,
+            market_halted=self.market_halted,
+            listings=[
+                (
+                    symbol,
+                    listing.reference_price,
+                    listing.halted,
+                    listing.open,
+                    listing.high,
+                    listing.low,
+                    listing.volume,
+                    listing.turnover,
+                )
+                for symbol, listing in self.listings.items()
+            ],
+            orders=[
+                (
+                    order.order_id,
+                    order.account,
+                    order.client_order_id,
+                    order.instrument,
+                    order.side,
+                    order.price,
+                    order.leaves,
+                    order.filled,
+                )
+                for listing in self.listings.values()
+                for order in listing.resting()
+            ],
+            accounts=[
+                (
+                    name,
+                    account.member,
+                    account.control_group,
+                    sorted(account.client_ids.items()),
+                )
+                for name, account in sorted(self.accounts.items())
+            ],
+            references=sorted(self.references),
+            holds=self.holds.snapshot(),
+        )
+
+    def snapshot(self) -> bytes:
+        """All state, canonically encoded, holds included."""
+        return msgspec.msgpack.encode(self._state())
+
+    def state_hash(self) -> str:
+        """sha256 over the snapshot without the sequence counter, so that a refused
+        command (which only emits a numbered rejection) leaves the hash unchanged."""
+        state = msgspec.structs.replace(self._state(), next_seq=0)
+        return hashlib.sha256(msgspec.msgpack.encode(state)).hexdigest()
+
+    def restore(self, data: bytes) -> None:
+        state = msgspec.msgpack.decode(data, type=_Snapshot)
+        self.next_seq = state.next_seq
+        self.next_order_id = state.next_order_id
+        self.next_trade_id = state.next_trade_id
+        self.market_halted = state.market_halted
+        self.references = set(state.references)
+        self.accounts = {}
+        for name, member, control_group, client_ids in state.accounts:
+            account = Account(member, control_group, self._owner(name, control_group))
+            account.client_ids = dict(client_ids)
+            self.accounts[name] = account
+        resting: dict[str, list[Order]] = {symbol: [] for symbol in self.listings}
+        for order_id, name, client_order_id, symbol, side, price, leaves, filled in state.orders:
+            order = Order(
+                order_id,
+                name,
+                self.accounts[name].owner,
+                client_order_id,
+                symbol,
+                side,
+                price,
+                leaves,
+            )
+            order.filled = filled
+            resting[symbol].append(order)
+        for symbol, reference_price, halted, open_, high, low, volume, turnover in state.listings:
+            listing = self.listings[symbol]
+            listing.set_reference_price(reference_price, resting[symbol])
+            listing.halted = halted
+            listing.open, listing.high, listing.low = open_, high, low
+            listing.volume, listing.turnover = volume, turnover
+        orders = [order for symbol in resting for order in resting[symbol]]
+        self.orders = {order.order_id: order for order in sorted(orders, key=_order_id)}
+        self.holds.restore(state.holds)
+
+
+def _order_id(order: Order) -> int:
+    return order.order_id

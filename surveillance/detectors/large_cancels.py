@@ -1,0 +1,44 @@
+"""Large cancels: many cancels of orders near the maximum size, the kind that show depth
+that was never meant to trade (SHFE)."""
+
+from collections.abc import Sequence
+
+from engine.events import DayClosed, OrderCancelled
+from surveillance.alert import Alert
+from surveillance.cancel_tally import CancelTally
+from surveillance.detector import NO_ALERTS
+from surveillance.market_view import MarketView, is_member_cancel
+from surveillance.parameters import LargeCancels, label
+
+PATTERN = "large_cancels"
+
+
+class LargeCancelsDetector:
+    pattern = PATTERN
+    events = (OrderCancelled, DayClosed)
+
+    def __init__(self, view: MarketView, parameters: LargeCancels):
+        self.view = view
+        self.share = parameters.large_order_percent / 100
+        self.tally = CancelTally(
+            PATTERN,
+            parameters.max_large_cancels_per_day,
+            f"cancels of orders >= {parameters.large_order_percent:g}% of the maximum size",
+            label(PATTERN, parameters),
+        )
+
+    def on_event(self, event) -> Sequence[Alert]:
+        if type(event) is DayClosed:
+            return self.tally.close_instrument(event.instrument, self.view.group)
+        if not is_member_cancel(event):
+            return NO_ALERTS
+        instrument = self.view.reference.instruments.get(event.instrument)
+        if instrument is None:
+            return NO_ALERTS
+        order_quantity = event.cancelled_quantity + event.filled_quantity
+        if order_quantity < self.share * instrument.max_order_quantity:
+            return NO_ALERTS
+        return self.tally.count(event, self.view.group(event.account))
+
+    def on_day_end(self, trading_date: str) -> Sequence[Alert]:
+        return NO_ALERTS

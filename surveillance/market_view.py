@@ -1,0 +1,234 @@
+"""The derived market state every detector reads, built from the event stream alone.
+
+Who controls which account, the live orders with their acceptance times, the size of the
+book at each price (for the median top-of-book size spoofing is measured against), the
+day's trades per instrument, the price band, and each account's holdings. The runner
+applies an event here before the detectors see it and retires what it closed after, so a
+detector looking at a cancel or a fill still finds the order it is about.
+"""
+
+import heapq
+from dataclasses import dataclass
+
+from sortedcontainers import SortedDict
+
+from engine.events import (
+    AccountOpened,
+    ControlGroupSet,
+    DayClosed,
+    Event,
+    HoldingMoved,
+    OrderAccepted,
+    OrderAmended,
+    OrderCancelled,
+    ReferencePriceSet,
+    Trade,
+)
+from engine.orders import AccountKind, CancelCause, HoldingMovementKind, Side
+from engine.reference import ReferenceData, price_band
+
+HOLDING_SIGN = {
+    HoldingMovementKind.ALLOCATE: 1,
+    HoldingMovementKind.TRANSFER_IN: 1,
+    HoldingMovementKind.TRANSFER_OUT: -1,
+    HoldingMovementKind.CANCEL: -1,
+    HoldingMovementKind.SURRENDER: -1,
+}
+
+
+class Order:
+    __slots__ = (
+        "accepted_ts",
+        "account",
+        "filled",
+        "instrument",
+        "order_id",
+        "price",
+        "quantity",
+        "side",
+        "time_in_force",
+    )
+
+    def __init__(self, event: OrderAccepted):
+        self.order_id = event.order_id
+        self.account = event.account
+        self.instrument = event.instrument
+        self.side = event.side
+        self.price = event.price
+        self.quantity = event.quantity
+        self.time_in_force = event.time_in_force
+        self.accepted_ts = event.ts
+        self.filled = 0
+
+
+class RunningMedian:
+    """The median of every value seen, in O(log n) per value (two heaps)."""
+
+    __slots__ = ("count", "high", "low")
+
+    def __init__(self) -> None:
+        self.low: list[int] = []  # max-heap (negated) of the lower half
+        self.high: list[int] = []  # min-heap of the upper half
+        self.count = 0
+
+    def add(self, value: int) -> None:
+        self.count += 1
+        if self.low and value > -self.low[0]:
+            heapq.heappush(self.high, value)
+        else:
+            heapq.heappush(self.low, -value)
+        if len(self.low) > len(self.high) + 1:
+            heapq.heappush(self.high, -heapq.heappop(self.low))
+        elif len(self.high) > len(self.low):
+            heapq.heappush(self.low, -heapq.heappop(self.high))
+
+    def median(self) -> float:
+        if not self.count:
+            return 0.0
+        if len(self.low) > len(self.high):
+            return float(-self.low[0])
+        return (-self.low[0] + self.high[0]) / 2
+
+
+class Book:
+    """Open quantity per price, each side; enough for the top of the book."""
+
+    __slots__ = ("asks", "bids", "top_sizes")
+
+    def __init__(self) -> None:
+        self.bids: SortedDict = SortedDict()
+        self.asks: SortedDict = SortedDict()
+        self.top_sizes = RunningMedian()
+
+    def change(self, side: int, price: int, quantity: int) -> None:
+        levels = self.bids if side == Side.BUY else self.asks
+        left = levels.get(price, 0) + quantity
+        if left > 0:
+            levels[price] = left
+        else:
+            levels.pop(price, None)
+
+    def sample_top(self) -> None:
+        if self.bids:
+            self.top_sizes.add(self.bids.peekitem(-1)[1])
+        if self.asks:
+            self.top_sizes.add(self.asks.peekitem(0)[1])
+
+
+@dataclass(slots=True)
+class Holder:
+    """Who an account is, for limits and for 'the same account or group'."""
+
+    member: str
+    kind: int
+    control_group: str
+    allocation: int
+
+
+class MarketView:
+    def __init__(self, reference: ReferenceData):
+        self.reference = reference
+        self.holders: dict[str, Holder] = {}
+        self.orders: dict[int, Order] = {}
+        self.books: dict[str, Book] = {symbol: Book() for symbol in reference.instruments}
+        self.trades: dict[str, list[Trade]] = {symbol: [] for symbol in reference.instruments}
+        self.bands: dict[str, tuple[int, int]] = {
+            symbol: price_band(instrument.reference_price, instrument.band_bps, instrument.tick)
+            for symbol, instrument in reference.instruments.items()
+            if instrument.reference_price
+        }
+        self.references: dict[str, int] = {  # the previous close, fen
+            symbol: instrument.reference_price
+            for symbol, instrument in reference.instruments.items()
+        }
+        self.holdings: dict[tuple[str, str], int] = {}  # (account, instrument) -> tonnes
+
+    def group(self, account: str) -> str:
+        """The account's control group, or the account itself when it has none."""
+        holder = self.holders.get(account)
+        return holder.control_group if holder and holder.control_group else account
+
+    def related(self, first: str, second: str) -> bool:
+        return self.group(first) == self.group(second)
+
+    def book(self, instrument: str) -> Book:
+        book = self.books.get(instrument)
+        if book is None:
+            book = self.books[instrument] = Book()
+            self.trades[instrument] = []
+        return book
+
+    def apply(self, event: Event) -> None:
+        kind = type(event)
+        if kind is OrderAccepted:
+            book = self.book(event.instrument)
+            book.sample_top()
+            self.orders[event.order_id] = Order(event)
+            book.change(event.side, event.price, event.quantity)
+        elif kind is Trade:
+            book = self.book(event.instrument)
+            for order_id, account, sign in (
+                (event.buy_order_id, event.buy_account, 1),
+                (event.sell_order_id, event.sell_account, -1),
+            ):
+                order = self.orders.get(order_id)
+                if order is not None:
+                    order.filled += event.quantity
+                    book.change(order.side, order.price, -event.quantity)
+                key = (account, event.instrument)
+                self.holdings[key] = self.holdings.get(key, 0) + sign * event.quantity
+            self.trades[event.instrument].append(event)
+        elif kind is OrderCancelled:
+            self.book(event.instrument).change(event.side, event.price, -event.cancelled_quantity)
+        elif kind is OrderAmended:
+            order = self.orders.get(event.order_id)
+            if order is not None:
+                book = self.book(event.instrument)
+                book.change(order.side, order.price, -(order.quantity - order.filled))
+                book.change(order.side, event.price, event.leaves)
+                order.price = event.price
+                order.quantity = event.quantity
+        elif kind is HoldingMoved:
+            key = (event.account, event.instrument)
+            self.holdings[key] = (
+                self.holdings.get(key, 0) + HOLDING_SIGN.get(event.kind, 0) * event.quantity
+            )
+        elif kind is AccountOpened:
+            self.holders[event.account] = Holder(
+                event.member, event.kind, event.control_group, event.allocation
+            )
+        elif kind is ControlGroupSet:
+            holder = self.holders.get(event.account)
+            if holder is None:
+                holder = self.holders[event.account] = Holder("", AccountKind.INVESTOR, "", 0)
+            holder.control_group = event.control_group
+        elif kind is ReferencePriceSet:
+            self.bands[event.instrument] = (event.band_low, event.band_high)
+            self.references[event.instrument] = event.reference_price
+
+    def retire(self, event: Event) -> None:
+        kind = type(event)
+        if kind is Trade:
+            if not event.buy_leaves:
+                self.orders.pop(event.buy_order_id, None)
+            if not event.sell_leaves:
+                self.orders.pop(event.sell_order_id, None)
+        elif kind is OrderCancelled:
+            self.orders.pop(event.order_id, None)
+        elif kind is DayClosed:
+            self.trades[event.instrument] = []
+            self.books[event.instrument] = Book()
+            if event.next_reference:
+                self.bands[event.instrument] = (event.next_band_low, event.next_band_high)
+                self.references[event.instrument] = event.next_reference
+            stale = [oid for oid, o in self.orders.items() if o.instrument == event.instrument]
+            for order_id in stale:
+                del self.orders[order_id]
+
+
+MEMBER_CANCEL_CAUSES = frozenset((CancelCause.REQUESTED, CancelCause.MASS_CANCEL))
+
+
+def is_member_cancel(event: OrderCancelled) -> bool:
+    """IOC/FOK remainders, self-trade prevention and expiry are the system's, not the member's."""
+    return event.cause in MEMBER_CANCEL_CAUSES

@@ -1,0 +1,1 @@
+"""Labelled scenarios: generated days with injected manipulation, to measure detectors."""
