@@ -11,6 +11,8 @@ engine/reference_book.py is the plain version of the same interface; the tests c
 this one against it on random order streams.
 """
 
+from collections.abc import Sequence
+
 from engine.order import Order
 from engine.orders import SelfTradePrevention, Side
 
@@ -21,59 +23,31 @@ _CANCEL_RESTING = SelfTradePrevention.CANCEL_RESTING.value
 # One entry per resting order the incoming one met: (resting order, tonnes traded).
 # Tonnes 0 means self-trade prevention took the resting order off the book untraded.
 Fill = tuple[Order, int]
+_NO_FILLS: tuple[Sequence[Fill], bool] = ((), False)
 
 
 class _Side:
-    """The levels of one side; `best` is len(heads) when the side is empty."""
+    """The levels of one side. Bit k of `occupied` is set while level k has orders, so
+    finding the next best level is a bit trick, not a scan; `best` is len(heads) when
+    the side is empty."""
 
-    __slots__ = ("base", "best", "heads", "step", "tails")
+    __slots__ = ("base", "best", "heads", "occupied", "step", "tails")
 
     def __init__(self, base: int, step: int, levels: int) -> None:
         self.base = base
         self.step = step
         self.heads: list[Order | None] = [None] * levels
         self.tails: list[Order | None] = [None] * levels
+        self.occupied = 0
         self.best = levels
 
-    def add(self, order: Order) -> None:
-        key = (order.price - self.base) // self.step
-        order.key = key
-        order.next = None
-        tail = self.tails[key]
-        if tail is None:
-            order.prev = None
-            self.heads[key] = order
-            if key < self.best:
-                self.best = key
-        else:
-            tail.next = order
-            order.prev = tail
-        self.tails[key] = order
-
-    def remove(self, order: Order) -> None:
-        key = order.key
-        prev = order.prev
-        after = order.next
-        if prev is None:
-            self.heads[key] = after
-        else:
-            prev.next = after
-        if after is None:
-            self.tails[key] = prev
-        else:
-            after.prev = prev
-        order.prev = order.next = None
-        if prev is None and after is None and key == self.best:
-            self.best = self.next_level(key)
-
-    def next_level(self, key: int) -> int:
-        """The first non-empty level after `key` (len(heads) when there is none)."""
-        heads = self.heads
-        end = len(heads)
-        key += 1
-        while key < end and heads[key] is None:
-            key += 1
-        return key
+    def empty_level(self, key: int) -> None:
+        """Level `key` has just lost its last order."""
+        occupied = self.occupied ^ (1 << key)
+        self.occupied = occupied
+        if key == self.best:
+            lowest = occupied & -occupied
+            self.best = lowest.bit_length() - 1 if lowest else len(self.heads)
 
     def limit_key(self, price: int) -> int:
         """Levels at keys <= this one are at or better than `price` for an incoming order."""
@@ -102,10 +76,39 @@ class Book:
 
     def add(self, order: Order) -> None:
         """Rests `order` at the back of its price level."""
-        (self.bids if order.side == _BUY else self.asks).add(order)
+        side = self.bids if order.side == _BUY else self.asks
+        key = (order.price - side.base) // side.step
+        order.key = key
+        order.next = None
+        tail = side.tails[key]
+        if tail is None:
+            order.prev = None
+            side.heads[key] = order
+            side.occupied |= 1 << key
+            if key < side.best:
+                side.best = key
+        else:
+            tail.next = order
+            order.prev = tail
+        side.tails[key] = order
 
     def remove(self, order: Order) -> None:
-        (self.bids if order.side == _BUY else self.asks).remove(order)
+        """Takes a resting order off the book, wherever it is in its level."""
+        side = self.bids if order.side == _BUY else self.asks
+        key = order.key
+        prev = order.prev
+        after = order.next
+        if prev is None:
+            side.heads[key] = after
+        else:
+            prev.next = after
+        if after is None:
+            side.tails[key] = prev
+        else:
+            after.prev = prev
+        order.prev = order.next = None
+        if prev is None and after is None:
+            side.empty_level(key)
 
     def best_bid(self) -> int:
         """The best bid price, 0 when there is none."""
@@ -142,26 +145,28 @@ class Book:
                 resting = resting.next
         return total
 
-    def match(self, incoming: Order, limit: int, prevention: int) -> tuple[list[Fill], bool]:
+    def match(self, incoming: Order, limit: int, prevention: int) -> tuple[Sequence[Fill], bool]:
         """Trades `incoming` against the other side at prices at or better than `limit`,
         best level first, FIFO within a level. Updates both orders' `leaves`/`filled`
         and takes fully filled resting orders off the book; `incoming` is not rested.
         Returns the fills in the order they happened and whether self-trade prevention
         stopped the incoming order."""
         side = self.asks if incoming.side == _BUY else self.bids
+        best = side.best
+        last = (limit - side.base) // side.step
+        if best > last:  # nothing crosses (an empty side's best is past every level)
+            return _NO_FILLS
         heads = side.heads
         end = len(heads)
-        last = side.limit_key(limit)
         owner = incoming.owner
         leaves = incoming.leaves
         fills: list[Fill] = []
         stopped = False
-        best = side.best
         while leaves and best <= last and best < end:
             resting = heads[best]
             if resting.owner == owner:
                 if prevention != _CANCEL_INCOMING:
-                    side.remove(resting)
+                    self.remove(resting)
                     fills.append((resting, 0))
                 if prevention != _CANCEL_RESTING:
                     stopped = True
@@ -181,7 +186,8 @@ class Book:
                 resting.next = None
                 if after is None:
                     side.tails[best] = None
-                    side.best = best = side.next_level(best)
+                    side.empty_level(best)
+                    best = side.best
                 else:
                     after.prev = None
             else:

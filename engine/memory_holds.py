@@ -22,19 +22,6 @@ _ENCUMBER = (HoldingMovementKind.PLEDGE, HoldingMovementKind.FREEZE)
 _UNENCUMBER = (HoldingMovementKind.RELEASE, HoldingMovementKind.UNFREEZE)
 
 
-class Reservation:
-    """What one live order holds: `leaves` tonnes, at `price` fen each for a buy."""
-
-    __slots__ = ("account", "instrument", "leaves", "price", "side")
-
-    def __init__(self, account: str, instrument: str, side: int, leaves: int, price: int):
-        self.account = account
-        self.instrument = instrument
-        self.side = side
-        self.leaves = leaves
-        self.price = price
-
-
 class Position:
     """One account's tonnes of one instrument."""
 
@@ -49,67 +36,100 @@ class Position:
         return self.tonnes - self.reserved - self.encumbered
 
 
+class Account:
+    """One account's cash (fen) and its positions by instrument."""
+
+    __slots__ = ("cash", "name", "positions", "reserved")
+
+    def __init__(self, name: str, cash: int = 0, reserved: int = 0):
+        self.name = name
+        self.cash = cash
+        self.reserved = reserved  # for live buy orders
+        self.positions: dict[str, Position] = {}
+
+    def available(self) -> int:
+        return self.cash - self.reserved
+
+    def position(self, instrument: str) -> Position:
+        position = self.positions.get(instrument)
+        if position is None:
+            position = self.positions[instrument] = Position()
+        return position
+
+
+class Reservation:
+    """What one live order holds: `leaves` tonnes, at `price` fen each for a buy. It
+    points at the account and its position so a fill needs no lookups."""
+
+    __slots__ = ("account", "instrument", "leaves", "position", "price", "side")
+
+    def __init__(
+        self,
+        account: Account,
+        position: Position,
+        instrument: str,
+        side: int,
+        leaves: int,
+        price: int,
+    ):
+        self.account = account
+        self.position = position
+        self.instrument = instrument
+        self.side = side
+        self.leaves = leaves
+        self.price = price
+
+
 class _State(msgspec.Struct, array_like=True):
-    cash: list[tuple[str, int, int]]  # account, total, reserved
+    accounts: list[tuple[str, int, int]]  # account, cash, reserved
     positions: list[tuple[str, str, int, int, int]]  # account, instrument, tonnes, reserved, enc.
-    reservations: list[tuple[int, str, str, int, int, int]]  # order id, then Reservation fields
+    reservations: list[tuple[int, str, str, int, int, int]]  # order id, account .. price
 
 
 class MemoryHolds:
     def __init__(self) -> None:
-        self.cash: dict[str, int] = {}
-        self.cash_reserved: dict[str, int] = {}
-        self.positions: dict[tuple[str, str], Position] = {}
+        self.accounts: dict[str, Account] = {}
         self.reservations: dict[int, Reservation] = {}
 
-    def available_cash(self, account: str) -> int:
-        return self.cash[account] - self.cash_reserved[account]
-
-    def position(self, account: str, instrument: str) -> Position:
-        key = (account, instrument)
-        position = self.positions.get(key)
-        if position is None:
-            position = self.positions[key] = Position()
-        return position
-
     def open_account(self, account: str, kind: int, allocation: int) -> int:
-        if account in self.cash:
+        if account in self.accounts:
             return Reason.ACCOUNT_EXISTS
-        self.cash[account] = 0
-        self.cash_reserved[account] = 0
+        self.accounts[account] = Account(account)
         return Reason.OK
 
     def reserve(
         self, order_id: int, account: str, instrument: str, side: int, quantity: int, price: int
     ) -> int:
-        if account not in self.cash:
+        holder = self.accounts.get(account)
+        if holder is None:
             return Reason.UNKNOWN_ACCOUNT
+        position = holder.position(instrument)
         if side == _BUY:
             cost = quantity * price
-            if self.cash[account] - self.cash_reserved[account] < cost:
+            if holder.cash - holder.reserved < cost:
                 return Reason.INSUFFICIENT_CASH
-            self.cash_reserved[account] += cost
+            holder.reserved += cost
         else:
-            position = self.position(account, instrument)
-            if position.free() < quantity:
+            if position.tonnes - position.reserved - position.encumbered < quantity:
                 return Reason.INSUFFICIENT_HOLDINGS
             position.reserved += quantity
-        self.reservations[order_id] = Reservation(account, instrument, side, quantity, price)
+        self.reservations[order_id] = Reservation(
+            holder, position, instrument, side, quantity, price
+        )
         return Reason.OK
 
     def amend(self, order_id: int, leaves: int, price: int) -> int:
         held = self.reservations[order_id]
         if held.side == _BUY:
             increase = leaves * price - held.leaves * held.price
-            if increase > self.available_cash(held.account):
+            if increase > held.account.available():
                 return Reason.INSUFFICIENT_CASH
-            self.cash_reserved[held.account] += increase
+            held.account.reserved += increase
         else:
-            position = self.position(held.account, held.instrument)
             increase = leaves - held.leaves
-            if increase > position.free():
+            if increase > held.position.free():
                 return Reason.INSUFFICIENT_HOLDINGS
-            position.reserved += increase
+            held.position.reserved += increase
         held.leaves = leaves
         held.price = price
         return Reason.OK
@@ -118,44 +138,45 @@ class MemoryHolds:
         value = quantity * price
         buy = self.reservations[buy_order_id]
         buy.leaves -= quantity
-        self.cash_reserved[buy.account] -= quantity * buy.price
-        self.cash[buy.account] -= value
-        self.position(buy.account, buy.instrument).tonnes += quantity
+        buy.account.reserved -= quantity * buy.price
+        buy.account.cash -= value
+        buy.position.tonnes += quantity
         sell = self.reservations[sell_order_id]
         sell.leaves -= quantity
-        position = self.position(sell.account, sell.instrument)
-        position.reserved -= quantity
-        position.tonnes -= quantity
-        self.cash[sell.account] += value
+        sell.position.reserved -= quantity
+        sell.position.tonnes -= quantity
+        sell.account.cash += value
 
     def release(self, order_id: int) -> None:
         held = self.reservations.pop(order_id)
         if held.side == _BUY:
-            self.cash_reserved[held.account] -= held.leaves * held.price
+            held.account.reserved -= held.leaves * held.price
         else:
-            self.position(held.account, held.instrument).reserved -= held.leaves
+            held.position.reserved -= held.leaves
 
     def move_cash(self, account: str, amount: int, kind: int) -> int:
-        if account not in self.cash:
+        holder = self.accounts.get(account)
+        if holder is None:
             return Reason.UNKNOWN_ACCOUNT
         if amount <= 0:
             return Reason.BAD_AMOUNT
         if kind == CashMovementKind.DEPOSIT:
-            self.cash[account] += amount
+            holder.cash += amount
         elif kind == CashMovementKind.WITHDRAW:
-            if amount > self.available_cash(account):
+            if amount > holder.available():
                 return Reason.INSUFFICIENT_CASH
-            self.cash[account] -= amount
+            holder.cash -= amount
         else:
             return Reason.BAD_AMOUNT
         return Reason.OK
 
     def move_holding(self, account: str, instrument: str, quantity: int, kind: int) -> int:
-        if account not in self.cash:
+        holder = self.accounts.get(account)
+        if holder is None:
             return Reason.UNKNOWN_ACCOUNT
         if quantity <= 0 or kind not in HoldingMovementKind.__members__.values():
             return Reason.BAD_AMOUNT
-        position = self.position(account, instrument)
+        position = holder.position(instrument)
         if kind in _ADD:
             position.tonnes += quantity
         elif kind in _UNENCUMBER:
@@ -176,16 +197,18 @@ class MemoryHolds:
         """Nothing rolls: this implementation has no T+1 and no withdrawal delay."""
 
     def snapshot(self) -> bytes:
+        accounts = sorted(self.accounts.items())
         return msgspec.msgpack.encode(
             _State(
-                cash=[(a, self.cash[a], self.cash_reserved[a]) for a in sorted(self.cash)],
+                accounts=[(name, a.cash, a.reserved) for name, a in accounts],
                 positions=[
-                    (account, instrument, p.tonnes, p.reserved, p.encumbered)
-                    for (account, instrument), p in sorted(self.positions.items())
+                    (name, instrument, p.tonnes, p.reserved, p.encumbered)
+                    for name, a in accounts
+                    for instrument, p in sorted(a.positions.items())
                     if p.tonnes or p.reserved or p.encumbered
                 ],
                 reservations=[
-                    (order_id, r.account, r.instrument, r.side, r.leaves, r.price)
+                    (order_id, r.account.name, r.instrument, r.side, r.leaves, r.price)
                     for order_id, r in sorted(self.reservations.items())
                 ],
             )
@@ -193,13 +216,14 @@ class MemoryHolds:
 
     def restore(self, data: bytes) -> None:
         state = msgspec.msgpack.decode(data, type=_State)
-        self.cash = {account: total for account, total, _ in state.cash}
-        self.cash_reserved = {account: reserved for account, _, reserved in state.cash}
-        self.positions = {
-            (account, instrument): Position(tonnes, reserved, encumbered)
-            for account, instrument, tonnes, reserved, encumbered in state.positions
+        self.accounts = {
+            name: Account(name, cash, reserved) for name, cash, reserved in state.accounts
         }
-        self.reservations = {
-            order_id: Reservation(account, instrument, side, leaves, price)
-            for order_id, account, instrument, side, leaves, price in state.reservations
-        }
+        for name, instrument, tonnes, reserved, encumbered in state.positions:
+            self.accounts[name].positions[instrument] = Position(tonnes, reserved, encumbered)
+        self.reservations = {}
+        for order_id, name, instrument, side, leaves, price in state.reservations:
+            holder = self.accounts[name]
+            self.reservations[order_id] = Reservation(
+                holder, holder.position(instrument), instrument, side, leaves, price
+            )

@@ -42,9 +42,10 @@ class Order:
         self.price = price
         self.leaves = leaves  # open quantity
         self.filled = 0
-        self.key = 0  # the book's level index for `price` while the order rests
-        self.prev: Order | None = None
-        self.next: Order | None = None
+        # set by the book when the order rests: its level index, its FIFO neighbours
+        self.key: int
+        self.prev: Order | None
+        self.next: Order | None
 
     def __repr__(self) -> str:
         return (

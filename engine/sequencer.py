@@ -53,6 +53,7 @@ from engine.order import Order
 from engine.orders import CancelCause, MassCancelScope, OrderType, Side, TimeInForce
 from engine.reasons import TEXT, Reason
 from engine.reference import ReferenceData
+from engine.sessions import Sessions
 
 _BUY = Side.BUY.value
 _SELL = Side.SELL.value
@@ -115,8 +116,7 @@ class Sequencer:
         self.market_halted = False
         self.next_order_id = 1
         self.next_trade_id = 1
-        self._day_start = self._day_end = 0  # the local day the session windows are for
-        self._sessions: tuple[tuple[int, int], ...] = ()
+        self.sessions = Sessions(reference.calendar)
         self._handlers = {
             NewOrder: self._new_order,
             CancelOrder: self._cancel,
@@ -143,21 +143,8 @@ class Sequencer:
 
     # --- orders -----------------------------------------------------------------------
 
-    def _is_open(self, ts: int) -> bool:
-        """Whether `ts` falls in a continuous session; the day's windows are computed
-        once per local day, then compared as ints."""
-        if not self._day_start <= ts < self._day_end:
-            calendar = self.reference.calendar
-            day = calendar.trading_date(ts)
-            self._day_start, self._day_end = calendar.day_bounds(day)
-            self._sessions = calendar.session_windows(day)
-        for start, end in self._sessions:  # noqa: SIM110 (no generator on the hot path)
-            if start <= ts < end:
-                return True
-        return False
-
     def _trading_refusal(self, ts: int, listing: Listing) -> int:
-        if not self._is_open(ts):
+        if not self.sessions.is_open(ts):
             return Reason.EXCHANGE_CLOSED
         if listing.halted or self.market_halted:
             return Reason.HALTED
@@ -486,9 +473,7 @@ class Sequencer:
         if not reason:
             for order in chosen:
                 if not c.instrument or order.instrument == c.instrument:
-                    self._cancel_resting(
-                        order, _MASS_CANCEL, c.client_order_id, c.ts, events
-                    )
+                    self._cancel_resting(order, _MASS_CANCEL, c.client_order_id, c.ts, events)
         events.append(
             MassCancelDone(
                 self._seq(),

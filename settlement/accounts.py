@@ -8,6 +8,9 @@ available + held + bought_today + pledged + frozen, and its cash is one balance 
 from engine.orders import AccountKind
 from engine.reference import MarketRules
 
+# Instrument.kind values; the position limit applies to each class separately.
+INSTRUMENT_CLASSES = ("allowance", "offset")
+
 
 class Holding:
     """Tonnes of one instrument in one account."""
@@ -39,8 +42,9 @@ class Holding:
 class Account:
     """One trading account: its limit, cash and holdings per instrument.
 
-    `position` is the tonnes held per instrument class ("allowance", "offset") and
-    `pending_buys` the open buy quantity per class: the position limit bounds their sum.
+    `position` is the tonnes held per instrument class and `pending_buys` the open buy
+    quantity per class, both lists indexed like INSTRUMENT_CLASSES (a list index is the
+    cheapest lookup on the hot path): the position limit bounds their sum.
     """
 
     __slots__ = (
@@ -63,8 +67,8 @@ class Account:
         self.cash_held = 0
         self.proceeds_today = 0
         self.holdings: dict[str, Holding] = {}
-        self.position: dict[str, int] = {}
-        self.pending_buys: dict[str, int] = {}
+        self.position = [0] * len(INSTRUMENT_CLASSES)
+        self.pending_buys = [0] * len(INSTRUMENT_CLASSES)
 
     @property
     def available_cash(self) -> int:

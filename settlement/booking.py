@@ -117,6 +117,8 @@ class Booking:
         self.failures: list[SettlementFailure] = []
 
     def book(self, event: Event) -> None:
+        """Books one event; order-flow events (accepted, cancelled, ...) leave the
+        registry as it is, and the cursor simply moves past them."""
         kind = type(event)
         if kind is Trade:
             self._trade(event)

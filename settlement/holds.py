@@ -15,7 +15,7 @@ import msgspec
 from engine.orders import CashMovementKind, HoldingMovementKind, Side
 from engine.reasons import Reason
 from engine.reference import ReferenceData
-from settlement.accounts import Account, Holding, position_limit
+from settlement.accounts import INSTRUMENT_CLASSES, Account, Holding, position_limit
 from settlement.fees import BPS_PER_UNIT
 
 OK = Reason.OK.value
@@ -79,7 +79,7 @@ class Reservation:
         account_id: str,
         account: Account,
         instrument: str,
-        kind: str,
+        kind: int,
         holding: Holding,
         side: int,
         leaves: int,
@@ -113,7 +113,10 @@ class SettlementHolds:
     def __init__(self, reference: ReferenceData):
         self._rules = reference.rules
         self._bps = reference.rules.commission_bps
-        self._classes = {s: i.kind for s, i in reference.instruments.items()}
+        self._classes = {
+            symbol: INSTRUMENT_CLASSES.index(instrument.kind)
+            for symbol, instrument in reference.instruments.items()
+        }
         self._t_plus_one = {s: i.t_plus_one for s, i in reference.instruments.items()}
         self._accounts: dict[str, Account] = {}
         self._orders: dict[int, Reservation] = {}
@@ -136,8 +139,8 @@ class SettlementHolds:
             return Reason.BAD_PRICE
         holding = owner.holdings.get(instrument)
         if side == BUY:
-            pending = owner.pending_buys.get(kind, 0)
-            if owner.position.get(kind, 0) + pending + quantity > owner.limit:
+            pending = owner.pending_buys[kind]
+            if owner.position[kind] + pending + quantity > owner.limit:
                 return Reason.POSITION_LIMIT
             turnover = quantity * price
             cash = turnover + turnover * self._bps // BPS_PER_UNIT
@@ -171,10 +174,7 @@ class SettlementHolds:
         if order.side == BUY:
             if more > 0:
                 kind = order.kind
-                if (
-                    owner.position.get(kind, 0) + owner.pending_buys.get(kind, 0) + more
-                    > owner.limit
-                ):
+                if owner.position[kind] + owner.pending_buys[kind] + more > owner.limit:
                     return Reason.POSITION_LIMIT
             turnover = leaves * price
             cash = turnover + turnover * self._bps // BPS_PER_UNIT
@@ -208,7 +208,7 @@ class SettlementHolds:
         buyer.cash_held -= buy.cash - cash
         buyer.cash -= turnover + fee
         buyer.pending_buys[kind] -= quantity
-        buyer.position[kind] = buyer.position.get(kind, 0) + quantity
+        buyer.position[kind] += quantity
         buy.cash = cash
         buy.leaves = leaves
         if self._t_plus_one[buy.instrument]:
@@ -281,7 +281,7 @@ class SettlementHolds:
             return reason
         owner.holdings[instrument] = holding
         if kind in _INTO_REGISTRY:
-            owner.position[instrument_class] = owner.position.get(instrument_class, 0) + quantity
+            owner.position[instrument_class] += quantity
         elif kind in _OUT_OF_REGISTRY:
             owner.position[instrument_class] -= quantity
         return OK
@@ -348,7 +348,7 @@ class SettlementHolds:
                 holding = Holding(h.available, h.held, h.bought_today, h.pledged, h.frozen)
                 owner.holdings[h.instrument] = holding
                 kind = self._classes[h.instrument]
-                owner.position[kind] = owner.position.get(kind, 0) + holding.total
+                owner.position[kind] += holding.total
             self._accounts[row.account] = owner
         for r in state.reservations:
             owner = self._accounts[r.account]
@@ -367,7 +367,7 @@ class SettlementHolds:
                 r.cash,
             )
             if r.side == BUY:
-                owner.pending_buys[kind] = owner.pending_buys.get(kind, 0) + r.leaves
+                owner.pending_buys[kind] += r.leaves
 
     def snapshot(self) -> bytes:
         return _encode(self.state())

@@ -74,7 +74,7 @@ class AbnormalPriceMove(ParameterSet, frozen=True):
     sigmas: Multiple = 4.0
     lookback_returns: Count = 48  # completed windows in the rolling standard deviation
     min_returns: Annotated[int, msgspec.Meta(ge=2)] = 6
-    min_std_bps: Multiple = 10.0  # a floor, so a quiet morning does not make every tick abnormal
+    min_std_bps: Multiple = 25.0  # a floor (a typical 5-minute volatility of carbon allowances)
     band_ticks: Annotated[int, msgspec.Meta(ge=0)] = 1
 
 

@@ -2,13 +2,16 @@
 volatility, or a trade at the edge of the price band (CCER rules).
 
 Volatility is the standard deviation of the last `lookback_returns` completed 5-minute
-returns (only windows that traded), kept across days, floored at `min_std_bps` so one
-tick in a quiet market is not abnormal. The live return compares each trade with the last
-price at least a window earlier (the previous close at the start of a day). An instrument
-alerts once on entering the abnormal state and again only after it has left it.
+returns within sessions (only windows that traded), kept across days, estimated robustly
+(from the median absolute deviation) so an earlier shock does not hide the next one, and
+floored at `min_std_bps` so one tick in a quiet market is not abnormal. The live return
+compares each trade with the last price at least a window earlier in the same session.
+An instrument alerts once on entering the abnormal state and again only after the return
+has fallen back below half the threshold, so a move that hovers there is one alert.
 """
 
 import math
+import statistics
 from collections import deque
 from collections.abc import Sequence
 
@@ -23,6 +26,14 @@ PATTERN = "abnormal_price_move"
 NS = 1_000_000_000
 
 
+def robust_std(values) -> float:
+    """The standard deviation estimated from the median absolute deviation (x 1.4826,
+    exact for normal returns): one past shock, a ramp say, does not mask the next."""
+    ordered = sorted(values)
+    middle = statistics.median(ordered)
+    return 1.4826 * statistics.median(abs(value - middle) for value in ordered)
+
+
 class PriceHistory:
     __slots__ = (
         "anchor",
@@ -33,19 +44,21 @@ class PriceHistory:
         "moving",
         "recent",
         "returns",
+        "session_end",
         "std",
     )
 
-    def __init__(self, anchor: int, lookback: int):
-        self.anchor = anchor  # last price at least one window before the latest trade
+    def __init__(self, lookback: int):
+        self.anchor = 0  # last price at least one window before the latest trade
         self.recent: deque = deque()  # (ts, price) of the latest window
         self.returns: deque = deque(maxlen=lookback)
         self.bucket_end = 0
-        self.bucket_open = anchor
-        self.last = anchor
+        self.bucket_open = 0
+        self.last = 0
         self.moving = False
         self.at_band = False
         self.std = 0.0  # of `returns`, floored; 0 until there are enough of them
+        self.session_end = 0
 
 
 class AbnormalPriceMoveDetector:
@@ -62,16 +75,15 @@ class AbnormalPriceMoveDetector:
         if type(event) is DayClosed:
             history = self.histories.get(event.instrument)
             if history is not None:
-                history.recent.clear()
-                history.anchor = history.last
-                history.moving = history.at_band = False
+                history.at_band = False
             return NO_ALERTS
         history = self.histories.get(event.instrument)
         if history is None:
-            anchor = self.view.references.get(event.instrument) or event.price
             history = self.histories[event.instrument] = PriceHistory(
-                anchor, self.parameters.lookback_returns
+                self.parameters.lookback_returns
             )
+        if event.ts >= history.session_end:
+            self._new_session(history, event)
         self._roll_buckets(history, event.ts)
         recent = history.recent
         recent.append((event.ts, event.price))
@@ -87,6 +99,17 @@ class AbnormalPriceMoveDetector:
             alerts.append(alert)
         return alerts
 
+    def _new_session(self, history: PriceHistory, trade: Trade) -> None:
+        """Returns are measured within a session: the move over a lunch break or a night
+        is an opening gap, not a 5-minute move."""
+        calendar = self.view.reference.calendar
+        sessions = calendar.session_windows(calendar.trading_date(trade.ts))
+        history.session_end = next((end for _, end in sessions if trade.ts < end), trade.ts + 1)
+        history.recent.clear()
+        history.anchor = history.last = history.bucket_open = trade.price
+        history.bucket_end = 0
+        history.moving = False
+
     def _roll_buckets(self, history: PriceHistory, ts: int) -> None:
         if ts < history.bucket_end:
             return
@@ -96,10 +119,8 @@ class AbnormalPriceMoveDetector:
             history.returns.append(0.0)
         history.bucket_open = history.last
         history.bucket_end = ts + self.span
-        returns = history.returns
-        if len(returns) >= self.parameters.min_returns:
-            mean = sum(returns) / len(returns)
-            std = math.sqrt(sum((r - mean) ** 2 for r in returns) / (len(returns) - 1))
+        if len(history.returns) >= self.parameters.min_returns:
+            std = robust_std(history.returns)
             history.std = max(std, self.parameters.min_std_bps / 10_000)
 
     def _return_alert(self, history: PriceHistory, trade: Trade) -> Alert | None:
@@ -109,7 +130,8 @@ class AbnormalPriceMoveDetector:
         change = math.log(trade.price / history.anchor)
         sigmas = abs(change) / std
         if sigmas <= self.parameters.sigmas:
-            history.moving = False
+            if sigmas <= self.parameters.sigmas / 2:
+                history.moving = False
             return None
         if history.moving:
             return None

@@ -44,7 +44,7 @@ def generate_day(
     reference = reference or load_reference_data()
     sim = Simulation(reference, trading_date, random.Random(seed))
     investors = [f"I{number:02d}" for number in range(1, 26)]
-    for instrument, per_hour, requote_s in ((BUSY, 80, 20), (QUIET, 25, 40)):
+    for instrument, per_hour, requote_s in ((BUSY, 80, 30), (QUIET, 25, 60)):
         for number in range(1, 4):
             MarketMaker(sim, f"MM{number}{instrument}", instrument, requote_s / activity)
         Investors(sim, [f"{a}{instrument}" for a in investors], instrument, per_hour * activity)

@@ -13,7 +13,7 @@ import math
 from engine.orders import AccountKind, Side, TimeInForce
 from surveillance.scenarios.simulation import MINUTE, NS, Simulation
 
-MISPRICED = 0.02  # how far through the fair price a resting order must be to be taken
+MISPRICED = 0.005  # how far through the fair price a resting order must be to be taken
 
 
 def log_uniform(sim: Simulation, low: int, high: int) -> int:
@@ -31,7 +31,10 @@ class MarketMaker:
         self.waiting = False
         sim.open_account(account, AccountKind.INVESTOR, holdings={instrument: 500_000})
         sim.on_fill[account] = self.filled
+        sim.market_makers.add(account)
         sim.at(sim.sessions[0][0] + sim.rng.randrange(5 * NS), self.quote)
+        for _, end in sim.sessions[:-1]:
+            sim.at(end - sim.rng.randrange(1, 5 * NS), self.pull)
 
     def quote(self, ts: int) -> None:
         self.requote(ts)
@@ -56,6 +59,10 @@ class MarketMaker:
         if low < ask <= high:
             self.ask = self._place(ts, Side.SELL, self.ask, ask)
 
+    def pull(self, ts: int) -> None:
+        """No quotes left standing over the break, to be picked off at the reopening."""
+        self.sim.mass_cancel(ts, self.account)
+
     def _take_mispriced(self, ts: int, market, fair: float) -> None:
         """An order resting far through the fair price is free money: take some of it."""
         best_bid, best_ask = market.best_bid(), market.best_ask()
@@ -73,6 +80,8 @@ class MarketMaker:
     def _place(self, ts: int, side: int, order_id: int, price: int) -> int:
         size = self.sim.rng.randint(200, 500)
         resting = self.sim.exchange.orders.get(order_id)
+        if resting is not None and resting.price == price:
+            return order_id  # still where it should be: no message
         if resting is not None:
             quantity = resting.filled + size
             self.sim.amend(ts, self.account, self.instrument, order_id, price, quantity)
@@ -123,7 +132,7 @@ class Investors:
             near = near or touch
             price = near - behind if side == Side.BUY else near + behind
             order_id = sim.order(ts, account, self.instrument, side, price, quantity)
-            if order_id and rng.random() < 0.35:
+            if order_id:  # withdrawn if still unfilled, before it goes stale
                 later = ts + rng.randrange(MINUTE, 20 * MINUTE)
                 sim.at(later, lambda t: sim.cancel(t, account, self.instrument, order_id))
         if side == Side.SELL:

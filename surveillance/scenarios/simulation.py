@@ -39,7 +39,7 @@ MINUTE = 60 * NS
 # the square-root law of market impact, so one large order moves the price much less than
 # the same tonnes sent as a string of orders.
 IMPACT = 5.5e-5
-IMPACT_DECAY_S = 900
+IMPACT_DECAY_S = 3600
 FUNDAMENTAL_VOLATILITY = 0.0004  # per minute
 
 
@@ -60,6 +60,7 @@ class Simulation:
         self.impact = dict.fromkeys(reference.instruments, 0.0)
         self.impact_ts = dict.fromkeys(reference.instruments, self.sessions[0][0])
         self.on_fill: dict[str, Callable[[int], None]] = {}  # account -> reaction to a fill
+        self.market_makers: set[str] = set()  # their taking of stale orders tells nothing
         self.next_client_id = 0
         self.next_reference = 0
 
@@ -121,8 +122,10 @@ class Simulation:
         for event in events:
             if type(event) is Trade:
                 sign = 1 if event.aggressor_side == Side.BUY else -1
-                self._impact(event.instrument, event.ts)
-                self.impact[event.instrument] += sign * IMPACT * math.sqrt(event.quantity)
+                aggressor = event.buy_account if sign > 0 else event.sell_account
+                if aggressor not in self.market_makers:
+                    self._impact(event.instrument, event.ts)
+                    self.impact[event.instrument] += sign * IMPACT * math.sqrt(event.quantity)
                 resting = event.sell_account if sign > 0 else event.buy_account
                 reaction = self.on_fill.get(resting)
                 if reaction is not None:

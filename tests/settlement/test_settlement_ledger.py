@@ -5,10 +5,11 @@ import dataclasses
 import pytest
 from settlement_builders import INSTRUMENT, TS, EventLog
 
+import settlement.database
 from engine.events import CommandRejected
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind
 from engine.reference import ReferenceData
-from settlement.database import migrations, open_database, schema_version
+from settlement.database import MIGRATIONS, migrate, migrations, open_database, schema_version
 from settlement.ledger import Ledger, SequenceError
 
 CASH = ("CNY", "cash")
@@ -215,3 +216,26 @@ def test_sqlite_urls_open_a_wal_database(tmp_path, reference):
         assert (tmp_path / "registry.db").exists()
     finally:
         database.close()
+
+
+def test_a_newer_migration_applies_on_top_of_a_live_registry(
+    database_url, reference, monkeypatch, tmp_path
+):
+    ledger = Ledger.open(database_url, reference)
+    log = EventLog()
+    ledger.book([log.open("A"), log.cash("A", 100)])
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for path in MIGRATIONS.glob("*.sql"):
+        (folder / path.name).write_text(path.read_text())
+    (folder / "900_notes.sql").write_text(
+        "-- a later schema change\n"
+        "CREATE TABLE notes (seq BIGINT PRIMARY KEY, text TEXT NOT NULL);\n"
+        "INSERT INTO notes (seq, text) VALUES (1, 'added by 900');"
+    )
+    monkeypatch.setattr(settlement.database, "MIGRATIONS", folder)
+    assert migrate(ledger.database) == 900
+    assert migrate(ledger.database) == 900  # applied once
+    assert ledger.database.query("SELECT text FROM notes") == [("added by 900",)]
+    assert ledger.balance("A", "CNY", "cash") == 100
+    ledger.close()
