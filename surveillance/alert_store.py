@@ -1,11 +1,13 @@
 """The alert store: alerts as supervisors work them, in the registry database.
 
 Recording is idempotent: the same alert raised again (a redelivered event, a replay, the
-runner re-sending an alert it merged) updates the stored one, and changes nothing when it
-brings nothing new. An alert with a new id for the same pattern, instrument and accounts
-whose window touches a stored one is a duplicate: it merges into the stored alert (by
-`surveillance.alert.merge`), and its id becomes an alias that finds the kept alert.
-A duplicate of a closed alert merges too (its window was the one decided) and the alert
+runner re-sending an alert it merged) updates the stored one when it brings a wider
+window, more orders or trades, or a higher score, and otherwise changes nothing.
+
+An alert with a new id for the same pattern, instrument and accounts whose window touches
+a stored one is a duplicate: it merges into the stored alert (by
+`surveillance.alert.merge`), and its id becomes an alias that finds the kept alert. A
+duplicate of a closed alert merges too (its window was the one decided) and the alert
 stays closed; the merge is in the audit trail and goes to subscribers, so the desk sees it.
 
 Every change writes one row to the append-only audit trail and bumps the alert's revision,
@@ -220,15 +222,15 @@ class AlertStore:
         if stored is None:
             return self._insert(alert, now)
         kept = stored.alert
-        merged = merge(kept, alert)
         if alert.id != kept.id:
             self._database.execute(
                 "INSERT INTO surveillance_alert_aliases (alias, alert_id) VALUES (?, ?) "
                 "ON CONFLICT (alias) DO NOTHING",
                 (alert.id, kept.id),
             )
-        if merged == kept:
+        if _covered(kept, alert):
             return None
+        merged = merge(kept, alert)
         self._database.execute(
             f"UPDATE surveillance_alerts SET {_ALERT_FIELDS}, revision = ?, updated_ts = ? "
             "WHERE id = ?",
@@ -243,6 +245,7 @@ class AlertStore:
         return changed, entry
 
     def _insert(self, alert: Alert, now: int) -> tuple[StoredAlert, AuditEntry]:
+        alert = merge(alert, alert)  # order and trade ids as merges keep them: sorted, once
         stored = StoredAlert(
             alert=alert,
             status=Status.NEW,
@@ -386,6 +389,18 @@ def _conditions(where: AlertFilter) -> tuple[list[str], list]:
         clauses.append("window_start <= ?")
         params.append(where.until)
     return clauses, params
+
+
+def _covered(kept: Alert, alert: Alert) -> bool:
+    """Nothing new: a redelivery, or an older sighting of what the kept alert already
+    holds; merging it would only swap the evidence back and forth."""
+    return (
+        kept.window_start <= alert.window_start
+        and alert.window_end <= kept.window_end
+        and alert.score <= kept.score
+        and set(alert.order_ids) <= set(kept.order_ids)
+        and set(alert.trade_ids) <= set(kept.trade_ids)
+    )
 
 
 def _merged(alert: Alert, kept: Alert, merged: Alert) -> str:

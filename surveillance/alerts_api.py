@@ -1,0 +1,306 @@
+"""REST endpoints for the alert queue, the workflow steps and the detectors' parameters.
+
+The gateway mounts the router (under a prefix of its choosing) and authenticates: the
+dependency it passes returns the user, with a name and a role. Every endpoint needs the
+supervisor role. A refusal is a 4xx with a JSON body `{"detail": {"reason", "message"}}`:
+403 for a user who is not a supervisor, 404 for an unknown alert or detector, 409 for a
+step out of order, 422 for bad input; nothing is changed.
+
+The endpoints are `async def` on purpose: they run on the event loop's thread, which is
+the thread an embedded SQLite database is opened on (sqlite3 connections stay on their
+thread). The store's calls are short; a supervisor's click holds the loop for one
+transaction.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel
+
+from surveillance.alert_store import MAX_PAGE, AlertFilter, AlertStore, AuditEntry, StoredAlert
+from surveillance.parameter_history import ParameterChange
+from surveillance.parameters import ParameterSet
+from surveillance.workflow import (
+    Action,
+    Disposition,
+    Reason,
+    Refused,
+    Status,
+    User,
+    require_supervisor,
+)
+
+HTTP_STATUS = {
+    Reason.NOT_SUPERVISOR: 403,
+    Reason.UNKNOWN_ALERT: 404,
+    Reason.UNKNOWN_PATTERN: 404,
+    Reason.ALREADY_ASSIGNED: 409,
+    Reason.ALREADY_IN_REVIEW: 409,
+    Reason.ALREADY_ESCALATED: 409,
+    Reason.ALREADY_CLOSED: 409,
+    Reason.REVIEW_FIRST: 409,
+    Reason.ESCALATE_FIRST: 409,
+}  # any other reason is bad input: 422
+
+
+class AlertView(BaseModel):
+    id: str
+    pattern: str
+    score: int
+    instrument: str
+    accounts: list[str]
+    control_group: str
+    window_start: int  # ns since the epoch, UTC
+    window_end: int
+    evidence: dict[str, int | float | str]
+    order_ids: list[int]
+    trade_ids: list[int]
+    reason: str
+    status: Status
+    assignee: str
+    disposition: Disposition | None
+    revision: int
+    raised_ts: int
+    updated_ts: int
+
+    @classmethod
+    def of(cls, stored: StoredAlert) -> "AlertView":
+        alert = stored.alert
+        return cls(
+            id=alert.id,
+            pattern=alert.pattern,
+            score=alert.score,
+            instrument=alert.instrument,
+            accounts=list(alert.accounts),
+            control_group=alert.control_group,
+            window_start=alert.window_start,
+            window_end=alert.window_end,
+            evidence=alert.evidence,
+            order_ids=list(alert.order_ids),
+            trade_ids=list(alert.trade_ids),
+            reason=alert.reason,
+            status=stored.status,
+            assignee=stored.assignee,
+            disposition=stored.disposition,
+            revision=stored.revision,
+            raised_ts=stored.raised_ts,
+            updated_ts=stored.updated_ts,
+        )
+
+
+class AuditView(BaseModel):
+    revision: int
+    ts: int
+    actor: str
+    action: str
+    from_status: str
+    to_status: Status
+    assignee: str
+    disposition: Disposition | None
+    comment: str
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> "AuditView":
+        return cls(
+            revision=entry.revision,
+            ts=entry.ts,
+            actor=entry.actor,
+            action=entry.action,
+            from_status=entry.from_status,
+            to_status=entry.to_status,
+            assignee=entry.assignee,
+            disposition=entry.disposition,
+            comment=entry.comment,
+        )
+
+
+class AlertDetail(BaseModel):
+    alert: AlertView
+    trail: list[AuditView]  # oldest first
+
+
+class AlertPage(BaseModel):
+    total: int  # matching the filter, over all pages
+    limit: int
+    offset: int
+    alerts: list[AlertView]
+
+
+class Step(BaseModel):
+    comment: str = ""  # required: an empty one is refused with its own reason
+
+
+class Assignment(Step):
+    assignee: str = ""
+
+
+class Escalation(Step):
+    assignee: str = ""  # who decides the escalated alert; empty keeps the current assignee
+
+
+class Closing(Step):
+    disposition: Disposition | None = None
+
+
+class ParameterSetView(BaseModel):
+    pattern: str
+    version: int
+    values: dict[str, Any]
+
+    @classmethod
+    def of(cls, pattern: str, parameter_set: ParameterSet) -> "ParameterSetView":
+        values = {name: getattr(parameter_set, name) for name in parameter_set.__struct_fields__}
+        return cls(pattern=pattern, version=values.pop("version"), values=values)
+
+
+class ParameterChangeView(BaseModel):
+    version: int
+    ts: int
+    actor: str
+    comment: str
+    parameters: dict[str, Any]
+    previous: dict[str, Any]
+
+    @classmethod
+    def of(cls, change: ParameterChange) -> "ParameterChangeView":
+        return cls(
+            version=change.version,
+            ts=change.ts,
+            actor=change.actor,
+            comment=change.comment,
+            parameters=change.parameters,
+            previous=change.previous,
+        )
+
+
+class ParameterDetail(BaseModel):
+    current: ParameterSetView
+    history: list[ParameterChangeView]  # the stored versions, oldest first
+
+
+class ParameterEdit(Step):
+    values: dict[str, Any]  # only the parameters to change; the version is the store's
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Turns a `Refused` into its HTTP answer."""
+    try:
+        yield
+    except Refused as exc:
+        raise HTTPException(
+            HTTP_STATUS.get(exc.reason, 422), {"reason": exc.reason, "message": exc.text}
+        ) from exc
+
+
+def alerts_router(
+    store: AlertStore, current_user: Callable[..., User], clock: Callable[[], int]
+) -> APIRouter:
+    """`current_user` is a FastAPI dependency; `clock` gives ns since the epoch, UTC."""
+    router = APIRouter(tags=["surveillance"])
+    Supervisor = Annotated[User, Depends(current_user)]
+
+    def step(alert_id: str, action: Action, user: User, body: Step, **details: Any) -> AlertView:
+        with refusals():
+            return AlertView.of(store.act(alert_id, action, user, body.comment, clock(), **details))
+
+    @router.get("/alerts")
+    async def list_alerts(
+        user: Supervisor,
+        status: Annotated[list[Status] | None, Query()] = None,
+        pattern: str = "",
+        instrument: str = "",
+        account: str = "",
+        assignee: str = "",
+        min_score: Annotated[int, Query(ge=0, le=100)] = 0,
+        max_score: Annotated[int, Query(ge=0, le=100)] = 100,
+        since: int | None = None,
+        until: int | None = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> AlertPage:
+        """The queue, highest score first; times (ns) select windows overlapping them."""
+        with refusals():
+            require_supervisor(user)
+        where = AlertFilter(
+            statuses=tuple(status or ()),
+            pattern=pattern,
+            instrument=instrument,
+            account=account,
+            assignee=assignee,
+            min_score=min_score,
+            max_score=max_score,
+            since=since,
+            until=until,
+        )
+        page = store.search(where, limit, offset)
+        return AlertPage(
+            total=page.total,
+            limit=limit,
+            offset=offset,
+            alerts=[AlertView.of(stored) for stored in page.alerts],
+        )
+
+    @router.get("/alerts/{alert_id}")
+    async def get_alert(alert_id: str, user: Supervisor) -> AlertDetail:
+        with refusals():
+            require_supervisor(user)
+            stored = store.get(alert_id)
+            trail = store.trail(alert_id)
+        return AlertDetail(alert=AlertView.of(stored), trail=[AuditView.of(e) for e in trail])
+
+    @router.post("/alerts/{alert_id}/assign")
+    async def assign(alert_id: str, body: Assignment, user: Supervisor) -> AlertView:
+        """Starts the review under the named supervisor, or reassigns."""
+        return step(alert_id, Action.ASSIGN, user, body, assignee=body.assignee)
+
+    @router.post("/alerts/{alert_id}/review")
+    async def start_review(alert_id: str, body: Step, user: Supervisor) -> AlertView:
+        """The caller takes a new alert."""
+        return step(alert_id, Action.START_REVIEW, user, body)
+
+    @router.post("/alerts/{alert_id}/escalate")
+    async def escalate(alert_id: str, body: Escalation, user: Supervisor) -> AlertView:
+        return step(alert_id, Action.ESCALATE, user, body, assignee=body.assignee)
+
+    @router.post("/alerts/{alert_id}/close")
+    async def close(alert_id: str, body: Closing, user: Supervisor) -> AlertView:
+        return step(alert_id, Action.CLOSE, user, body, disposition=body.disposition)
+
+    @router.post("/alerts/{alert_id}/comments")
+    async def comment(alert_id: str, body: Step, user: Supervisor) -> AlertView:
+        return step(alert_id, Action.COMMENT, user, body)
+
+    @router.get("/parameters")
+    async def list_parameters(user: Supervisor) -> list[ParameterSetView]:
+        with refusals():
+            require_supervisor(user)
+        current = store.parameters.current()
+        return [
+            ParameterSetView.of(pattern, getattr(current, pattern))
+            for pattern in current.__struct_fields__
+        ]
+
+    @router.get("/parameters/{pattern}")
+    async def get_parameters(pattern: str, user: Supervisor) -> ParameterDetail:
+        with refusals():
+            require_supervisor(user)
+            history = store.parameters.history(pattern)
+        current = getattr(store.parameters.current(), pattern)
+        return ParameterDetail(
+            current=ParameterSetView.of(pattern, current),
+            history=[ParameterChangeView.of(change) for change in history],
+        )
+
+    @router.patch("/parameters/{pattern}")
+    async def change_parameters(
+        pattern: str, body: ParameterEdit, user: Supervisor
+    ) -> ParameterSetView:
+        """The next version of the set, with the given values changed; audited."""
+        with refusals():
+            changed = store.parameters.change(pattern, body.values, user, body.comment, clock())
+        return ParameterSetView.of(pattern, changed)
+
+    return router
