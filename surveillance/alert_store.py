@@ -101,7 +101,7 @@ class Page(msgspec.Struct, frozen=True):
 Listener = Callable[[StoredAlert, AuditEntry], None]
 
 _COLUMNS = (
-    "id, pattern, score, instrument, accounts, control_group, window_start, window_end, "
+    "id, pattern, instrument, accounts, control_group, score, window_start, window_end, "
     "evidence, order_ids, trade_ids, reason, status, assignee, disposition, revision, "
     "raised_ts, updated_ts"
 )
@@ -261,16 +261,10 @@ class AlertStore:
             (
                 alert.id,
                 alert.pattern,
-                alert.score,
                 alert.instrument,
                 _json(alert.accounts),
                 alert.control_group,
-                alert.window_start,
-                alert.window_end,
-                _json(alert.evidence),
-                _json(alert.order_ids),
-                _json(alert.trade_ids),
-                alert.reason,
+                *_alert_values(alert),
                 str(Status.NEW),
                 "",
                 "",
@@ -421,6 +415,7 @@ def _json(value: object) -> str:
 
 
 def _alert_values(alert: Alert) -> tuple:
+    """What a merge may change, in the order of `_ALERT_FIELDS`."""
     return (
         alert.score,
         alert.window_start,
@@ -437,10 +432,10 @@ def _stored(row: tuple) -> StoredAlert:
     alert = Alert(
         id=row[0],
         pattern=row[1],
-        score=row[2],
-        instrument=row[3],
-        accounts=tuple(decode(row[4])),
-        control_group=row[5],
+        instrument=row[2],
+        accounts=tuple(decode(row[3])),
+        control_group=row[4],
+        score=row[5],
         window_start=row[6],
         window_end=row[7],
         evidence=decode(row[8]),

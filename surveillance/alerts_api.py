@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
+import msgspec
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from surveillance.alert_store import MAX_PAGE, AlertFilter, AlertStore, AuditEntry, StoredAlert
-from surveillance.parameter_history import ParameterChange
+from surveillance.alert_store import MAX_PAGE, AlertFilter, AlertStore, StoredAlert
 from surveillance.parameters import ParameterSet
 from surveillance.workflow import (
     Action,
@@ -67,30 +67,13 @@ class AlertView(BaseModel):
 
     @classmethod
     def of(cls, stored: StoredAlert) -> "AlertView":
-        alert = stored.alert
-        return cls(
-            id=alert.id,
-            pattern=alert.pattern,
-            score=alert.score,
-            instrument=alert.instrument,
-            accounts=list(alert.accounts),
-            control_group=alert.control_group,
-            window_start=alert.window_start,
-            window_end=alert.window_end,
-            evidence=alert.evidence,
-            order_ids=list(alert.order_ids),
-            trade_ids=list(alert.trade_ids),
-            reason=alert.reason,
-            status=stored.status,
-            assignee=stored.assignee,
-            disposition=stored.disposition,
-            revision=stored.revision,
-            raised_ts=stored.raised_ts,
-            updated_ts=stored.updated_ts,
-        )
+        work = msgspec.structs.asdict(stored)
+        return cls(**msgspec.structs.asdict(work.pop("alert")), **work)
 
 
 class AuditView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     revision: int
     ts: int
     actor: str
@@ -100,20 +83,6 @@ class AuditView(BaseModel):
     assignee: str
     disposition: Disposition | None
     comment: str
-
-    @classmethod
-    def of(cls, entry: AuditEntry) -> "AuditView":
-        return cls(
-            revision=entry.revision,
-            ts=entry.ts,
-            actor=entry.actor,
-            action=entry.action,
-            from_status=entry.from_status,
-            to_status=entry.to_status,
-            assignee=entry.assignee,
-            disposition=entry.disposition,
-            comment=entry.comment,
-        )
 
 
 class AlertDetail(BaseModel):
@@ -156,23 +125,14 @@ class ParameterSetView(BaseModel):
 
 
 class ParameterChangeView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     version: int
     ts: int
     actor: str
     comment: str
     parameters: dict[str, Any]
     previous: dict[str, Any]
-
-    @classmethod
-    def of(cls, change: ParameterChange) -> "ParameterChangeView":
-        return cls(
-            version=change.version,
-            ts=change.ts,
-            actor=change.actor,
-            comment=change.comment,
-            parameters=change.parameters,
-            previous=change.previous,
-        )
 
 
 class ParameterDetail(BaseModel):
@@ -249,7 +209,9 @@ def alerts_router(
             require_supervisor(user)
             stored = store.get(alert_id)
             trail = store.trail(alert_id)
-        return AlertDetail(alert=AlertView.of(stored), trail=[AuditView.of(e) for e in trail])
+        return AlertDetail(
+            alert=AlertView.of(stored), trail=[AuditView.model_validate(e) for e in trail]
+        )
 
     @router.post("/alerts/{alert_id}/assign")
     async def assign(alert_id: str, body: Assignment, user: Supervisor) -> AlertView:
@@ -291,7 +253,7 @@ def alerts_router(
         current = getattr(store.parameters.current(), pattern)
         return ParameterDetail(
             current=ParameterSetView.of(pattern, current),
-            history=[ParameterChangeView.of(change) for change in history],
+            history=[ParameterChangeView.model_validate(change) for change in history],
         )
 
     @router.patch("/parameters/{pattern}")

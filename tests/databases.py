@@ -5,8 +5,7 @@ once per test session and dropped at its end; each test starts from an empty sch
 no server is reachable the PostgreSQL tests skip loudly, unless the environment variable
 CI is set: there a missing PostgreSQL is a failure, not a skip.
 
-Use by importing the fixtures into a test module (`from tests.databases import
-database_url, postgres_server`).
+A test module uses them with `pytest_plugins = ["tests.databases"]`.
 """
 
 import os
@@ -16,6 +15,8 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+
+from settlement.database import Database, open_database
 
 POSTGRES_SERVER = os.environ.get(
     "TCX_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -52,3 +53,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
         connection.execute("DROP SCHEMA public CASCADE")
         connection.execute("CREATE SCHEMA public")
     return url
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """A registry database, opened and migrated, once per backend."""
+    opened = open_database(database_url)
+    yield opened
+    opened.close()

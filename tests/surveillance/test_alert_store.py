@@ -1,26 +1,23 @@
 """The alert store on SQLite and PostgreSQL: idempotent recording, merging duplicates,
 the queue's filters and pages, and the live notifications."""
 
-from collections.abc import Iterator
-
 import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from settlement.database import SQLiteDatabase, open_database
+from settlement.database import Database, SQLiteDatabase, open_database
 from surveillance.alert import Alert
 from surveillance.alert_store import MERGED, RAISED, SYSTEM_ACTOR, AlertFilter, AlertStore
 from surveillance.workflow import Action, Disposition, Reason, Refused, Status
-from tests.databases import database_url, postgres_server  # noqa: F401 (fixtures)
 from tests.surveillance.alert_builders import LI, OPEN, WANG, S, sighting
+
+pytest_plugins = ["tests.databases"]  # the database fixtures, on SQLite and PostgreSQL
 
 
 @pytest.fixture
-def store(database_url: str) -> Iterator[AlertStore]:  # noqa: F811
-    database = open_database(database_url)
-    yield AlertStore(database)
-    database.close()
+def store(database: Database) -> AlertStore:
+    return AlertStore(database)
 
 
 def test_a_new_alert_is_stored_new_with_its_raise_audited(store):
@@ -230,7 +227,7 @@ def test_a_failing_subscriber_neither_undoes_the_change_nor_silences_the_others(
     assert store.get(alert.id).status is Status.NEW
 
 
-def test_the_store_reopens_with_its_alerts_and_the_schema_once(database_url):  # noqa: F811
+def test_the_store_reopens_with_its_alerts_and_the_schema_once(database_url):
     database = open_database(database_url)
     alert = sighting()
     AlertStore(database).record([alert], now=1)

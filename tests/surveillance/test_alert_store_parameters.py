@@ -1,24 +1,16 @@
 """Supervisors' run-time changes to the detectors' parameters, on SQLite and PostgreSQL:
 each a new audited version, bad ones refused with nothing stored, kept over a restart."""
 
-from collections.abc import Iterator
-
 import msgspec
 import pytest
 
-from settlement.database import Database, open_database
+from settlement.database import Database
 from surveillance.alert_store import AlertStore
 from surveillance.parameters import Parameters, Spoofing
 from surveillance.workflow import Reason, Refused
-from tests.databases import database_url, postgres_server  # noqa: F401 (fixtures)
 from tests.surveillance.alert_builders import CLERK, LI, OPEN, WANG, S
 
-
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:  # noqa: F811
-    opened = open_database(database_url)
-    yield opened
-    opened.close()
+pytest_plugins = ["tests.databases"]  # the database fixtures, on SQLite and PostgreSQL
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ from fastapi.testclient import TestClient
 from settlement.database import open_database
 from surveillance.alert_store import AlertStore
 from surveillance.alerts_api import alerts_router
-from tests.databases import database_url, postgres_server  # noqa: F401 (fixtures)
 from tests.surveillance.alert_builders import CLERK, LI, OPEN, WANG, Person, S, sighting
+
+pytest_plugins = ["tests.databases"]  # the database fixtures, on SQLite and PostgreSQL
 
 SPOOF = sighting("spoofing", accounts=("A1",), start_s=0, end_s=60, score=90, order_ids=(1, 2))
 LAYER = sighting("layering", accounts=("A1", "A3"), start_s=200, end_s=210, score=75)
@@ -64,7 +65,7 @@ class Desk:
 
 
 @pytest.fixture
-def desk(database_url: str) -> Iterator[Desk]:  # noqa: F811
+def desk(database_url: str) -> Iterator[Desk]:
     app = FastAPI()
     clock = Clock()
     with TestClient(app) as client:

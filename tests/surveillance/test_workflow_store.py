@@ -3,25 +3,18 @@ audited, each refusal leaving the alert and its trail exactly as they were, and 
 trail the database itself keeps append-only."""
 
 import sqlite3
-from collections.abc import Iterator
 
 import psycopg
 import pytest
 
-from settlement.database import Database, open_database
+from settlement.database import Database
 from surveillance.alert_store import RAISED, AlertStore
 from surveillance.workflow import Action, Disposition, Reason, Refused, Status
-from tests.databases import database_url, postgres_server  # noqa: F401 (fixtures)
 from tests.surveillance.alert_builders import CLERK, LI, OPEN, WANG, S, sighting
 
+pytest_plugins = ["tests.databases"]  # the database fixtures, on SQLite and PostgreSQL
+
 ALERT = sighting(order_ids=(3, 4), trade_ids=(9,))
-
-
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:  # noqa: F811
-    opened = open_database(database_url)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
