@@ -1,4 +1,5 @@
-"""Settlement booking throughput: trades/s into the registry ledger, SQLite and PostgreSQL.
+"""Settlement throughput: trades/s booked into the registry ledger (SQLite, PostgreSQL),
+and the pre-trade holds' calls/s on the sequencer's path.
 
 Books `--trades` trades in batches of `--batch` events per transaction (the last seq is
 stored in the same transaction), then checks exactly-once is intact: redelivering every
@@ -6,6 +7,7 @@ batch books nothing, and the registry verifies (conserved, balances = postings).
 
     python -m bench.settlement                       # both backends, 100,000 trades
     python -m bench.settlement --backend sqlite --trades 200000 --batch 2000
+    python -m bench.settlement --backend none        # the in-memory holds only
 """
 
 import argparse
@@ -20,6 +22,7 @@ import psycopg
 from engine.events import AccountOpened, CashMoved, Event, HoldingMoved, Trade
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind, Side
 from engine.reference import load_reference_data
+from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
 
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -70,6 +73,30 @@ def workload(trades: int, accounts: int, seed: int) -> tuple[list[Event], list[E
     return setup, fills
 
 
+def holds_rate(pairs: int) -> float:
+    """Holds calls per second on the sequencer's path: per order pair a buy and a sell
+    reserved, one fill, two releases (alternating sides so no position limit is hit)."""
+    holds = SettlementHolds(load_reference_data())
+    for name in ("A", "B"):
+        holds.open_account(name, AccountKind.INVESTOR, 0)
+        holds.move_cash(name, 10**15, CashMovementKind.DEPOSIT)
+        holds.move_holding(name, INSTRUMENT, 100_000, HoldingMovementKind.ALLOCATE)
+    started = time.perf_counter()
+    for pair in range(pairs):
+        buyer, seller = ("A", "B") if pair % 2 else ("B", "A")
+        buy, sell = 2 * pair, 2 * pair + 1
+        holds.reserve(buy, buyer, INSTRUMENT, Side.BUY, 10, 5_000)
+        holds.reserve(sell, seller, INSTRUMENT, Side.SELL, 10, 5_000)
+        holds.fill(buy, sell, 10, 4_990)
+        holds.release(buy)
+        holds.release(sell)
+        if pair % 1_000 == 0:
+            holds.roll_day()
+    elapsed = time.perf_counter() - started
+    assert holds.account("A").cash + holds.account("B").cash == 2 * 10**15
+    return 5 * pairs / elapsed
+
+
 def run(url: str, setup: list[Event], fills: list[Event], batch: int) -> float:
     ledger = Ledger.open(url, load_reference_data())
     try:
@@ -95,12 +122,19 @@ def run(url: str, setup: list[Event], fills: list[Event], batch: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--backend", choices=["sqlite", "postgresql", "both", "none"], default="both"
+    )
+    parser.add_argument("--holds-pairs", type=int, default=200_000)
     parser.add_argument("--trades", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--accounts", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    rate = holds_rate(args.holds_pairs)
+    print(f"holds: {rate:,.0f} calls/s (reserve, reserve, fill, release, release per pair)")
+    if args.backend == "none":
+        return
     setup, fills = workload(args.trades, args.accounts, args.seed)
     print(
         f"{args.trades:,} trades among {args.accounts:,} accounts, {args.batch:,} per transaction"

@@ -68,6 +68,28 @@ _IOC_REMAINDER = CancelCause.IOC_REMAINDER.value
 _FOK_UNFILLED = CancelCause.FOK_UNFILLED.value
 _SELF_TRADE = CancelCause.SELF_TRADE.value
 _EXPIRED = CancelCause.EXPIRED.value
+_SIDES = frozenset((_BUY, _SELL))
+_ORDER_TYPES = frozenset((_LIMIT, _MARKET))
+_TIMES_IN_FORCE = frozenset((_DAY, _IOC, _FOK))
+
+
+def quantity_refusal(quantity: int, listing: Listing) -> int:
+    instrument = listing.instrument
+    if type(quantity) is not int or quantity <= 0 or quantity % instrument.lot:
+        return Reason.BAD_QUANTITY
+    if quantity > instrument.max_order_quantity:
+        return Reason.QUANTITY_TOO_LARGE
+    return Reason.OK
+
+
+def price_refusal(price: int, listing: Listing) -> int:
+    if type(price) is not int or price <= 0:
+        return Reason.BAD_PRICE
+    if price % listing.instrument.tick:
+        return Reason.OFF_TICK
+    if not listing.band_low <= price <= listing.band_high:
+        return Reason.OUT_OF_BAND
+    return Reason.OK
 
 
 class Account:
@@ -111,7 +133,9 @@ class Sequencer:
             for symbol, instrument in sorted(reference.instruments.items())
         }
         self.accounts: dict[str, Account] = {}
-        self.orders: dict[int, Order] = {}  # live orders on the books, by ascending id
+        # live orders on the books, in ascending id order (expiry and mass cancels go
+        # in that order, so a restored sequencer must see the same)
+        self.orders: dict[int, Order] = {}
         self.references: set[str] = set()  # cash and holding movements booked
         self.market_halted = False
         self.next_order_id = 1
@@ -144,29 +168,11 @@ class Sequencer:
     # --- orders -----------------------------------------------------------------------
 
     def _trading_refusal(self, ts: int, listing: Listing) -> int:
-        if not self.sessions.is_open(ts):
+        sessions = self.sessions
+        if not (sessions.open_from <= ts < sessions.open_until or sessions.is_open(ts)):
             return Reason.EXCHANGE_CLOSED
         if listing.halted or self.market_halted:
             return Reason.HALTED
-        return Reason.OK
-
-    @staticmethod
-    def _quantity_refusal(quantity: int, listing: Listing) -> int:
-        instrument = listing.instrument
-        if type(quantity) is not int or quantity <= 0 or quantity % instrument.lot:
-            return Reason.BAD_QUANTITY
-        if quantity > instrument.max_order_quantity:
-            return Reason.QUANTITY_TOO_LARGE
-        return Reason.OK
-
-    @staticmethod
-    def _price_refusal(price: int, listing: Listing) -> int:
-        if type(price) is not int or price <= 0:
-            return Reason.BAD_PRICE
-        if price % listing.instrument.tick:
-            return Reason.OFF_TICK
-        if not listing.band_low <= price <= listing.band_high:
-            return Reason.OUT_OF_BAND
         return Reason.OK
 
     def _order_refusal(self, c: NewOrder, listing: Listing | None, account: Account | None) -> int:
@@ -180,18 +186,18 @@ class Sequencer:
         if c.client_order_id in account.client_ids:
             return Reason.DUPLICATE_CLIENT_ORDER_ID
         if (
-            c.side not in (_BUY, _SELL)
-            or c.order_type not in (_LIMIT, _MARKET)
-            or c.time_in_force not in (_DAY, _IOC, _FOK)
+            c.side not in _SIDES
+            or c.order_type not in _ORDER_TYPES
+            or c.time_in_force not in _TIMES_IN_FORCE
         ):
             return Reason.UNSUPPORTED_ORDER
-        reason = self._quantity_refusal(c.quantity, listing)
+        reason = quantity_refusal(c.quantity, listing)
         if reason:
             return reason
         if not listing.reference_price:
             return Reason.NO_REFERENCE_PRICE
         if c.order_type == _LIMIT:
-            return self._price_refusal(c.price, listing)
+            return price_refusal(c.price, listing)
         return Reason.OK
 
     def _new_order(self, c: NewOrder) -> list[Event]:
@@ -267,15 +273,15 @@ class Sequencer:
         fills, stopped = listing.book.match(order, order.price, self.prevention)
         if fills:
             self._trade(order, fills, listing, ts, events)
+        if rests and order.leaves and not stopped:
+            listing.book.add(order)
+            self.orders[order.order_id] = order  # an amended order keeps its place
+            return
+        self.orders.pop(order.order_id, None)  # an amended order that is done
         if not order.leaves:
             self.holds.release(order.order_id)
-        elif stopped:
-            self._leave(order, _SELF_TRADE, "", ts, events)
-        elif rests:
-            listing.book.add(order)
-            self.orders[order.order_id] = order
         else:
-            self._leave(order, _IOC_REMAINDER, "", ts, events)
+            self._leave(order, _SELF_TRADE if stopped else _IOC_REMAINDER, "", ts, events)
 
     def _trade(
         self, incoming: Order, fills: list, listing: Listing, ts: int, events: list[Event]
@@ -400,12 +406,12 @@ class Sequencer:
             return reason
         if c.client_order_id in self.accounts[c.account].client_ids:
             return Reason.DUPLICATE_CLIENT_ORDER_ID
-        reason = self._quantity_refusal(c.quantity, listing)
+        reason = quantity_refusal(c.quantity, listing)
         if reason:
             return reason
         if c.quantity <= order.filled:
             return Reason.AMEND_BELOW_FILLED
-        reason = self._price_refusal(c.price, listing)
+        reason = price_refusal(c.price, listing)
         if reason:
             return reason
         return self.holds.amend(order.order_id, c.quantity - order.filled, c.price)
@@ -445,7 +451,6 @@ class Sequencer:
             )
         ]
         if not keeps_priority:
-            del self.orders[order.order_id]
             self._execute(order, listing, True, c.ts, events)
         return events
 

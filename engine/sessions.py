@@ -19,6 +19,7 @@ class Sessions:
         self.open_from = self.open_until = 0  # the window of the last open answer
 
     def is_open(self, ts: int) -> bool:
+        """Callers on the hot path test `open_from <= ts < open_until` themselves first."""
         if self.open_from <= ts < self.open_until:
             return True
         if not self.day_start <= ts < self.day_end:

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("var"), description="journal, snapshots, registry, FIX store")
     reference_data: Path = Field(DEFAULT_REFERENCE_DATA, description="instruments and market rules")
+    members_file: Path | None = Field(
+        None, description="member and session logins (TOML); default data_dir/members.toml"
+    )
     registry_url: str = Field(
         "", description="sqlite:///PATH or postgresql://...; empty = SQLite in data_dir"
     )
@@ -47,6 +50,10 @@ class Settings(BaseSettings):
         if url and not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
             raise ValueError("must start with sqlite:/// or postgresql://")
         return url
+
+    @property
+    def members(self) -> Path:
+        return self.members_file or self.data_dir / "members.toml"
 
     @property
     def registry(self) -> str:

@@ -8,6 +8,9 @@ available + held + bought_today + pledged + frozen, and its cash is one balance 
 from engine.orders import AccountKind
 from engine.reference import MarketRules
 
+# Account ids starting with this are the registry's own owners (@bank, @fees, ...).
+SYSTEM_PREFIX = "@"
+
 # Instrument.kind values; the position limit applies to each class separately.
 INSTRUMENT_CLASSES = ("allowance", "offset")
 

@@ -17,7 +17,7 @@ from engine.events import CommandRejected, Event
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind
 from engine.reasons import TEXT, Reason
 from engine.reference import ReferenceData
-from settlement.booking import SYSTEM_PREFIX
+from settlement.accounts import SYSTEM_PREFIX
 
 MAX_NAME = 64
 

@@ -33,6 +33,7 @@ from engine.events import (
 )
 from engine.orders import CashMovementKind, HoldingMovementKind
 from engine.reference import ReferenceData
+from settlement.accounts import SYSTEM_PREFIX
 from settlement.fees import commission
 
 CNY = "CNY"
@@ -42,7 +43,6 @@ PLEDGED = "pledged"
 FROZEN = "frozen"
 BANK = "@bank"
 FEES = "@fees"
-SYSTEM_PREFIX = "@"
 
 Key = tuple[str, str, str]  # (owner, asset, state)
 
@@ -279,8 +279,13 @@ class Booking:
             self.references.append((event.reference, event.seq))
 
     def _account(self, event: AccountOpened) -> None:
-        if event.account in self.accounts or event.account.startswith(SYSTEM_PREFIX):
-            self._fail(event, "account", "account already exists", account=event.account)
+        reason = ""
+        if event.account in self.accounts:
+            reason = "account already exists"
+        elif not event.account or event.account.startswith(SYSTEM_PREFIX):
+            reason = f"account ids may not be empty or start with {SYSTEM_PREFIX!r}"
+        if reason:
+            self._fail(event, "account", reason, account=event.account)
             return
         self.accounts.add(event.account)
         self.new_accounts.append(

@@ -3,7 +3,7 @@
 SQL is written once with `?` placeholders in the dialect both share; the PostgreSQL side
 rewrites them to `%s`. Bulk inserts use executemany on SQLite and COPY on PostgreSQL.
 Schema changes are numbered files in settlement/migrations/, applied in order at open,
-each in its own transaction together with its row in `schema_migrations`.
+in one transaction together with their rows in `schema_migrations`.
 """
 
 import sqlite3
@@ -15,6 +15,7 @@ from typing import Protocol
 import psycopg
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+_SCHEMA_LOCK = 0x7C5_5E77  # the advisory lock key PostgreSQL migrations serialize on
 
 
 class Database(Protocol):
@@ -40,6 +41,8 @@ class SQLiteDatabase:
         self._connection.execute("PRAGMA journal_mode=WAL")
         # FULL: a committed batch survives power loss, not just a process crash.
         self._connection.execute("PRAGMA synchronous=FULL")
+        # 64 MiB of page cache: the postings index takes inserts all over (by owner).
+        self._connection.execute("PRAGMA cache_size=-65536")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -119,7 +122,8 @@ class PostgresDatabase:
 
     def upsert_rows(self, table: str, columns: str, key: str, rows: list[tuple]) -> None:
         """COPY into a session-local staging table, then one INSERT ... ON CONFLICT: a
-        round trip per batch instead of one per row."""
+        round trip per batch instead of one per row. Call it inside `transaction()`: the
+        staging rows live until the commit."""
         if not rows:
             return
         staging = f"staging_{table}"
@@ -165,27 +169,42 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 def schema_version(database: Database) -> int:
-    database.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+    rows = database.query(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations' "
+        "AND table_schema = current_schema()"
+        if database.dialect == "postgresql"
+        else "SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_migrations'"
     )
+    if not rows[0][0]:
+        return 0
     (row,) = database.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
     return row[0]
 
 
 def migrate(database: Database) -> int:
-    """Applies the migrations newer than the database's version; returns the new version."""
-    current = schema_version(database)
-    for version, name, sql in migrations():
-        if version <= current:
-            continue
-        with database.transaction():
+    """Applies the migrations newer than the database's version; returns the new version.
+    Safe when several processes open the registry at once: the version is read again
+    under the schema lock (SQLite's write lock, a PostgreSQL advisory lock)."""
+    pending = [m for m in migrations() if m[0] > schema_version(database)]
+    if not pending:
+        return schema_version(database)
+    with database.transaction():
+        if database.dialect == "postgresql":
+            database.execute("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_LOCK,))
+        database.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+        )
+        current = schema_version(database)
+        for version, name, sql in pending:
+            if version <= current:
+                continue
             for statement in _statements(sql):
                 database.execute(statement)
             database.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (version, name)
             )
-        current = version
+            current = version
     return current
 
 

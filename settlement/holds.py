@@ -15,7 +15,13 @@ import msgspec
 from engine.orders import CashMovementKind, HoldingMovementKind, Side
 from engine.reasons import Reason
 from engine.reference import ReferenceData
-from settlement.accounts import INSTRUMENT_CLASSES, Account, Holding, position_limit
+from settlement.accounts import (
+    INSTRUMENT_CLASSES,
+    SYSTEM_PREFIX,
+    Account,
+    Holding,
+    position_limit,
+)
 from settlement.fees import BPS_PER_UNIT
 
 OK = Reason.OK.value
@@ -59,42 +65,21 @@ class HoldsState(msgspec.Struct, array_like=True):
     reservations: list[ReservationState]
 
 
-class Reservation:
-    """What one open order has reserved: `cash` fen for a buy, `leaves` tonnes for a sell."""
+class Reservation(msgspec.Struct, gc=False):
+    """What one open order has reserved: `cash` fen for a buy, `leaves` tonnes for a sell.
+    It points at its account and holding, so a fill needs no lookups. A msgspec Struct
+    without GC tracking, as one is made per order: faster to create than a slots class,
+    and never scanned by the garbage collector."""
 
-    __slots__ = (
-        "account",
-        "account_id",
-        "cash",
-        "holding",
-        "instrument",
-        "kind",
-        "leaves",
-        "price",
-        "side",
-    )
-
-    def __init__(
-        self,
-        account_id: str,
-        account: Account,
-        instrument: str,
-        kind: int,
-        holding: Holding,
-        side: int,
-        leaves: int,
-        price: int,
-        cash: int,
-    ):
-        self.account_id = account_id
-        self.account = account
-        self.instrument = instrument
-        self.kind = kind  # the instrument's position-limit class
-        self.holding = holding
-        self.side = side
-        self.leaves = leaves
-        self.price = price
-        self.cash = cash
+    account_id: str
+    account: Account
+    instrument: str
+    kind: int  # the instrument's position-limit class (index into INSTRUMENT_CLASSES)
+    holding: Holding
+    side: int
+    leaves: int
+    price: int
+    cash: int
 
 
 class SettlementHolds:
@@ -243,7 +228,9 @@ class SettlementHolds:
     def open_account(self, account: str, kind: int, allocation: int) -> int:
         if account in self._accounts:
             return Reason.ACCOUNT_EXISTS
-        if not account or allocation < 0:
+        if not account or account.startswith(SYSTEM_PREFIX):
+            return Reason.UNKNOWN_ACCOUNT  # not an id an account may have
+        if allocation < 0:
             return Reason.BAD_AMOUNT
         self._accounts[account] = Account(
             kind, allocation, position_limit(kind, allocation, self._rules)

@@ -127,12 +127,14 @@ class Ledger:
                 references.add(event.reference)
             elif kind is AccountOpened or kind is ControlGroupSet:
                 owners.add(event.account)
-        balances: dict[Key, int] = {}
-        for row in self._select_in(
-            "SELECT owner, asset, state, amount FROM balances WHERE owner LIKE '@%' OR owner IN",
-            owners,
-        ):
-            balances[(row[0], row[1], row[2])] = row[3]
+        # System owners ('@...') by an index range scan, then the batch's accounts.
+        rows = self.database.query(
+            "SELECT owner, asset, state, amount FROM balances WHERE owner >= '@' AND owner < 'A'"
+        )
+        rows += self._select_in(
+            "SELECT owner, asset, state, amount FROM balances WHERE owner IN", owners
+        )
+        balances: dict[Key, int] = {(row[0], row[1], row[2]): row[3] for row in rows}
         accounts = {
             row[0]
             for row in self._select_in("SELECT account FROM accounts WHERE account IN", owners)
@@ -153,7 +155,7 @@ class Ledger:
             # Padded to a fixed length, so the statement text repeats and stays prepared.
             chunk += chunk[-1:] * (_CHUNK - len(chunk))
             rows.extend(self.database.query(f"{sql} ({_MARKS})", chunk))
-        return list(dict.fromkeys(rows))
+        return rows
 
     def _write(self, booking: Booking) -> None:
         database = self.database

@@ -10,8 +10,6 @@ detector looking at a cancel or a fill still finds the order it is about.
 import heapq
 from dataclasses import dataclass
 
-from sortedcontainers import SortedDict
-
 from engine.events import (
     AccountOpened,
     ControlGroupSet,
@@ -73,14 +71,10 @@ class RunningMedian:
 
     def add(self, value: int) -> None:
         self.count += 1
-        if self.low and value > -self.low[0]:
-            heapq.heappush(self.high, value)
+        if len(self.low) == len(self.high):
+            heapq.heappush(self.low, -heapq.heappushpop(self.high, value))
         else:
-            heapq.heappush(self.low, -value)
-        if len(self.low) > len(self.high) + 1:
-            heapq.heappush(self.high, -heapq.heappop(self.low))
-        elif len(self.high) > len(self.low):
-            heapq.heappush(self.low, -heapq.heappop(self.high))
+            heapq.heappush(self.high, -heapq.heappushpop(self.low, -value))
 
     def median(self) -> float:
         if not self.count:
@@ -91,28 +85,50 @@ class RunningMedian:
 
 
 class Book:
-    """Open quantity per price, each side; enough for the top of the book."""
+    """Open quantity per price, each side; enough for the top of the book. Best prices
+    come from heaps cleaned lazily, cheaper per event than a sorted container."""
 
-    __slots__ = ("asks", "bids", "top_sizes")
+    __slots__ = ("ask_prices", "asks", "bid_prices", "bids", "top_sizes")
 
     def __init__(self) -> None:
-        self.bids: SortedDict = SortedDict()
-        self.asks: SortedDict = SortedDict()
+        self.bids: dict[int, int] = {}
+        self.asks: dict[int, int] = {}
+        self.bid_prices: list[int] = []  # negated: a max-heap
+        self.ask_prices: list[int] = []
         self.top_sizes = RunningMedian()
 
     def change(self, side: int, price: int, quantity: int) -> None:
         levels = self.bids if side == Side.BUY else self.asks
-        left = levels.get(price, 0) + quantity
+        before = levels.get(price)
+        left = (before or 0) + quantity
         if left > 0:
             levels[price] = left
-        else:
-            levels.pop(price, None)
+            if before is None:
+                heapq.heappush(
+                    self.bid_prices if side == Side.BUY else self.ask_prices,
+                    -price if side == Side.BUY else price,
+                )
+        elif before is not None:
+            del levels[price]
+
+    def best_bid(self) -> int:
+        prices, bids = self.bid_prices, self.bids
+        while prices and -prices[0] not in bids:
+            heapq.heappop(prices)
+        return -prices[0] if prices else 0
+
+    def best_ask(self) -> int:
+        prices, asks = self.ask_prices, self.asks
+        while prices and prices[0] not in asks:
+            heapq.heappop(prices)
+        return prices[0] if prices else 0
 
     def sample_top(self) -> None:
-        if self.bids:
-            self.top_sizes.add(self.bids.peekitem(-1)[1])
-        if self.asks:
-            self.top_sizes.add(self.asks.peekitem(0)[1])
+        bid, ask = self.best_bid(), self.best_ask()
+        if bid:
+            self.top_sizes.add(self.bids[bid])
+        if ask:
+            self.top_sizes.add(self.asks[ask])
 
 
 @dataclass(slots=True)
@@ -159,28 +175,8 @@ class MarketView:
         return book
 
     def apply(self, event: Event) -> None:
-        kind = type(event)
-        if kind is OrderAccepted:
-            book = self.book(event.instrument)
-            book.sample_top()
-            self.orders[event.order_id] = Order(event)
-            book.change(event.side, event.price, event.quantity)
-        elif kind is Trade:
-            book = self.book(event.instrument)
-            for order_id, account, sign in (
-                (event.buy_order_id, event.buy_account, 1),
-                (event.sell_order_id, event.sell_account, -1),
-            ):
-                order = self.orders.get(order_id)
-                if order is not None:
-                    order.filled += event.quantity
-                    book.change(order.side, order.price, -event.quantity)
-                key = (account, event.instrument)
-                self.holdings[key] = self.holdings.get(key, 0) + sign * event.quantity
-            self.trades[event.instrument].append(event)
-        elif kind is OrderCancelled:
-            self.book(event.instrument).change(event.side, event.price, -event.cancelled_quantity)
-        elif kind is OrderAmended:
+        kind = type(event)  # the most frequent kinds first
+        if kind is OrderAmended:
             order = self.orders.get(event.order_id)
             if order is not None:
                 book = self.book(event.instrument)
@@ -188,6 +184,27 @@ class MarketView:
                 book.change(order.side, event.price, event.leaves)
                 order.price = event.price
                 order.quantity = event.quantity
+        elif kind is OrderAccepted:
+            book = self.book(event.instrument)
+            book.sample_top()
+            self.orders[event.order_id] = Order(event)
+            book.change(event.side, event.price, event.quantity)
+        elif kind is Trade:
+            book, quantity, holdings = self.book(event.instrument), event.quantity, self.holdings
+            for order_id in (event.buy_order_id, event.sell_order_id):
+                order = self.orders.get(order_id)
+                if order is not None:
+                    order.filled += quantity
+                    book.change(order.side, order.price, -quantity)
+            bought, sold = (
+                (event.buy_account, event.instrument),
+                (event.sell_account, event.instrument),
+            )
+            holdings[bought] = holdings.get(bought, 0) + quantity
+            holdings[sold] = holdings.get(sold, 0) - quantity
+            self.trades[event.instrument].append(event)
+        elif kind is OrderCancelled:
+            self.book(event.instrument).change(event.side, event.price, -event.cancelled_quantity)
         elif kind is HoldingMoved:
             key = (event.account, event.instrument)
             self.holdings[key] = (

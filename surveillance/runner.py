@@ -39,17 +39,17 @@ class Surveillance:
         if event.seq <= self.last_seq:
             return []
         self.last_seq = event.seq
-        view = self.view
-        view.apply(event)
+        kind = type(event)
+        self.view.apply(event)
         raised: list[Alert] = []
-        for handler in self.routes.get(type(event), ()):
+        for handler in self.routes.get(kind, ()):
             found = handler(event)
             if found:
                 raised.extend(found)
-        view.retire(event)
-        if type(event) is DayClosed:
+        self.view.retire(event)
+        if kind is DayClosed:
             raised.extend(self._day_closed(event))
-        return [self._record(alert) for alert in raised]
+        return [self._record(alert) for alert in raised] if raised else raised
 
     def run(self, events: Iterable[Event]) -> list[Alert]:
         """Every event, then the end of the stream; returns the merged alerts."""

@@ -8,6 +8,8 @@ the new one. With `whole_orders` (the default) only trades that fill both orders
 are legs: a ring is arranged, and equal partial fills against a quote are coincidence.
 """
 
+import bisect
+import math
 from collections.abc import Sequence
 
 from engine.events import DayClosed, Trade
@@ -18,7 +20,7 @@ from surveillance.parameters import CircularTrading, label
 
 PATTERN = "circular_trading"
 
-Leg = tuple[str, int, int, int]  # (buyer, quantity, ts, trade id)
+Leg = tuple[int, str, int, int]  # (quantity, buyer, ts, trade id), kept sorted per seller
 
 
 class CircularTradingDetector:
@@ -30,25 +32,38 @@ class CircularTradingDetector:
         self.parameters = parameters
         self.tolerance = parameters.quantity_tolerance_percent / 100
         self.sold: dict[str, dict[str, list[Leg]]] = {}  # instrument -> seller -> legs
+        self.bought: dict[str, dict[str, list[int]]] = {}  # instrument -> buyer -> sorted sizes
+        self.rings: set[tuple[str, frozenset[str]]] = set()  # alerted today, per instrument
 
     def on_event(self, event) -> Sequence[Alert]:
         if type(event) is DayClosed:
             self.sold.pop(event.instrument, None)
+            self.bought.pop(event.instrument, None)
+            self.rings = {ring for ring in self.rings if ring[0] != event.instrument}
             return NO_ALERTS
         seller, buyer = event.sell_account, event.buy_account
         if seller == buyer or (self.parameters.whole_orders and not self._whole(event)):
             return NO_ALERTS
-        sold = self.sold.get(event.instrument)
-        if sold is None:
-            sold = self.sold[event.instrument] = {}
-        low = event.quantity * (1 - self.tolerance)
-        high = event.quantity * (1 + self.tolerance)
-        path = self._path(sold, buyer, seller, low, high, [seller, buyer])
-        sold.setdefault(seller, []).append((buyer, event.quantity, event.ts, event.trade_id))
+        sold = self.sold.setdefault(event.instrument, {})
+        bought = self.bought.setdefault(event.instrument, {})
+        low = math.ceil(event.quantity * (1 - self.tolerance))
+        high = math.floor(event.quantity * (1 + self.tolerance))
+        path = None
+        sizes = bought.get(seller)
+        if sizes and bisect.bisect_left(sizes, low) < bisect.bisect_right(sizes, high):
+            # the ring can only close if the seller once bought a leg of this size
+            path = self._path(sold, buyer, seller, low, high, [seller, buyer])
+        bisect.insort(
+            sold.setdefault(seller, []), (event.quantity, buyer, event.ts, event.trade_id)
+        )
+        bisect.insort(bought.setdefault(buyer, []), event.quantity)
         if path is None:
             return NO_ALERTS
-        ring = [seller, buyer] + [leg[0] for leg in path[:-1]]
-        legs = [*path, (buyer, event.quantity, event.ts, event.trade_id)]
+        ring = [seller, buyer] + [leg[1] for leg in path[:-1]]
+        if (event.instrument, frozenset(ring)) in self.rings:
+            return NO_ALERTS  # one alert per ring a day: the first cycle is the evidence
+        self.rings.add((event.instrument, frozenset(ring)))
+        legs = [*path, (event.quantity, buyer, event.ts, event.trade_id)]
         start = min(leg[2] for leg in legs)
         return (
             raise_alert(
@@ -62,8 +77,8 @@ class CircularTradingDetector:
                 evidence={
                     "accounts_in_cycle": len(ring),
                     "max_accounts": self.parameters.max_accounts,
-                    "smallest_leg": min(leg[1] for leg in legs),
-                    "largest_leg": max(leg[1] for leg in legs),
+                    "smallest_leg": min(leg[0] for leg in legs),
+                    "largest_leg": max(leg[0] for leg in legs),
                     "tolerance_percent": self.parameters.quantity_tolerance_percent,
                     "parameters": label(PATTERN, self.parameters),
                 },
@@ -88,19 +103,21 @@ class CircularTradingDetector:
         sold: dict[str, list[Leg]],
         start: str,
         goal: str,
-        low: float,
-        high: float,
+        low: int,
+        high: int,
         visited: list[str],
     ) -> list[Leg] | None:
-        """Legs start -> ... -> goal through unvisited accounts, depth-first, bounded."""
-        for leg in sold.get(start, ()):
-            if not low <= leg[1] <= high:
-                continue
-            if leg[0] == goal:
+        """Legs start -> ... -> goal through unvisited accounts, depth-first, bounded;
+        only legs of `low`..`high` tonnes are looked at (a bisection of the sorted legs)."""
+        legs = sold.get(start)
+        if not legs:
+            return None
+        for leg in legs[bisect.bisect_left(legs, (low,)) : bisect.bisect_left(legs, (high + 1,))]:
+            if leg[1] == goal:
                 return [leg]
-            if leg[0] in visited or len(visited) >= self.parameters.max_accounts:
+            if leg[1] in visited or len(visited) >= self.parameters.max_accounts:
                 continue
-            rest = self._path(sold, leg[0], goal, low, high, [*visited, leg[0]])
+            rest = self._path(sold, leg[1], goal, low, high, [*visited, leg[1]])
             if rest is not None:
                 return [leg, *rest]
         return None

@@ -64,15 +64,17 @@ class LayeringDetector:
         recent.append((event.ts, order.accepted_ts, event.order_id, event.price))
         while recent[0][0] < event.ts - self.cancelled_within:
             recent.popleft()
-        layers = [c for c in recent if abs(c[1] - order.accepted_ts) <= self.placed_within]
+        if len(recent) < self.parameters.min_levels:
+            return NO_ALERTS
+        opposite = Side.SELL if event.side == Side.BUY else Side.BUY
+        fill = self.last_fill.get((event.account, event.instrument, opposite))
+        if fill is None:
+            return NO_ALERTS
+        layers = self._layers([c for c in recent if c[1] <= fill[0]])
         levels = {c[3] for c in layers}
         if len(levels) < self.parameters.min_levels:
             return NO_ALERTS
         placed_from = min(c[1] for c in layers)
-        opposite = Side.SELL if event.side == Side.BUY else Side.BUY
-        fill = self.last_fill.get((event.account, event.instrument, opposite))
-        if fill is None or fill[0] < placed_from:
-            return NO_ALERTS
         side = "buy" if event.side == Side.BUY else "sell"
         return (
             raise_alert(
@@ -101,6 +103,20 @@ class LayeringDetector:
                 ),
             ),
         )
+
+    def _layers(self, placed_before_fill: list) -> list[tuple[int, int, int, int]]:
+        """The recently cancelled orders placed within `placed_within_ms` of each other
+        that cover the most prices."""
+        by_placement = sorted(placed_before_fill, key=lambda c: c[1])
+        best: list = []
+        first = 0
+        for last in range(len(by_placement)):
+            while by_placement[last][1] - by_placement[first][1] > self.placed_within:
+                first += 1
+            window = by_placement[first : last + 1]
+            if len({c[3] for c in window}) > len({c[3] for c in best}):
+                best = window
+        return best
 
     def on_day_end(self, trading_date: str) -> Sequence[Alert]:
         return NO_ALERTS

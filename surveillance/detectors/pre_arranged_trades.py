@@ -31,8 +31,7 @@ class PreArrangedTradesDetector:
 
     def on_event(self, event) -> Sequence[Alert]:
         if type(event) is DayClosed:
-            self.crosses = {k: v for k, v in self.crosses.items() if k[0] != event.instrument}
-            return NO_ALERTS
+            return self._close(event.instrument)
         buy = self.view.orders.get(event.buy_order_id)
         sell = self.view.orders.get(event.sell_order_id)
         if (
@@ -47,32 +46,42 @@ class PreArrangedTradesDetector:
         first, second = sorted((event.buy_account, event.sell_account))
         crosses = self.crosses.setdefault((event.instrument, first, second), [])
         crosses.append(event)
-        if len(crosses) < self.parameters.min_repeats:
+        if len(crosses) != self.parameters.min_repeats:
             return NO_ALERTS
-        return (
-            raise_alert(
-                pattern=PATTERN,
-                score=min(100, 50 + 10 * len(crosses)),
-                instrument=event.instrument,
-                accounts=(first, second),
-                control_group="",
-                window_start=crosses[0].ts,
-                window_end=event.ts,
-                evidence={
-                    "matched_crosses_today": len(crosses),
-                    "min_repeats": self.parameters.min_repeats,
-                    "entered_within_s": self.parameters.entered_within_s,
-                    "parameters": label(PATTERN, self.parameters),
-                },
-                order_ids=sorted(
-                    {t.buy_order_id for t in crosses} | {t.sell_order_id for t in crosses}
-                ),
-                trade_ids=[t.trade_id for t in crosses],
-                reason=(
-                    f"Unrelated accounts {first} and {second} entered opposite orders of equal "
-                    f"size within {self.parameters.entered_within_s} s that met each other "
-                    f"{len(crosses)} times today in {event.instrument}."
-                ),
+        return (self._alert(event.instrument, first, second, crosses),)
+
+    def _close(self, instrument: str) -> Sequence[Alert]:
+        """The day's final count for every pair that was alerted (it merges into the alert)."""
+        alerts = []
+        for key in [key for key in self.crosses if key[0] == instrument]:
+            crosses = self.crosses.pop(key)
+            if len(crosses) > self.parameters.min_repeats:
+                alerts.append(self._alert(*key, crosses))
+        return alerts
+
+    def _alert(self, instrument: str, first: str, second: str, crosses: list[Trade]) -> Alert:
+        return raise_alert(
+            pattern=PATTERN,
+            score=min(100, 50 + 10 * len(crosses)),
+            instrument=instrument,
+            accounts=(first, second),
+            control_group="",
+            window_start=crosses[0].ts,
+            window_end=crosses[-1].ts,
+            evidence={
+                "matched_crosses_today": len(crosses),
+                "min_repeats": self.parameters.min_repeats,
+                "entered_within_s": self.parameters.entered_within_s,
+                "parameters": label(PATTERN, self.parameters),
+            },
+            order_ids=sorted(
+                {t.buy_order_id for t in crosses} | {t.sell_order_id for t in crosses}
+            ),
+            trade_ids=[t.trade_id for t in crosses],
+            reason=(
+                f"Unrelated accounts {first} and {second} entered opposite orders of equal "
+                f"size within {self.parameters.entered_within_s} s that met each other "
+                f"{len(crosses)} times today in {instrument}."
             ),
         )
 

@@ -1,12 +1,13 @@
 """The scenario generator's stand-in for the engine's sequencer: commands in, events out.
 
-It keeps price-time priority books, trades at the resting order's price, checks the band
-and the maximum order size, cancels the incoming remainder on self-trade (the market's
-default), expires day orders and closes the day at the VWAP, emitting the same events in
-the same order as engine/events.py describes, so a generated day reads like a real one.
-Pre-trade holds are left out: the generator funds every account and only sells what an
-account holds. It has `apply(command) -> list[Event]`, the sequencer's shape, so the
-engine's own sequencer can take its place without touching the generator.
+It keeps price-time priority books, trades at the resting order's price, refuses new
+orders outside the sessions, beyond the band or at the maximum order size, cancels the
+incoming remainder on self-trade (the market's default), expires day orders and closes
+the day at the VWAP, emitting the same events in the same order as engine/events.py
+describes, so a generated day reads like a real one.
+Pre-trade holds are left out: the generator gives every account ample cash and tonnes.
+It has `apply(command) -> list[Event]`, the sequencer's shape, so the engine's own
+sequencer can take its place without touching the generator.
 """
 
 from collections import deque
@@ -99,6 +100,8 @@ class ScenarioExchange:
             for symbol, i in reference.instruments.items()
         }
         self.orders: dict[int, Resting] = {}
+        self.sessions: tuple[tuple[int, int], ...] = ()
+        self.sessions_of = None  # the trading date `sessions` are for
         self.seq = 0
         self.next_order_id = 1
         self.next_trade_id = 1
@@ -168,7 +171,9 @@ class ScenarioExchange:
         market_order = command.order_type == OrderType.MARKET
         price = (high if command.side == Side.BUY else low) if market_order else command.price
         reason = Reason.OK
-        if not low <= price <= high:
+        if not self._open(command.ts):
+            reason = Reason.EXCHANGE_CLOSED
+        elif not low <= price <= high:
             reason = Reason.OUT_OF_BAND
         elif command.quantity >= self.reference.instruments[command.instrument].max_order_quantity:
             reason = Reason.QUANTITY_TOO_LARGE
@@ -213,6 +218,13 @@ class ScenarioExchange:
             self._rest(order)
         else:
             self._cancelled(order, command.ts, CancelCause.IOC_REMAINDER, events)
+
+    def _open(self, ts: int) -> bool:
+        calendar = self.reference.calendar
+        day = calendar.trading_date(ts)
+        if day != self.sessions_of:
+            self.sessions, self.sessions_of = calendar.session_windows(day), day
+        return any(start <= ts < end for start, end in self.sessions)
 
     def _match(self, order: Resting, ts: int, events: list[Event]) -> None:
         market = self.markets[order.instrument]
@@ -297,23 +309,24 @@ class ScenarioExchange:
             )
         )
 
+    def _refuse(self, command: CancelOrder | AmendOrder, reason: Reason) -> Event:
+        return self._event(
+            CancelRejected,
+            command.ts,
+            command.account,
+            command.client_order_id,
+            command.orig_client_order_id,
+            command.instrument,
+            type(command) is AmendOrder,
+            int(reason),
+            TEXT[reason],
+            command.order_id,
+        )
+
     def _cancel(self, command: CancelOrder, events: list[Event]) -> None:
         order = self.orders.get(command.order_id)
         if order is None or order.account != command.account:
-            events.append(
-                self._event(
-                    CancelRejected,
-                    command.ts,
-                    command.account,
-                    command.client_order_id,
-                    command.orig_client_order_id,
-                    command.instrument,
-                    False,
-                    int(Reason.UNKNOWN_ORDER),
-                    TEXT[Reason.UNKNOWN_ORDER],
-                    command.order_id,
-                )
-            )
+            events.append(self._refuse(command, Reason.UNKNOWN_ORDER))
             return
         self._unrest(order)
         self._cancelled(order, command.ts, CancelCause.REQUESTED, events, command.client_order_id)
@@ -322,20 +335,7 @@ class ScenarioExchange:
         order = self.orders.get(command.order_id)
         if order is None or order.account != command.account or command.quantity <= order.filled:
             reason = Reason.UNKNOWN_ORDER if order is None else Reason.AMEND_BELOW_FILLED
-            events.append(
-                self._event(
-                    CancelRejected,
-                    command.ts,
-                    command.account,
-                    command.client_order_id,
-                    command.orig_client_order_id,
-                    command.instrument,
-                    True,
-                    int(reason),
-                    TEXT[reason],
-                    command.order_id,
-                )
-            )
+            events.append(self._refuse(command, reason))
             return
         low, high = self.markets[order.instrument].band
         price = min(max(command.price, low), high)

@@ -126,11 +126,15 @@ class Manipulators:
         slots.append(start)
         return start
 
-    def responder(self) -> str:
-        """An honest investor with nothing resting (so it cannot meet itself)."""
+    def take(self, ts: int, instrument: str, side: int, price: int) -> None:
+        """An honest investor with nothing resting (so it cannot meet itself) takes the
+        whole level at `price` on `side`, which now looks attractive."""
         busy = {order.account for order in self.sim.exchange.orders.values()}
         idle = [account for account in self.responders if account not in busy]
-        return self.rng.choice(idle or self.responders)
+        level = self.sim.exchange.markets[instrument].depth(side, price)
+        if level:
+            taker = self.rng.choice(idle or self.responders)
+            self.sim.order(ts, taker, instrument, opposite(side), price, level, TimeInForce.IOC)
 
     def top_size(self, instrument: str) -> int:
         market = self.sim.exchange.markets[instrument]
@@ -223,25 +227,15 @@ class Manipulators:
             order = sim.order(now, spoofer, instrument, fake_side, fake_price, fake_size)
             self.step(episode, now + rng.randrange(2 * NS, 9 * NS), lambda t: pull(t, order))
 
-        def respond(now: int) -> None:
-            level = market.depth(genuine_side, genuine_price)
-            if level:
-                sim.order(
-                    now,
-                    self.responder(),
-                    instrument,
-                    fake_side,
-                    genuine_price,
-                    level,
-                    TimeInForce.IOC,
-                )
-
         def pull(now: int, order: int) -> None:
             sim.cancel(now, spoofer, instrument, order)
             sim.cancel(now, trader, instrument, genuine)
 
         self.step(episode, ts + 300 * MS, fake)
-        sim.at(ts + rng.randrange(800 * MS, 2 * NS), respond)
+        sim.at(
+            ts + rng.randrange(800 * MS, 2 * NS),
+            lambda t: self.take(t, instrument, genuine_side, genuine_price),
+        )
 
     def layering(self, instrument: str) -> None:
         layerer = self.account(instrument)
@@ -284,25 +278,17 @@ class Manipulators:
             sim.order(now, layerer, instrument, genuine_side, genuine_price, rng.randint(100, 400))
 
         def respond(now: int) -> None:
-            level = market.depth(genuine_side, genuine_price)
-            if level:
-                sim.order(
-                    now,
-                    self.responder(),
-                    instrument,
-                    layer_side,
-                    genuine_price,
-                    level,
-                    TimeInForce.IOC,
-                )
+            self.take(now, instrument, genuine_side, genuine_price)
             self.step(episode, now + rng.randrange(100 * MS, 600 * MS), pull)
 
         def pull(now: int) -> None:
             if rng.random() < 0.3:
                 sim.mass_cancel(now, layerer)
                 return
-            for number, order in enumerate(layers):
-                sim.cancel(now + number * rng.randrange(MS, 60 * MS), layerer, instrument, order)
+            at = now
+            for order in layers:
+                sim.at(at, lambda t, o=order: sim.cancel(t, layerer, instrument, o))
+                at += rng.randrange(MS, 60 * MS)
 
         sim.at(ts + 900 * MS, genuine)
         sim.at(ts + rng.randrange(1500 * MS, 5 * NS), respond)
@@ -323,26 +309,28 @@ class Manipulators:
         crosses = rng.randint(4, 8)
         top = rng.uniform(0.05, 0.07)
         plan: dict[str, float] = {}
+        market = sim.exchange.markets[instrument]
 
         def price_of(step_number: int) -> Callable[[int], int]:
             def price(now: int) -> int:
-                if "fair" not in plan:
-                    plan["fair"] = sim.fair(instrument, now)
+                if "base" not in plan:  # lift from above both the market and the day's VWAP
+                    vwap = market.turnover / market.volume if market.volume else 0
+                    plan["base"] = max(sim.fair(instrument, now), vwap)
                 lift = 0.01 + (top - 0.01) * step_number / max(1, crosses - 1)
-                high = sim.exchange.markets[instrument].band[1]
-                limit = sim.to_tick(instrument, plan["fair"] * (1 + lift))
-                return min(limit, high - 3 * sim.tick(instrument))
+                limit = sim.to_tick(instrument, plan["base"] * (1 + lift))
+                return min(limit, market.band[1] - 3 * sim.tick(instrument))
 
             return price
 
-        market = sim.exchange.markets[instrument]
-
         def size() -> int:
-            """Enough to move the VWAP about 2%, given the volume so far."""
-            volume = max(market.volume, 5_000)
-            target, average_lift = rng.uniform(0.014, 0.02), (0.01 + top) / 2
-            total = target * volume / max(average_lift - target, 0.005)
-            return min(99_000, max(1_000, round(total / crosses)))
+            """Each cross's share of enough to move the VWAP about 2%, sized once on the
+            day's volume before the first."""
+            if "size" not in plan:
+                volume = max(market.volume, 5_000)
+                target, average_lift = rng.uniform(0.014, 0.02), (0.01 + top) / 2
+                total = target * volume / max(average_lift - target, 0.005)
+                plan["size"] = min(99_000, max(1_000, round(total / crosses)))
+            return int(plan["size"])
 
         gap = (close - 2 * MINUTE - start) // crosses
         for number in range(crosses):
@@ -509,5 +497,5 @@ class Manipulators:
         opening = sim.sessions[0][0] + rng.randrange(MINUTE, 10 * MINUTE)
         for number in range(10):
             self.step(episode, opening + number * NS, place)
-        for _ in range(rng.randint(1_100, 1_600)):
+        for _ in range(rng.randint(1_600, 2_400)):
             self.step(episode, max(sim.random_time(), opening + 20 * NS), reprice)

@@ -77,9 +77,6 @@ class Simulation:
         self.send(EndOfDay(close + MINUTE, self.trading_date.isoformat()))
         return self.events
 
-    def in_session(self, ts: int) -> bool:
-        return any(start <= ts < end for start, end in self.sessions)
-
     def random_time(self, after_open: int = 10 * MINUTE, before_close: int = 5 * MINUTE) -> int:
         """A moment inside a session, away from its edges."""
         windows = [(s + after_open, e - before_close) for s, e in self.sessions]

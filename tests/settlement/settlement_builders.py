@@ -1,4 +1,7 @@
-"""Builds the sequencer's events for ledger tests, numbering them as the sequencer would."""
+"""Builds the sequencer's events for ledger tests, numbering them as the sequencer would,
+and reference data with a commission rate."""
+
+import dataclasses
 
 from engine.events import (
     AccountOpened,
@@ -10,6 +13,7 @@ from engine.events import (
     Trade,
 )
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind, Side
+from engine.reference import ReferenceData
 
 INSTRUMENT = "TJEA25"
 TS = 1_764_000_000_000_000_000
@@ -65,3 +69,9 @@ class EventLog:
         return DayClosed(
             seq, ts, trading_date, instrument, 0, 0, 0, 5000, True, 0, 0, 0, 5000, 4500, 5500
         )
+
+
+def with_fees(reference: ReferenceData, bps: int) -> ReferenceData:
+    """The same market with a commission of `bps` per side."""
+    rules = dataclasses.replace(reference.rules, commission_bps=bps)
+    return ReferenceData(reference.instruments, reference.calendar, rules, reference.source)

@@ -2,11 +2,9 @@
 and registry transfers, cash and tonnes are conserved to the fen and the tonne, every
 reservation adds up, and the registry ledger booking the same events agrees with the holds."""
 
-import dataclasses
-
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from settlement_builders import EventLog
+from settlement_builders import EventLog, with_fees
 
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind, Side
 from engine.reasons import Reason
@@ -76,8 +74,7 @@ def check_invariants(holds: SettlementHolds, cash_in: int, tonnes_in: dict[str, 
 def test_cash_and_tonnes_are_conserved_and_the_registry_agrees(
     reference: ReferenceData, operations
 ):
-    rules = dataclasses.replace(reference.rules, commission_bps=30)
-    reference = ReferenceData(reference.instruments, reference.calendar, rules)
+    reference = with_fees(reference, 30)
     holds = SettlementHolds(reference)
     log = EventLog()
     events = []

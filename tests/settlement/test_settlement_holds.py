@@ -1,9 +1,11 @@
 """The pre-trade holds, called as the sequencer calls them."""
 
-import dataclasses
+import inspect
 
 import pytest
+from settlement_builders import with_fees
 
+from engine.holds import Holds
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind, Side
 from engine.reasons import Reason
 from engine.reference import ReferenceData
@@ -13,11 +15,6 @@ from settlement.holds import SettlementHolds
 TJEA = "TJEA25"
 DEPOSIT, WITHDRAW = CashMovementKind.DEPOSIT, CashMovementKind.WITHDRAW
 BUY, SELL = Side.BUY, Side.SELL
-
-
-def with_fees(reference: ReferenceData, bps: int) -> ReferenceData:
-    rules = dataclasses.replace(reference.rules, commission_bps=bps)
-    return ReferenceData(reference.instruments, reference.calendar, rules, reference.source)
 
 
 @pytest.fixture
@@ -198,6 +195,8 @@ def test_cash_movements_refuse_bad_input(holds: SettlementHolds):
     assert holds.move_cash("NOBODY", 1, DEPOSIT) == Reason.UNKNOWN_ACCOUNT
     assert holds.move_cash("BUYER", 1_000_000_01, WITHDRAW) == Reason.NOT_WITHDRAWABLE
     assert holds.open_account("BUYER", AccountKind.INVESTOR, 0) == Reason.ACCOUNT_EXISTS
+    assert holds.open_account("@fees", AccountKind.INVESTOR, 0) == Reason.UNKNOWN_ACCOUNT
+    assert holds.open_account("CO", AccountKind.COMPLIANCE, -1) == Reason.BAD_AMOUNT
     assert holds.snapshot() == before
 
 
@@ -214,3 +213,15 @@ def test_snapshot_restores_exactly(holds: SettlementHolds, reference):
         target.release(1)
         assert target.reserve(3, "SELLER", TJEA, SELL, 9_801, 1) == Reason.INSUFFICIENT_HOLDINGS
     assert copy.snapshot() == holds.snapshot()
+
+
+def test_it_implements_the_engines_holds_protocol_exactly():
+    protocol_methods = [
+        name for name, value in vars(Holds).items() if callable(value) and not name.startswith("_")
+    ]
+    assert protocol_methods  # the protocol is read, not assumed
+    for name in protocol_methods:
+        theirs = inspect.signature(getattr(Holds, name))
+        mine = inspect.signature(getattr(SettlementHolds, name))
+        assert list(mine.parameters) == list(theirs.parameters), name
+        assert mine.return_annotation == theirs.return_annotation, name

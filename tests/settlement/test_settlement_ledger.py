@@ -1,9 +1,9 @@
 """The registry ledger on SQLite and on a real PostgreSQL: DvP, exactly-once, failures."""
 
-import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from settlement_builders import INSTRUMENT, TS, EventLog
+from settlement_builders import INSTRUMENT, TS, EventLog, with_fees
 
 import settlement.database
 from engine.events import CommandRejected
@@ -45,9 +45,7 @@ def test_a_trade_books_delivery_versus_payment(ledger: Ledger, log: EventLog):
 
 
 def test_fees_go_to_the_exchange_exactly(database_url, reference: ReferenceData, log):
-    rules = dataclasses.replace(reference.rules, commission_bps=25)
-    priced = ReferenceData(reference.instruments, reference.calendar, rules)
-    ledger = Ledger.open(database_url, priced)
+    ledger = Ledger.open(database_url, with_fees(reference, 25))
     try:
         funded(ledger, log)
         ledger.book([log.trade("BUYER", "SELLER", 7, 4999)])
@@ -196,7 +194,10 @@ def test_accounts_control_groups_and_the_audit_trail(ledger: Ledger, log: EventL
     assert [(a.kind, a.actor) for a in audit] == [("open_account", "ops"), ("control_group", "ops")]
     assert audit[0].ts == TS + 2
     assert ledger.audit("CO1")[-1].kind == "rejected:$"
-    assert len(ledger.book([log.open("CO1")])) == 1  # opened twice: a failure
+    twice, reserved = ledger.book([log.open("CO1"), log.open("@fees")])
+    assert twice.reason == "account already exists"
+    assert reserved.reason == "account ids may not be empty or start with '@'"
+    assert ledger.account("@fees") is None
 
 
 def test_the_schema_is_versioned_and_migrations_apply_once(database_url, reference):
@@ -239,3 +240,17 @@ def test_a_newer_migration_applies_on_top_of_a_live_registry(
     assert ledger.database.query("SELECT text FROM notes") == [("added by 900",)]
     assert ledger.balance("A", "CNY", "cash") == 100
     ledger.close()
+
+
+def test_processes_opening_a_fresh_registry_at_once_migrate_it_once(database_url):
+    def open_and_read(_: int) -> tuple[int, int]:
+        database = open_database(database_url)
+        try:
+            ((applied,),) = database.query("SELECT COUNT(*) FROM schema_migrations")
+            return schema_version(database), applied
+        finally:
+            database.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        seen = set(pool.map(open_and_read, range(4)))
+    assert seen == {(migrations()[-1][0], len(migrations()))}

@@ -1,10 +1,8 @@
 """Start-up: holds rebuilt from the registry plus the open orders, differences reported."""
 
-import dataclasses
-from typing import NamedTuple
+from settlement_builders import EventLog, with_fees
 
-from settlement_builders import EventLog
-
+from engine.order import Order
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind, Side
 from engine.reasons import Reason
 from engine.reference import ReferenceData
@@ -13,21 +11,12 @@ from settlement.ledger import Ledger
 from settlement.rebuild import rebuild_holds
 
 
-class Open(NamedTuple):
-    order_id: int
-    account: str
-    instrument: str
-    side: int
-    leaves: int
-    price: int
+def live(order_id: int, account: str, side: int, leaves: int, price: int) -> Order:
+    """An order resting on the engine's book, as the sequencer hands it over."""
+    return Order(order_id, account, account, f"c{order_id}", "TJEA25", side, price, leaves)
 
 
-def with_fees(reference: ReferenceData) -> ReferenceData:
-    rules = dataclasses.replace(reference.rules, commission_bps=20)
-    return ReferenceData(reference.instruments, reference.calendar, rules, reference.source)
-
-
-def trading_day(reference: ReferenceData) -> tuple[SettlementHolds, Ledger, list[Open]]:
+def trading_day(reference: ReferenceData) -> tuple[SettlementHolds, Ledger, list[Order]]:
     """Holds driven as the sequencer would, the same history booked in a ledger."""
     holds = SettlementHolds(reference)
     log = EventLog()
@@ -58,12 +47,15 @@ def trading_day(reference: ReferenceData) -> tuple[SettlementHolds, Ledger, list
     events.append(log.trade("BUYER", "SELLER", 40, 4_950))
     ledger = Ledger.open(":memory:", reference)
     assert ledger.book(events) == []
-    return holds, ledger, [Open(3, "BUYER", "TJEA25", Side.BUY, 60, 5_100),
-                           Open(4, "SELLER", "TJEA25", Side.SELL, 260, 4_950)]  # fmt: skip
+    return (
+        holds,
+        ledger,
+        [live(3, "BUYER", Side.BUY, 60, 5_100), live(4, "SELLER", Side.SELL, 260, 4_950)],
+    )
 
 
 def test_rebuilt_holds_equal_the_running_ones(reference):
-    reference = with_fees(reference)
+    reference = with_fees(reference, 20)
     running, ledger, open_orders = trading_day(reference)
     rebuilt = rebuild_holds(ledger, reference, open_orders, running=running)
     assert rebuilt.differences == []
@@ -75,7 +67,7 @@ def test_rebuilt_holds_equal_the_running_ones(reference):
 
 
 def test_every_difference_is_named(reference):
-    reference = with_fees(reference)
+    reference = with_fees(reference, 20)
     running, ledger, open_orders = trading_day(reference)
     running.move_cash("BUYER", 123, CashMovementKind.DEPOSIT)  # never reached the registry
     running.release(4)
@@ -90,7 +82,7 @@ def test_every_difference_is_named(reference):
 
 def test_an_open_order_the_registry_cannot_cover_is_reported(reference):
     _, ledger, _ = trading_day(reference)
-    rebuilt = rebuild_holds(ledger, reference, [Open(9, "SELLER", "TJEA25", Side.SELL, 5_000, 1)])
+    rebuilt = rebuild_holds(ledger, reference, [live(9, "SELLER", Side.SELL, 5_000, 1)])
     assert len(rebuilt.differences) == 1
     assert rebuilt.differences[0].startswith("open order 9 (SELLER sell 5000 TJEA25 at 1)")
     assert "not enough tradable holdings" in rebuilt.differences[0]

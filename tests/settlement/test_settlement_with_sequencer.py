@@ -3,13 +3,13 @@ commands, its events booked into the registry ledger in arbitrary batches; cash 
 tonnes conserved, the registry agreeing with the holds, statements reconciling, and the
 holds rebuilt from the registry at start-up identical to the running ones."""
 
-import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from settlement_builders import with_fees
 
 from engine.commands import AmendOrder, CancelOrder, Command, EndOfDay, NewOrder
 from engine.events import Event, OrderAccepted, Trade
@@ -72,11 +72,6 @@ class Exchange:
                 self.admin.move_holding(
                     name, symbol, 5_000, HoldingMovementKind.ALLOCATE, f"al-{name}-{symbol}", "ops"
                 )
-
-
-def with_fees(reference: ReferenceData, bps: int) -> ReferenceData:
-    rules = dataclasses.replace(reference.rules, commission_bps=bps)
-    return ReferenceData(reference.instruments, reference.calendar, rules, reference.source)
 
 
 order = st.tuples(

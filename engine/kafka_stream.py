@@ -1,0 +1,445 @@
+"""The stream over Kafka (aiokafka), for the distributed deployment.
+
+Only this module imports aiokafka, and nothing in the engine core imports this module,
+so the embedded deployment needs neither the library nor a broker.
+
+Wire layout: each Kafka message is one envelope (`envelope.py`) holding a run of
+consecutive items with the same key (the instrument, or `ADMIN_KEY`). Cutting the
+published sequence into runs, never regrouping it, keeps the topic in the publisher's
+order; an events topic has one partition, so that order is the total seq order.
+
+Broker outages: `publish` only queues, so the engine keeps journaling while the broker
+is away. A sender task delivers the queue front to back, one record batch per partition
+at a time, and retries the same front with backoff until the broker acknowledges it;
+nothing behind it moves first, so a retry can duplicate messages (consumers drop them
+by seq) but never reorder or drop them. This needs no broker-side idempotence
+(InitProducerId), which some Kafka-protocol brokers lack.
+
+Consumers use consumer groups with manual commits: `commit` is called after the
+component's own processing; a failed commit is retried with the next one, and anything
+read after the last successful commit is simply delivered again. A message that is not
+a readable envelope of this schema version is logged, copied to `<topic>.quarantine`
+with the reason in a header, and skipped.
+"""
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import (
+    CommitFailedError,
+    IllegalStateError,
+    KafkaError,
+    TopicAlreadyExistsError,
+)
+from aiokafka.partitioner import DefaultPartitioner
+
+from engine.commands import Command
+from engine.envelope import EnvelopeError, decode_envelope, encode_envelope
+from engine.events import Event
+from engine.stream import (
+    Batch,
+    Deduplicator,
+    Position,
+    quarantine_log,
+    quarantine_topic,
+    routing_key,
+)
+
+log = logging.getLogger("tcx.stream.kafka")
+
+UNREACHABLE = (KafkaError, OSError, TimeoutError)  # what a broker outage looks like here
+MAX_RECORD_BATCH = 512 * 1024  # bytes per partition per send, under Kafka's 1 MiB default
+
+
+class KafkaStream:
+    """Connection settings shared by the publishers and consumers of one process."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        client_id: str = "tcx",
+        items_per_message: int = 500,
+        messages_per_batch: int = 200,
+        request_timeout_ms: int = 30_000,
+        session_timeout_ms: int = 10_000,
+        rebalance_timeout_ms: int = 10_000,
+        first_backoff: float = 0.1,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.client_id = client_id
+        self.items_per_message = items_per_message
+        self.messages_per_batch = messages_per_batch  # bounds what a consumer applies at once
+        self.request_timeout_ms = request_timeout_ms
+        self.session_timeout_ms = session_timeout_ms
+        self.rebalance_timeout_ms = rebalance_timeout_ms
+        self.first_backoff = first_backoff
+        self.max_backoff = max_backoff
+        self._existing_topics: set[str] = set()
+
+    def publisher(self) -> "KafkaPublisher":
+        return KafkaPublisher(self)
+
+    def events_consumer(self, topic: str, name: str, after_seq: int = 0) -> "KafkaConsumer":
+        return KafkaConsumer(self, topic, name, Deduplicator(after_seq))
+
+    def commands_consumer(self, topic: str, name: str) -> "KafkaConsumer":
+        return KafkaConsumer(self, topic, name, None)
+
+    def backoff(self, failures: int) -> float:
+        return min(self.max_backoff, self.first_backoff * 2 ** max(0, failures - 1))
+
+    async def started_producer(self) -> AIOKafkaProducer:
+        """A connected producer that waits for every in-sync replica and never asks the
+        broker for idempotence (InitProducerId): consumers deduplicate instead."""
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap_servers,
+            client_id=self.client_id,
+            acks="all",
+            enable_idempotence=False,
+            max_batch_size=MAX_RECORD_BATCH,
+            request_timeout_ms=self.request_timeout_ms,
+        )
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()
+            raise
+        return producer
+
+    async def ensure_topic(self, topic: str, partitions: int = 1) -> None:
+        """Creates the topic if it is missing: one partition unless told otherwise, so an
+        events topic never lands on a broker default that would split its seq order."""
+        if topic in self._existing_topics:
+            return
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self.bootstrap_servers,
+            client_id=self.client_id,
+            request_timeout_ms=self.request_timeout_ms,
+        )
+        try:
+            await admin.start()
+            response = await admin.create_topics([NewTopic(topic, partitions, 1)])
+        finally:
+            await admin.close()
+        for _, code, *_ in response.topic_errors:
+            if code not in (0, TopicAlreadyExistsError.errno):
+                raise KafkaError(f"cannot create topic {topic}: error code {code}")
+        self._existing_topics.add(topic)
+
+
+class KafkaPublisher:
+    def __init__(self, stream: KafkaStream) -> None:
+        self._stream = stream
+        self._backlog: deque[_Message] = deque()
+        self._producer: AIOKafkaProducer | None = None
+        self._partitions: dict[str, list[int]] = {}
+        self._unmapped_topics: set[str] = set()
+        self._partitioner = DefaultPartitioner()
+        self._front: _Front | None = None
+        self._work = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._sender: asyncio.Task[None] | None = None
+
+    @property
+    def backlog(self) -> int:
+        """Messages published but not yet acknowledged by the broker."""
+        return len(self._backlog)
+
+    async def publish(self, topic: str, items: Sequence[Event | Command]) -> None:
+        """Queues `items` as runs of one key; a run continuing the backlog's last message
+        (same topic and key, not yet being sent) joins it, so small publishes share
+        messages."""
+        if not items:
+            return
+        if topic not in self._partitions:
+            self._unmapped_topics.add(topic)
+        per_message = self._stream.items_per_message
+        backlog = self._backlog
+        for key, run in key_runs(items, per_message):
+            last = backlog[-1] if len(backlog) > self._sending() else None
+            if (
+                last is not None
+                and last.topic == topic
+                and last.key == key
+                and len(last.items) + len(run) <= per_message
+            ):
+                last.items.extend(run)
+            else:
+                backlog.append(_Message(topic, key, list(run)))
+        self._idle.clear()
+        self._work.set()
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._send_forever(), name="kafka-publisher")
+
+    async def flush(self) -> None:
+        """Waits for the broker to acknowledge everything queued; re-raises what stopped
+        the sender if it died of anything but an outage (which it rides out)."""
+        if self._sender is None:
+            return
+        idle = asyncio.ensure_future(self._idle.wait())
+        await asyncio.wait({idle, self._sender}, return_when=asyncio.FIRST_COMPLETED)
+        idle.cancel()
+        if self._sender.done():
+            self._sender.result()
+
+    async def close(self) -> None:
+        """Stops sending; a backlog still queued is dropped (the journal still has it)."""
+        if self._sender is not None:
+            self._sender.cancel()
+            await asyncio.gather(self._sender, return_exceptions=True)
+            self._sender = None
+        if self._backlog:
+            log.warning("publisher closed with %d messages undelivered", len(self._backlog))
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    def _sending(self) -> int:
+        return 0 if self._front is None else self._front.count
+
+    async def _send_forever(self) -> None:
+        failures = 0
+        while True:
+            await self._work.wait()
+            try:
+                await self._send_front()
+                failures = 0
+            except UNREACHABLE as error:
+                failures += 1
+                delay = self._stream.backoff(failures)
+                log.warning(
+                    "broker unreachable (%s: %s); %d messages queued; retrying in %.1fs",
+                    type(error).__name__,
+                    error,
+                    len(self._backlog),
+                    delay,
+                )
+                await asyncio.sleep(delay)
+            if not self._backlog:
+                self._work.clear()
+                self._idle.set()
+
+    async def _send_front(self) -> None:
+        """Delivers the front of the backlog, resending only what was not acknowledged."""
+        producer = await self._started_producer()
+        while self._unmapped_topics:
+            topic = next(iter(self._unmapped_topics))
+            await self._stream.ensure_topic(topic)
+            self._partitions[topic] = sorted(await producer.partitions_for(topic))
+            self._unmapped_topics.discard(topic)
+        if self._front is None:
+            self._front = self._take_front(producer)
+        unsent = self._front.unsent
+        results = await asyncio.gather(
+            *(_deliver(producer, tp, records) for tp, records in unsent.items()),
+            return_exceptions=True,
+        )
+        failure = None
+        for tp, result in zip(list(unsent), results, strict=True):
+            if isinstance(result, BaseException):
+                failure = result
+            else:
+                del unsent[tp]
+        if failure is not None:
+            raise failure
+        for _ in range(self._front.count):
+            self._backlog.popleft()
+        self._front = None
+
+    def _take_front(self, producer: AIOKafkaProducer) -> "_Front":
+        """The longest prefix of the backlog that fits one record batch per partition."""
+        front = _Front()
+        builders: dict[TopicPartition, Any] = {}
+        for message in self._backlog:
+            partitions = self._partitions[message.topic]
+            key = message.key.encode()
+            partition = (
+                partitions[0]
+                if len(partitions) == 1
+                else self._partitioner(key, partitions, partitions)
+            )
+            tp = TopicPartition(message.topic, partition)
+            builder = builders.get(tp)
+            if builder is None:
+                builder = builders[tp] = producer.create_batch()
+            value = encode_envelope(message.items)
+            if builder.append(key=key, value=value, timestamp=None) is None:
+                break
+            front.unsent.setdefault(tp, []).append((key, value))
+            front.count += 1
+        return front
+
+    async def _started_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            self._producer = await self._stream.started_producer()
+        return self._producer
+
+
+def key_runs(
+    items: Sequence[Event | Command], limit: int
+) -> Iterator[tuple[str, Sequence[Event | Command]]]:
+    """Consecutive items with one key, at most `limit` together: the messages' contents."""
+    start = 0
+    while start < len(items):
+        key = routing_key(items[start])
+        end = start + 1
+        while end < len(items) and end - start < limit and routing_key(items[end]) == key:
+            end += 1
+        yield key, items[start:end]
+        start = end
+
+
+class _Message:
+    """A run of items of one key, waiting in the backlog; encoded when it is sent."""
+
+    __slots__ = ("items", "key", "topic")
+
+    def __init__(self, topic: str, key: str, items: list[Event | Command]) -> None:
+        self.topic = topic
+        self.key = key
+        self.items = items
+
+
+class _Front:
+    """The encoded messages being delivered now, by partition, until all are acknowledged."""
+
+    __slots__ = ("count", "unsent")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.unsent: dict[TopicPartition, list[tuple[bytes, bytes]]] = {}
+
+
+async def _deliver(
+    producer: AIOKafkaProducer, tp: TopicPartition, records: list[tuple[bytes, bytes]]
+) -> None:
+    batch = producer.create_batch()
+    for key, value in records:
+        batch.append(key=key, value=value, timestamp=None)
+    delivered = await producer.send_batch(batch, tp.topic, partition=tp.partition)
+    await delivered
+
+
+class KafkaConsumer:
+    def __init__(
+        self, stream: KafkaStream, topic: str, name: str, dedupe: Deduplicator | None
+    ) -> None:
+        self._stream = stream
+        self._topic = topic
+        self._name = name
+        self._dedupe = dedupe
+        self._carries_events = dedupe is not None
+        self._starting: asyncio.Task[AIOKafkaConsumer] | None = None
+        self._quarantine: AIOKafkaProducer | None = None
+        self._uncommitted: Position = {}
+
+    async def next_batch(self, timeout: float) -> Batch:
+        if self._starting is None:
+            self._starting = asyncio.create_task(self._start(), name=f"kafka-{self._name}")
+        if not self._starting.done():
+            await asyncio.wait({self._starting}, timeout=timeout)
+            if not self._starting.done():
+                return Batch([], {})
+        consumer = self._starting.result()
+        records = await consumer.getmany(
+            timeout_ms=int(timeout * 1000), max_records=self._stream.messages_per_batch
+        )
+        items: list[Any] = []
+        position: Position = {}
+        for tp, messages in records.items():
+            for message in messages:
+                items.extend(await self._decode(message))
+            position[tp.partition] = messages[-1].offset + 1
+        fresh = items if self._dedupe is None else self._dedupe.fresh(items)
+        return Batch(fresh, position)
+
+    async def commit(self, position: Position) -> None:
+        self._uncommitted.update(position)
+        if not self._uncommitted or self._starting is None or not self._starting.done():
+            return
+        offsets = {TopicPartition(self._topic, p): o for p, o in self._uncommitted.items()}
+        try:
+            await self._starting.result().commit(offsets)
+        except (CommitFailedError, IllegalStateError) as error:
+            log.warning("commit of %s dropped (%s): the new owner rereads", offsets, error)
+        except UNREACHABLE as error:
+            log.warning("commit of %s deferred (%s); it goes with the next one", offsets, error)
+            return
+        self._uncommitted = {}
+
+    async def close(self) -> None:
+        if self._starting is None:
+            return
+        if self._starting.done():
+            await self.commit({})
+            await _stop(self._starting.result())
+        else:
+            self._starting.cancel()
+            await asyncio.gather(self._starting, return_exceptions=True)
+        if self._quarantine is not None:
+            await self._quarantine.stop()
+
+    async def _start(self) -> AIOKafkaConsumer:
+        """Joins the consumer group, retrying with backoff while the broker is away."""
+        failures = 0
+        while True:
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self._stream.bootstrap_servers,
+                client_id=self._stream.client_id,
+                group_id=self._name,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                session_timeout_ms=self._stream.session_timeout_ms,
+                heartbeat_interval_ms=max(100, self._stream.session_timeout_ms // 5),
+                rebalance_timeout_ms=self._stream.rebalance_timeout_ms,
+                request_timeout_ms=max(
+                    self._stream.request_timeout_ms, self._stream.session_timeout_ms + 1000
+                ),
+            )
+            try:
+                await self._stream.ensure_topic(self._topic)
+                await consumer.start()
+                consumer.subscribe([self._topic])
+                return consumer
+            except UNREACHABLE as error:
+                await _stop(consumer)
+                failures += 1
+                delay = self._stream.backoff(failures)
+                log.warning("consumer %s cannot reach the broker (%s)", self._name, error)
+                await asyncio.sleep(delay)
+
+    async def _decode(self, message: ConsumerRecord) -> list[Any]:
+        try:
+            return decode_envelope(message.value, self._carries_events)
+        except EnvelopeError as error:
+            where = f"{message.topic}/{message.partition}@{message.offset}"
+            quarantine_log.warning("quarantined the message at %s: %s", where, error)
+            await self._copy_to_quarantine(message, f"{error} (at {where}, read by {self._name})")
+            return []
+
+    async def _copy_to_quarantine(self, message: ConsumerRecord, reason: str) -> None:
+        """Best effort: the log line above is the record; the copy keeps the bytes."""
+        topic = quarantine_topic(self._topic)
+        try:
+            if self._quarantine is None:
+                self._quarantine = await self._stream.started_producer()
+            await self._stream.ensure_topic(topic)
+            await self._quarantine.send_and_wait(
+                topic, message.value, key=message.key, headers=[("reason", reason.encode())]
+            )
+        except UNREACHABLE as error:
+            quarantine_log.error("could not copy to %s: %s", topic, error)
+
+
+async def _stop(consumer: AIOKafkaConsumer) -> None:
+    """Stops a consumer without letting it cancel us: while the broker is away, aiokafka's
+    stop() awaits the fetch task it has just cancelled and re-raises its CancelledError."""
+    await asyncio.gather(consumer.stop(), return_exceptions=True)

@@ -1,0 +1,161 @@
+"""The in-process stream: the embedded default, one process, no broker.
+
+A topic is a list of chunks, one per `publish` call, so publishing costs a list append
+and reading hands out the published sequences without copying or encoding them. Each
+consumer name has a committed position, as a Kafka consumer group has, so a component
+restarted inside the process resumes where it committed. Chunks every registered
+consumer has committed past are dropped, so a day of trading does not pile up in memory.
+
+Encoded envelopes can arrive from outside the process (`append_encoded`: a captured
+Kafka topic, a bridge); they are decoded when read, and quarantined like on Kafka when
+they cannot be.
+"""
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from engine.commands import Command
+from engine.envelope import EnvelopeError, decode_envelope
+from engine.events import Event
+from engine.stream import Batch, Deduplicator, Position, quarantine_log
+
+TRIM_EVERY = 1024  # chunks; trimming moves the list, so do it in bulk
+
+
+class _Log:
+    __slots__ = ("base", "chunks", "committed", "wakeup")
+
+    def __init__(self) -> None:
+        self.base = 0  # the offset of chunks[0]
+        self.chunks: list[Sequence[Any] | bytes] = []
+        self.committed: dict[str, int] = {}
+        self.wakeup: asyncio.Future[None] | None = None
+
+    @property
+    def end(self) -> int:
+        return self.base + len(self.chunks)
+
+    def append(self, chunk: Sequence[Any] | bytes) -> None:
+        self.chunks.append(chunk)
+        if self.wakeup is not None:
+            if not self.wakeup.done():
+                self.wakeup.set_result(None)
+            self.wakeup = None
+
+    async def wait_beyond(self, offset: int, timeout: float) -> None:
+        if offset < self.end:
+            return
+        if self.wakeup is None:
+            self.wakeup = asyncio.get_running_loop().create_future()
+        try:
+            await asyncio.wait_for(asyncio.shield(self.wakeup), timeout)
+        except TimeoutError:
+            return
+
+    def trim(self) -> None:
+        if not self.committed:
+            return
+        droppable = min(self.committed.values()) - self.base
+        if droppable >= TRIM_EVERY:
+            del self.chunks[:droppable]
+            self.base += droppable
+
+
+class MemoryStream:
+    """Topics and committed positions of one process; create one per process."""
+
+    def __init__(self, max_batch: int = 10_000) -> None:
+        self._logs: dict[str, _Log] = {}
+        self.max_batch = max_batch  # items per batch, give or take the last chunk
+        self.quarantined: list[tuple[str, bytes, str]] = []  # topic, payload, reason
+
+    def publisher(self) -> "MemoryPublisher":
+        return MemoryPublisher(self)
+
+    def events_consumer(self, topic: str, name: str, after_seq: int = 0) -> "MemoryConsumer":
+        return MemoryConsumer(self, topic, name, Deduplicator(after_seq))
+
+    def commands_consumer(self, topic: str, name: str) -> "MemoryConsumer":
+        return MemoryConsumer(self, topic, name, None)
+
+    def append_encoded(self, topic: str, payload: bytes) -> None:
+        self.log(topic).append(payload)
+
+    def log(self, topic: str) -> _Log:
+        log = self._logs.get(topic)
+        if log is None:
+            log = self._logs[topic] = _Log()
+        return log
+
+
+class MemoryPublisher:
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: MemoryStream) -> None:
+        self._stream = stream
+
+    async def publish(self, topic: str, items: Sequence[Event | Command]) -> None:
+        if items:
+            self._stream.log(topic).append(tuple(items))
+
+    async def flush(self) -> None:
+        """Nothing to wait for: a published chunk is readable at once."""
+
+    async def close(self) -> None:
+        """Nothing to release: the topics belong to the stream."""
+
+
+class MemoryConsumer:
+    __slots__ = (
+        "_carries_events",
+        "_dedupe",
+        "_log",
+        "_max_batch",
+        "_name",
+        "_offset",
+        "_stream",
+        "_topic",
+    )
+
+    def __init__(
+        self, stream: MemoryStream, topic: str, name: str, dedupe: Deduplicator | None
+    ) -> None:
+        self._stream = stream
+        self._max_batch = stream.max_batch
+        self._topic = topic
+        self._name = name
+        self._dedupe = dedupe
+        self._carries_events = dedupe is not None
+        self._log = stream.log(topic)
+        self._offset = max(self._log.committed.setdefault(name, self._log.base), self._log.base)
+
+    async def next_batch(self, timeout: float) -> Batch:
+        log = self._log
+        await log.wait_beyond(self._offset, timeout)
+        chunks = log.chunks
+        index = self._offset - log.base
+        items: list[Any] = []
+        while index < len(chunks) and len(items) < self._max_batch:
+            chunk = chunks[index]
+            items.extend(self._decode(chunk) if isinstance(chunk, bytes) else chunk)
+            index += 1
+        self._offset = log.base + index
+        fresh = items if self._dedupe is None else self._dedupe.fresh(items)
+        return Batch(fresh, {0: self._offset})
+
+    def _decode(self, payload: bytes) -> list[Any]:
+        try:
+            return decode_envelope(payload, self._carries_events)
+        except EnvelopeError as error:
+            quarantine_log.warning("quarantined a message on %s: %s", self._topic, error)
+            self._stream.quarantined.append((self._topic, payload, str(error)))
+            return []
+
+    async def commit(self, position: Position) -> None:
+        if 0 in position:
+            self._log.committed[self._name] = position[0]
+            self._log.trim()
+
+    async def close(self) -> None:
+        """Nothing to release: the committed position stays with the stream."""

@@ -1,0 +1,96 @@
+"""The stream: how events leave the engine and commands reach it, whatever carries them.
+
+Components are written against these Protocols only; `memory_stream.MemoryStream` (one
+process, the embedded default) and `kafka_stream.KafkaStream` (separate processes over
+Kafka) implement them, so a component never knows which transport it runs on.
+
+Delivery is at least once. A consumer reads batches and commits the batch's `position`
+after its own processing is durable; a restarted consumer resumes from its committed
+position, so anything read but not committed comes again. Event consumers drop what they
+have already seen by `seq` (see `Deduplicator`), which is what makes "at least once"
+into "applied once" without any help from the broker.
+"""
+
+import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from engine.commands import Command
+from engine.events import Event
+
+EVENTS_TOPIC = "tcx.events"
+COMMANDS_TOPIC = "tcx.commands"
+ADMIN_KEY = "admin"  # the key of items that belong to no instrument (accounts, cash, ...)
+
+Position = dict[int, int]  # partition -> offset of the next message to read
+
+quarantine_log = logging.getLogger("tcx.stream.quarantine")
+
+
+class Batch:
+    """Items read together, and the position to commit once they have been applied."""
+
+    __slots__ = ("items", "position")
+
+    def __init__(self, items: Sequence[Any], position: Position) -> None:
+        self.items = items
+        self.position = position
+
+
+class Publisher(Protocol):
+    async def publish(self, topic: str, items: Sequence[Event | Command]) -> None:
+        """Queues `items` for the topic in order; never waits for the broker."""
+
+    async def flush(self) -> None:
+        """Returns once everything published so far is on the stream."""
+
+    async def close(self) -> None: ...
+
+
+class Consumer(Protocol):
+    async def next_batch(self, timeout: float) -> Batch:
+        """The next items after what this consumer has read; empty after `timeout` seconds."""
+
+    async def commit(self, position: Position) -> None:
+        """Records that everything before `position` has been applied by this consumer."""
+
+    async def close(self) -> None: ...
+
+
+class Stream(Protocol):
+    def publisher(self) -> Publisher: ...
+
+    def events_consumer(self, topic: str, name: str, after_seq: int = 0) -> Consumer:
+        """Reads from `name`'s committed position, skipping events with seq <= `after_seq`
+        (the last seq the component applied) and any event delivered again."""
+
+    def commands_consumer(self, topic: str, name: str) -> Consumer: ...
+
+
+class Deduplicator:
+    """Drops events at or below the last seq seen: seqs only grow on an events topic, so
+    anything not above it is a redelivery (a resent batch, a replay after a restart)."""
+
+    __slots__ = ("last_seq",)
+
+    def __init__(self, last_seq: int = 0) -> None:
+        self.last_seq = last_seq
+
+    def fresh(self, events: Sequence[Event]) -> list[Event]:
+        last = self.last_seq
+        kept = []
+        for event in events:
+            if event.seq > last:
+                kept.append(event)
+                last = event.seq
+        self.last_seq = last
+        return kept
+
+
+def routing_key(item: Event | Command) -> str:
+    """Items of one instrument share a key, so a partitioned topic keeps their order."""
+    return getattr(item, "instrument", "") or ADMIN_KEY
+
+
+def quarantine_topic(topic: str) -> str:
+    return f"{topic}.quarantine"

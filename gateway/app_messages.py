@@ -1,0 +1,104 @@
+"""Application messages as the session layer hands them over: a MsgType and body fields.
+
+A body is a list of `(tag, value)` pairs in wire order, values as text, without the
+header and trailer (the session layer adds 8/9/35/34/49/56/52/10). Keeping to plain pairs
+lets this application layer plug into any FIX codec.
+"""
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import NamedTuple
+
+from gateway.tags import Tag, label
+
+Fields = list[tuple[int, str]]
+
+INT64_MAX = 2**63 - 1
+# FIX's float syntax: digits, an optional point, an optional leading minus; no exponent.
+_FIX_DECIMAL = re.compile(r"-?(\d+\.?\d*|\.\d+)")
+
+
+class AppMessage(NamedTuple):
+    msg_type: str
+    fields: Fields
+
+
+class FieldError(ValueError):
+    """An inbound field that is missing or malformed; `text` is what the member reads."""
+
+    def __init__(self, tag: Tag, text: str):
+        super().__init__(text)
+        self.tag = tag
+        self.text = text
+
+
+class Body:
+    """Reads an inbound body by tag. The first occurrence of a tag wins: the messages
+    handled here carry no repeating groups whose fields they read."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, fields: Fields):
+        values: dict[int, str] = {}
+        for tag, value in fields:
+            values.setdefault(tag, value)
+        self._values = values
+
+    def get(self, tag: int) -> str:
+        """The value, or "" when the tag is absent."""
+        return self._values.get(tag, "")
+
+    def has(self, tag: int) -> bool:
+        return tag in self._values
+
+    def require(self, tag: Tag) -> str:
+        value = self._values.get(tag, "")
+        if not value:
+            raise FieldError(tag, f"{label(tag)} is required")
+        return value
+
+    def quantity(self, tag: Tag) -> int:
+        """A whole number of tonnes ("10" or "10.0"; never "10.5")."""
+        text = self.require(tag)
+        value = _decimal(tag, text)
+        if value != value.to_integral_value():
+            raise FieldError(tag, f"{label(tag)} must be a whole number of tonnes")
+        return _bounded(tag, int(value))
+
+    def price(self, tag: Tag) -> int:
+        """CNY with at most two decimals, as fen; a third decimal is refused, not rounded."""
+        text = self.require(tag)
+        fen = _decimal(tag, text) * 100
+        if fen != fen.to_integral_value():
+            raise FieldError(tag, f"{label(tag)} has more than two decimals (the tick is 0.01 CNY)")
+        return _bounded(tag, int(fen))
+
+
+def _decimal(tag: Tag, text: str) -> Decimal:
+    if not _FIX_DECIMAL.fullmatch(text):
+        raise FieldError(tag, f"{label(tag)} {text!r} is not a decimal number")
+    return Decimal(text)
+
+
+def _bounded(tag: Tag, value: int) -> int:
+    if abs(value) > INT64_MAX:
+        raise FieldError(tag, f"{label(tag)} is too large")
+    return value
+
+
+def business_reject(ref_msg_type: str, reason: int, text: str, ref_id: str = "") -> AppMessage:
+    """BusinessMessageReject (j): a valid message this application will not act on.
+    RefSeqNum (45) is the session layer's to add: only it knows the inbound sequence."""
+    fields: Fields = [(Tag.RefMsgType, ref_msg_type)]
+    if ref_id:
+        fields.append((Tag.BusinessRejectRefID, ref_id))
+    fields += [(Tag.BusinessRejectReason, str(reason)), (Tag.Text, text)]
+    return AppMessage("j", fields)
+
+
+def utc_timestamp(ts: int) -> str:
+    """ns since the epoch -> FIX UTCTimestamp with milliseconds (YYYYMMDD-HH:MM:SS.sss)."""
+    seconds, ns = divmod(ts, 1_000_000_000)
+    moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
+    return f"{moment:%Y%m%d-%H:%M:%S}.{ns // 1_000_000:03d}"

@@ -1,0 +1,185 @@
+"""The composition root: builds the exchange's parts from Settings and wires them.
+
+Everything is written against the stream interface, so the same parts run in one process
+(`tcx up`: the in-process stream, SQLite) or one per process over Kafka and PostgreSQL
+(`tcx engine`, `tcx settlement`, `tcx gateway`). Only this module knows which.
+"""
+
+import asyncio
+import fcntl
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from engine.commands import Command
+from engine.durable_sequencer import DurableSequencer, GroupCommit
+from engine.engine_service import EngineService
+from engine.event_replay import events_after
+from engine.memory_stream import MemoryStream
+from engine.reference import ReferenceData, load_reference_data
+from engine.sequencer import Sequencer
+from engine.stream import Stream
+from gateway.clock import Clock, WallClock
+from gateway.gateway_service import GatewayService
+from gateway.members import Directory, load_directory
+from gateway.registry_reader import RegistryReader
+from gateway.server import create_app
+from gateway.settings import Settings
+from gateway.supervisor_auth import SupervisorAuth
+from settlement.holds import SettlementHolds
+from settlement.ledger import Ledger
+from settlement.settlement_service import SettlementService
+
+log = logging.getLogger("tcx.exchange")
+
+EVERYTHING = ("engine", "settlement", "gateway")
+
+
+class AlreadyRunning(RuntimeError):
+    """Another process holds this data directory's journal."""
+
+
+def open_stream(settings: Settings) -> Stream:
+    if settings.stream == "kafka":
+        from engine.kafka_stream import KafkaStream  # only the distributed mode needs aiokafka
+
+        return KafkaStream(settings.kafka_bootstrap)
+    return MemoryStream()
+
+
+class Exchange:
+    """The parts that run in this process: any of engine, settlement, gateway."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        components: Sequence[str] = EVERYTHING,
+        stream: Stream | None = None,
+        clock: Clock | None = None,
+        directory: Directory | None = None,
+    ):
+        self.settings = settings
+        self.reference: ReferenceData = load_reference_data(settings.reference_data)
+        self.stream = stream if stream is not None else open_stream(settings)
+        self.clock = clock or WallClock()
+        self.components = tuple(components)
+        self.started = time.time()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.journal_dir = settings.data_dir / "journal"
+        self.engine: EngineService | None = None
+        self.settlement: SettlementService | None = None
+        self.gateway: GatewayService | None = None
+        self.http: uvicorn.Server | None = None
+        if "engine" in self.components:
+            self._lock = _lock_directory(settings.data_dir)
+            policy = GroupCommit(
+                max_commands=settings.journal_batch_size,
+                max_wait_ns=int(settings.journal_batch_interval_ms * 1e6),
+                snapshot_every=settings.snapshot_every,
+            )
+            self.sequencer = self.fresh_sequencer()
+            durable = DurableSequencer(self.journal_dir, self.sequencer, policy)
+            self.engine = EngineService(durable, self.stream)
+        if "settlement" in self.components:
+            self.settlement = SettlementService(
+                lambda: Ledger.open(settings.registry, self.reference), self.stream
+            )
+        if "gateway" in self.components:
+            self.gateway = GatewayService(self.stream, len(self.reference.instruments))
+            self.directory = directory or load_directory(settings.members)
+            self.registry_reader = RegistryReader(settings.registry, self.reference)
+            self.app = create_app(
+                self.reference,
+                self.gateway,
+                SupervisorAuth(self.directory),
+                self.clock,
+                self.registry_reader,
+                self.health,
+            )
+
+    def fresh_sequencer(self) -> Sequencer:
+        return Sequencer(self.reference, SettlementHolds(self.reference))
+
+    async def submit(self, commands: Sequence[Command]) -> None:
+        """Hands commands to the engine (through the commands topic)."""
+        if self.gateway is None:
+            raise RuntimeError("commands enter through the gateway, which is not in this process")
+        await self.gateway.submit(commands)
+
+    def health(self) -> dict:
+        return {
+            "ok": True,
+            "components": list(self.components),
+            "uptime_seconds": round(time.time() - self.started, 1),
+            "engine_last_seq": self.engine.last_seq if self.engine else None,
+            "gateway_last_seq": self.gateway.last_seq if self.gateway else None,
+        }
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Runs every component of this process until `stop` is set."""
+        tasks = []
+        if self.engine is not None:
+            await self._catch_up_consumers()
+            tasks.append(asyncio.create_task(self.engine.run(stop), name="engine"))
+        if self.settlement is not None:
+            tasks.append(asyncio.create_task(self.settlement.run(stop), name="settlement"))
+        if self.gateway is not None:
+            tasks.append(asyncio.create_task(self.gateway.run(stop), name="gateway"))
+            tasks.append(asyncio.create_task(self._serve_http(stop), name="http"))
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            stop.set()
+            if self.gateway is not None:
+                self.registry_reader.close()
+            if self.engine is not None:
+                self._lock.close()
+
+    async def _serve_http(self, stop: asyncio.Event) -> None:
+        config = uvicorn.Config(
+            self.app,
+            host=self.settings.http_host,
+            port=self.settings.http_port,
+            log_level=self.settings.log_level,
+            lifespan="off",
+        )
+        self.http = uvicorn.Server(config)
+        self.http.install_signal_handlers = lambda: None  # the command line owns signals
+        serving = asyncio.create_task(self.http.serve())
+        await stop.wait()
+        self.http.should_exit = True
+        await serving
+
+    async def _catch_up_consumers(self) -> None:
+        """The in-process stream starts empty: republish from the journal what this
+        process's consumers have not seen (each skips what it already applied)."""
+        if not isinstance(self.stream, MemoryStream):
+            return
+        if self.gateway is not None:
+            after = 0  # the gateway rebuilds its order views from the whole journal
+        elif self.settlement is not None:
+            ledger = Ledger.open(self.settings.registry, self.reference)
+            try:
+                after = ledger.last_seq()
+            finally:
+                ledger.close()
+        else:
+            return
+        if after < self.sequencer.next_seq - 1:
+            await self.engine.republish(events_after(self.journal_dir, self.fresh_sequencer, after))
+
+
+def _lock_directory(data_dir: Path):
+    """One engine per journal: a second process on the same data would corrupt it."""
+    lock = open(data_dir / "engine.lock", "w")  # noqa: SIM115 - held for the process's life
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise AlreadyRunning(
+            f"{data_dir} is in use by another tcx engine (stop it, or use --data-dir)"
+        ) from None
+    return lock

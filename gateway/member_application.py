@@ -1,0 +1,111 @@
+"""The member gateway's application layer, whole: what the FIX session layer calls.
+
+Inbound, per application message of a logged-on session: the rate limit, then what the
+session's type allows (order entry: D F G q H x; drop copy: H x; market data: x), then
+the translation into an engine command or an immediate answer. Outbound, per engine event:
+the execution reports and the sessions that receive them. Nothing here touches a socket or
+a clock, so the same object serves the embedded and the distributed deployments.
+
+MarketDataRequest (V) and block-trade reports (AE) belong to other parts of the gateway;
+the composition root routes them before this layer. Every other valid message type is
+answered with BusinessMessageReject (j), BusinessRejectReason (380) 3.
+"""
+
+from typing import NamedTuple
+
+from engine.commands import Command, MassCancel
+from engine.events import Event
+from engine.orders import MassCancelScope
+from engine.reference import ReferenceData
+from gateway.app_messages import AppMessage, Body, Fields, business_reject
+from gateway.execution_reports import Delivery, ExecutionReports
+from gateway.members import Directory, Session, SessionType
+from gateway.order_entry import OrderEntry
+from gateway.order_views import OrderViews
+from gateway.security_list import SecurityList
+from gateway.tags import Tag
+from gateway.throttle import Throttle, Verdict
+
+OTHER, UNSUPPORTED_MESSAGE_TYPE, NOT_AUTHORIZED = 0, 3, 6
+DEFAULT_LOGOUT_MULTIPLE = 5
+
+_ALLOWED = {
+    SessionType.ORDER_ENTRY: frozenset("DFGqHx"),
+    SessionType.DROP_COPY: frozenset("Hx"),
+    SessionType.MARKET_DATA: frozenset("x"),
+}
+_HANDLED = _ALLOWED[SessionType.ORDER_ENTRY]
+
+
+class Outcome(NamedTuple):
+    command: Command | None = None  # to sequence; its events come back through on_event
+    reply: AppMessage | None = None  # to send to the session now
+    logout: str = ""  # when not empty: log the session out with this Text
+    copies: tuple[Delivery, ...] = ()  # the reply, for the member's drop-copy sessions
+
+
+class MemberApplication:
+    def __init__(
+        self,
+        directory: Directory,
+        reference: ReferenceData,
+        logout_multiple: int = DEFAULT_LOGOUT_MULTIPLE,
+    ):
+        self.directory = directory
+        views = OrderViews()
+        self.order_entry = OrderEntry(directory, views)
+        self.reports = ExecutionReports(directory, views)
+        self.security_list = SecurityList(reference)
+        self.logout_multiple = logout_multiple
+        self._throttles: dict[str, Throttle] = {}
+
+    def on_message(self, session: Session, msg_type: str, fields: Fields, ts: int) -> Outcome:
+        verdict = self._throttle(session, ts).admit(ts)
+        if verdict is Verdict.LOGOUT:
+            return Outcome(
+                logout=f"message rate far above the limit of {session.messages_per_second}/s"
+            )
+        ref_id = Body(fields).get(Tag.ClOrdID)
+        if verdict is Verdict.REJECT:
+            text = f"over the limit of {session.messages_per_second} messages/s: not processed"
+            return Outcome(reply=business_reject(msg_type, OTHER, text, ref_id))
+        if msg_type not in _HANDLED:
+            text = f"MsgType {msg_type} is not offered by this exchange (see the FIX API guide)"
+            return Outcome(reply=business_reject(msg_type, UNSUPPORTED_MESSAGE_TYPE, text, ref_id))
+        if msg_type not in _ALLOWED[session.type]:
+            text = f"a {session.type.value} session may not send MsgType {msg_type}"
+            return Outcome(reply=business_reject(msg_type, NOT_AUTHORIZED, text, ref_id))
+        if msg_type == "x":
+            return Outcome(reply=self.security_list.answer(fields))
+        if msg_type == "H":
+            return Outcome(reply=self.reports.order_status(session.member, fields, ts))
+        result = self.order_entry.translate(session, msg_type, fields, ts)
+        if not isinstance(result, AppMessage):
+            return Outcome(command=result)
+        if result.msg_type == "j":  # not about an order: nothing to copy
+            return Outcome(reply=result)
+        copies = self.reports.drop_copies(session.member, result)
+        return Outcome(reply=result, copies=tuple(copies))
+
+    def on_event(self, event: Event) -> list[Delivery]:
+        self.security_list.apply(event)
+        return self.reports.apply(event)
+
+    def on_disconnect(self, session: Session, ts: int) -> MassCancel | None:
+        """Cancel-on-disconnect: when a session configured for it ends (logout or lost
+        connection), its member's resting orders are cancelled, all accounts, all
+        instruments: the engine's mass cancel knows no narrower owner than the member."""
+        if not session.cancel_on_disconnect or session.type is not SessionType.ORDER_ENTRY:
+            return None
+        return MassCancel(
+            ts, f"disconnect-{session.id}-{ts}", MassCancelScope.MEMBER, member=session.member
+        )
+
+    def _throttle(self, session: Session, ts: int) -> Throttle:
+        """One per session for the whole day: reconnecting does not refill it."""
+        throttle = self._throttles.get(session.id)
+        if throttle is None:
+            rate = session.messages_per_second
+            throttle = Throttle(rate, rate, self.logout_multiple, ts)
+            self._throttles[session.id] = throttle
+        return throttle

@@ -1,0 +1,67 @@
+"""Settlement as a service: events from the stream booked into the registry ledger.
+
+Each batch read from the events topic is booked in one database transaction that also
+stores the last sequence number applied (Ledger.book), and only then is the stream
+position committed. A crash between the two re-reads the batch, and the ledger books
+nothing twice; a trade that cannot settle is logged for supervisors as a settlement failure.
+
+The ledger lives on a thread of its own (opened there, as SQLite wants), so a slow commit
+never stalls the event loop the gateway and the engine share in the embedded mode.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from engine.stream import EVENTS_TOPIC, Stream
+from settlement.ledger import Ledger
+
+log = logging.getLogger("tcx.settlement")
+
+BOOKED = Counter("tcx_settlement_events", "Events applied to the registry ledger")
+FAILURES = Counter("tcx_settlement_failures", "Trades that could not settle")
+BOOK_SECONDS = Histogram(
+    "tcx_settlement_batch_seconds",
+    "Time to book one batch of events in one transaction",
+    buckets=(1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1, 2.5),
+)
+LAST_SEQ = Gauge("tcx_settlement_last_seq", "Sequence number of the last event booked")
+
+
+class SettlementService:
+    def __init__(self, open_ledger: Callable[[], Ledger], stream: Stream, idle_wait: float = 0.1):
+        self.open_ledger = open_ledger
+        self.stream = stream
+        self.idle_wait = idle_wait
+        self.ledger: Ledger | None = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
+
+    async def on_ledger_thread(self, call: Callable, *args):
+        """Runs `call` on the ledger's own thread (reads for REST use this too)."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, call, *args)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.ledger = await self.on_ledger_thread(self.open_ledger)
+        after_seq = await self.on_ledger_thread(self.ledger.last_seq)
+        consumer = self.stream.events_consumer(EVENTS_TOPIC, "settlement", after_seq=after_seq)
+        try:
+            while not stop.is_set():
+                batch = await consumer.next_batch(self.idle_wait)
+                if batch.items:
+                    started = time.perf_counter()
+                    failures = await self.on_ledger_thread(self.ledger.book, batch.items)
+                    BOOK_SECONDS.observe(time.perf_counter() - started)
+                    BOOKED.inc(len(batch.items))
+                    LAST_SEQ.set(batch.items[-1].seq)
+                    for failure in failures:
+                        FAILURES.inc()
+                        log.warning("settlement failure", extra={"failure": str(failure)})
+                await consumer.commit(batch.position)
+        finally:
+            await consumer.close()
+            await self.on_ledger_thread(self.ledger.close)
+            self._thread.shutdown()

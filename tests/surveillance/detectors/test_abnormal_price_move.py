@@ -1,0 +1,58 @@
+from engine.orders import Side, TimeInForce
+
+MINUTE = 60
+
+
+def trade_at(tape, seconds, price, buyer="I1", seller="MM"):
+    tape.at(seconds)
+    offer = tape.order(seller, Side.SELL, price, 10)
+    tape.trade(tape.order(buyer, Side.BUY, price, 10, time_in_force=TimeInForce.IOC), offer)
+
+
+def calm_morning(tape):
+    """Eight quiet 5-minute windows, each 0.04% apart: the floor (0.25%) is the volatility."""
+    for name in ("MM", "I1", "I2"):
+        tape.account(name)
+    for window in range(8):
+        trade_at(tape, window * 5 * MINUTE, 5002 - 2 * (window % 2))
+
+
+def test_a_five_minute_move_beyond_four_standard_deviations(tape):
+    calm_morning(tape)
+    trade_at(tape, 41 * MINUTE, 5000, buyer="I2")
+    trade_at(tape, 43 * MINUTE, 5060, buyer="I2")  # +1.2% > 4 x 0.25%
+    [alert] = tape.alerts("abnormal_price_move")
+    assert alert.evidence["sigmas"] > 4
+    assert alert.evidence["return_percent"] == 1.2
+    assert "I2" in alert.accounts
+
+
+def test_near_miss_a_move_within_four_standard_deviations(tape):
+    calm_morning(tape)
+    trade_at(tape, 41 * MINUTE, 5000, buyer="I2")
+    trade_at(tape, 43 * MINUTE, 5045, buyer="I2")  # +0.9%
+    assert tape.alerts("abnormal_price_move") == []
+
+
+def test_near_miss_the_gap_over_the_lunch_break_is_not_a_five_minute_move(tape):
+    calm_morning(tape)
+    trade_at(tape, 2 * 3600 - 30, 5000, buyer="I2")  # 11:29:30
+    trade_at(tape, 3.5 * 3600 + 30, 5200, buyer="I2")  # 13:00:30, +4%
+    assert tape.alerts("abnormal_price_move") == []
+
+
+def test_a_trade_within_one_tick_of_the_band(tape):
+    for name in ("MM", "I1"):
+        tape.account(name)
+    trade_at(tape, 60, 5499)  # TJEA25's band is 45.00-55.00
+    [alert] = tape.alerts("abnormal_price_move")
+    assert alert.evidence["band_high"] == 5500
+    assert "upper" in alert.reason
+
+
+def test_near_miss_two_ticks_inside_the_band(tape):
+    for name in ("MM", "I1"):
+        tape.account(name)
+    trade_at(tape, 60, 5498)
+    trade_at(tape, 120, 4502)
+    assert tape.alerts("abnormal_price_move") == []
