@@ -6,10 +6,8 @@ supervisor role. A refusal is a 4xx with a JSON body `{"detail": {"reason", "mes
 403 for a user who is not a supervisor, 404 for an unknown alert or detector, 409 for a
 step out of order, 422 for bad input; nothing is changed.
 
-The endpoints are `async def` on purpose: they run on the event loop's thread, which is
-the thread an embedded SQLite database is opened on (sqlite3 connections stay on their
-thread). The store's calls are short; a supervisor's click holds the loop for one
-transaction.
+The store is reached through its `StoreThread`, so the event loop never waits on the
+database and SQLite's connection stays on the thread that opened it.
 """
 
 from collections.abc import Callable, Iterator
@@ -20,8 +18,9 @@ import msgspec
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict
 
-from surveillance.alert_store import MAX_PAGE, AlertFilter, AlertStore, StoredAlert
+from surveillance.alert_store import MAX_PAGE, AlertFilter, StoredAlert
 from surveillance.parameters import ParameterSet
+from surveillance.store_thread import StoreThread
 from surveillance.workflow import (
     Action,
     Disposition,
@@ -156,15 +155,21 @@ def refusals() -> Iterator[None]:
 
 
 def alerts_router(
-    store: AlertStore, current_user: Callable[..., User], clock: Callable[[], int]
+    store: StoreThread, current_user: Callable[..., User], clock: Callable[[], int]
 ) -> APIRouter:
     """`current_user` is a FastAPI dependency; `clock` gives ns since the epoch, UTC."""
     router = APIRouter(tags=["surveillance"])
     Supervisor = Annotated[User, Depends(current_user)]
 
-    def step(alert_id: str, action: Action, user: User, body: Step, **details: Any) -> AlertView:
+    async def step(
+        alert_id: str, action: Action, user: User, body: Step, **details: Any
+    ) -> AlertView:
+        now = clock()
         with refusals():
-            return AlertView.of(store.act(alert_id, action, user, body.comment, clock(), **details))
+            stored = await store(
+                lambda alerts: alerts.act(alert_id, action, user, body.comment, now, **details)
+            )
+        return AlertView.of(stored)
 
     @router.get("/alerts")
     async def list_alerts(
@@ -195,7 +200,7 @@ def alerts_router(
             since=since,
             until=until,
         )
-        page = store.search(where, limit, offset)
+        page = await store(lambda alerts: alerts.search(where, limit, offset))
         return AlertPage(
             total=page.total,
             limit=limit,
@@ -207,8 +212,9 @@ def alerts_router(
     async def get_alert(alert_id: str, user: Supervisor) -> AlertDetail:
         with refusals():
             require_supervisor(user)
-            stored = store.get(alert_id)
-            trail = store.trail(alert_id)
+            stored, trail = await store(
+                lambda alerts: (alerts.get(alert_id), alerts.trail(alert_id))
+            )
         return AlertDetail(
             alert=AlertView.of(stored), trail=[AuditView.model_validate(e) for e in trail]
         )
@@ -216,30 +222,30 @@ def alerts_router(
     @router.post("/alerts/{alert_id}/assign")
     async def assign(alert_id: str, body: Assignment, user: Supervisor) -> AlertView:
         """Starts the review under the named supervisor, or reassigns."""
-        return step(alert_id, Action.ASSIGN, user, body, assignee=body.assignee)
+        return await step(alert_id, Action.ASSIGN, user, body, assignee=body.assignee)
 
     @router.post("/alerts/{alert_id}/review")
     async def start_review(alert_id: str, body: Step, user: Supervisor) -> AlertView:
         """The caller takes a new alert."""
-        return step(alert_id, Action.START_REVIEW, user, body)
+        return await step(alert_id, Action.START_REVIEW, user, body)
 
     @router.post("/alerts/{alert_id}/escalate")
     async def escalate(alert_id: str, body: Escalation, user: Supervisor) -> AlertView:
-        return step(alert_id, Action.ESCALATE, user, body, assignee=body.assignee)
+        return await step(alert_id, Action.ESCALATE, user, body, assignee=body.assignee)
 
     @router.post("/alerts/{alert_id}/close")
     async def close(alert_id: str, body: Closing, user: Supervisor) -> AlertView:
-        return step(alert_id, Action.CLOSE, user, body, disposition=body.disposition)
+        return await step(alert_id, Action.CLOSE, user, body, disposition=body.disposition)
 
     @router.post("/alerts/{alert_id}/comments")
     async def comment(alert_id: str, body: Step, user: Supervisor) -> AlertView:
-        return step(alert_id, Action.COMMENT, user, body)
+        return await step(alert_id, Action.COMMENT, user, body)
 
     @router.get("/parameters")
     async def list_parameters(user: Supervisor) -> list[ParameterSetView]:
         with refusals():
             require_supervisor(user)
-        current = store.parameters.current()
+        current = await store(lambda alerts: alerts.parameters.current())
         return [
             ParameterSetView.of(pattern, getattr(current, pattern))
             for pattern in current.__struct_fields__
@@ -249,10 +255,11 @@ def alerts_router(
     async def get_parameters(pattern: str, user: Supervisor) -> ParameterDetail:
         with refusals():
             require_supervisor(user)
-            history = store.parameters.history(pattern)
-        current = getattr(store.parameters.current(), pattern)
+            history, current = await store(
+                lambda alerts: (alerts.parameters.history(pattern), alerts.parameters.current())
+            )
         return ParameterDetail(
-            current=ParameterSetView.of(pattern, current),
+            current=ParameterSetView.of(pattern, getattr(current, pattern)),
             history=[ParameterChangeView.model_validate(change) for change in history],
         )
 
@@ -261,8 +268,13 @@ def alerts_router(
         pattern: str, body: ParameterEdit, user: Supervisor
     ) -> ParameterSetView:
         """The next version of the set, with the given values changed; audited."""
+        now = clock()
         with refusals():
-            changed = store.parameters.change(pattern, body.values, user, body.comment, clock())
+            changed = await store(
+                lambda alerts: alerts.parameters.change(
+                    pattern, body.values, user, body.comment, now
+                )
+            )
         return ParameterSetView.of(pattern, changed)
 
     return router

@@ -94,7 +94,7 @@ def require_supervisor(user: User) -> None:
     if user.role != SUPERVISOR:
         raise Refused(
             Reason.NOT_SUPERVISOR,
-            f"{user.name or 'this user'} has the role {user.role!r}; "
+            f"{user.name or 'this user'} has the role '{user.role}'; "
             f"only a {SUPERVISOR} may do this",
         )
 

@@ -1,9 +1,8 @@
 """The alert REST endpoints through FastAPI's TestClient, on SQLite and PostgreSQL.
 
-The app runs its event loop on the TestClient's portal thread; the store is opened there
-too (sqlite3 connections stay on their thread), and the test reaches it through
-`client.portal.call`. The user comes from an `X-User: name/role` header, standing in for
-the gateway's authentication.
+The store lives on its `StoreThread`, as in the gateway; the test records alerts through
+it. The user comes from an `X-User: name/role` header, standing in for the gateway's
+authentication.
 """
 
 from collections.abc import Iterator
@@ -14,8 +13,8 @@ from fastapi import FastAPI, Header
 from fastapi.testclient import TestClient
 
 from settlement.database import open_database
-from surveillance.alert_store import AlertStore
 from surveillance.alerts_api import alerts_router
+from surveillance.store_thread import StoreThread
 from tests.surveillance.alert_builders import CLERK, LI, OPEN, WANG, Person, S, sighting
 
 pytest_plugins = ["tests.databases"]  # the database fixtures, on SQLite and PostgreSQL
@@ -49,7 +48,7 @@ class Clock:
 
 
 class Desk:
-    def __init__(self, client: TestClient, store: AlertStore, clock: Clock):
+    def __init__(self, client: TestClient, store: StoreThread, clock: Clock):
         self.client = client
         self.store = store
         self.clock = clock
@@ -66,15 +65,14 @@ class Desk:
 
 @pytest.fixture
 def desk(database_url: str) -> Iterator[Desk]:
-    app = FastAPI()
+    store = StoreThread(lambda: open_database(database_url))
+    store.run(lambda alerts: alerts.record([SPOOF, LAYER, RAMP, FLOOD], OPEN + 900 * S))
     clock = Clock()
+    app = FastAPI()
+    app.include_router(alerts_router(store, current_user, clock))
     with TestClient(app) as client:
-        database = client.portal.call(open_database, database_url)
-        store = client.portal.call(AlertStore, database)
-        client.portal.call(store.record, [SPOOF, LAYER, RAMP, FLOOD], OPEN + 900 * S)
-        app.include_router(alerts_router(store, current_user, clock))
         yield Desk(client, store, clock)
-        client.portal.call(database.close)
+    store.close()
 
 
 def _ids(page: dict) -> list[str]:
@@ -116,7 +114,11 @@ def test_filters_by_status_and_assignee_follow_the_workflow(desk):
 
 def test_a_supervisor_works_an_alert_to_a_warning_letter(desk):
     heard = []
-    desk.store.subscribe(lambda stored, entry: heard.append((entry.action, stored.status)))
+    desk.store.run(
+        lambda alerts: alerts.subscribe(
+            lambda stored, entry: heard.append((entry.action, stored.status))
+        )
+    )
     steps = [
         ("review", LI, {"comment": "taking it"}, "in_review"),
         ("comments", LI, {"comment": "bid 7.5x the median"}, "in_review"),
@@ -203,7 +205,7 @@ def test_an_unknown_alert_is_404(desk):
 
 def test_a_merged_duplicate_id_opens_the_kept_alert(desk):
     duplicate = sighting("spoofing", accounts=("A1",), start_s=30, end_s=120, score=95)
-    desk.client.portal.call(desk.store.record, [duplicate], OPEN + 950 * S)
+    desk.store.run(lambda alerts: alerts.record([duplicate], OPEN + 950 * S))
     detail = desk.get(f"/alerts/{duplicate.id}")
     assert detail["alert"]["id"] == SPOOF.id and detail["alert"]["score"] == 95
     assert detail["trail"][-1]["action"] == "merged"

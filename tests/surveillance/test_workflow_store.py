@@ -3,11 +3,13 @@ audited, each refusal leaving the alert and its trail exactly as they were, and 
 trail the database itself keeps append-only."""
 
 import sqlite3
+import threading
+import time
 
 import psycopg
 import pytest
 
-from settlement.database import Database
+from settlement.database import Database, PostgresDatabase
 from surveillance.alert_store import RAISED, AlertStore
 from surveillance.workflow import Action, Disposition, Reason, Refused, Status
 from tests.surveillance.alert_builders import CLERK, LI, OPEN, WANG, S, sighting
@@ -189,3 +191,60 @@ def test_postgresql_refuses_truncating_the_audit(store, database):
         with pytest.raises(psycopg.Error, match="append-only"):
             database.execute(f"TRUNCATE {table}")
     assert len(store.trail(ALERT.id)) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_processes_closing_at_once_close_it_once(store, database_url):
+    """Another process (its own connection) closes the alert and has not committed yet;
+    our close waits on the row lock, then reads the alert closed and is refused, instead of
+    deciding on the stale status and closing it twice."""
+    store.act(ALERT.id, Action.START_REVIEW, LI, "mine", now=OPEN + S)
+    other_database = PostgresDatabase(database_url)
+    other = AlertStore(other_database)
+    outcome: list[object] = []
+
+    def close_here() -> None:
+        try:
+            store.act(
+                ALERT.id,
+                Action.CLOSE,
+                LI,
+                "hedge",
+                now=OPEN + 3 * S,
+                disposition=Disposition.NO_ACTION,
+            )
+            outcome.append("closed")
+        except Refused as refused:
+            outcome.append(refused.reason)
+
+    with other_database.transaction():
+        other.act(
+            ALERT.id,
+            Action.CLOSE,
+            WANG,
+            "no case",
+            now=OPEN + 2 * S,
+            disposition=Disposition.NO_ACTION,
+        )
+        racer = threading.Thread(target=close_here)
+        racer.start()
+        _wait_for_a_lock_wait(database_url)
+    racer.join()
+    other_database.close()
+    assert outcome == [Reason.ALREADY_CLOSED]
+    assert [entry.action for entry in store.trail(ALERT.id)] == [RAISED, "start_review", "close"]
+    assert store.trail(ALERT.id)[-1].actor == WANG.name
+
+
+def _wait_for_a_lock_wait(url: str) -> None:
+    """Until some session of this database waits on a lock (bounded: 30 s)."""
+    with psycopg.connect(url, autocommit=True) as watcher:
+        for _ in range(3000):
+            ((waiting,),) = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchall()
+            if waiting:
+                return
+            time.sleep(0.01)
+    raise AssertionError("the second close never waited on the row lock")
