@@ -16,8 +16,9 @@ the alert without a reload. Workflow steps are decided by `surveillance.workflow
 before anything is written, so a refused step changes nothing.
 
 Give the store its own database connection: it serializes its transactions with a lock,
-which covers only the calls made through it. On SQLite use it from the thread that opened
-the database (the event loop's), as sqlite3 requires.
+which covers only the calls made through it. On SQLite it must stay on the thread that
+opened the connection; `surveillance.store_thread.StoreThread` keeps it there for the
+event loop's callers.
 """
 
 import logging
