@@ -16,6 +16,7 @@ from typing import Protocol
 
 FOLDER = Path(__file__).parent
 VERSION_TABLE = "surveillance_schema_migrations"
+SCHEMA_LOCK = 0x5_0A1E_27  # PostgreSQL advisory lock key; settlement's is another
 
 
 class Database(Protocol):
@@ -42,22 +43,27 @@ def migrations(dialect: str) -> list[tuple[int, str, str]]:
 
 
 def migrate(database: Database) -> int:
-    """Applies the steps newer than the database's version; returns the new version."""
-    database.execute(
-        f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} "
-        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
-    )
-    ((current,),) = database.query(f"SELECT COALESCE(MAX(version), 0) FROM {VERSION_TABLE}")
-    for version, name, sql in migrations(database.dialect):
-        if version <= current:
-            continue
-        with database.transaction():
+    """Applies the steps newer than the database's version; returns the new version.
+    Safe when several processes open the database at once (the gateway and the
+    surveillance consumer): the version is read and the steps applied under the schema
+    lock, SQLite's write lock or a PostgreSQL advisory lock of surveillance's own."""
+    with database.transaction():
+        if database.dialect == "postgresql":
+            database.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+        database.execute(
+            f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+        )
+        ((current,),) = database.query(f"SELECT COALESCE(MAX(version), 0) FROM {VERSION_TABLE}")
+        for version, name, sql in migrations(database.dialect):
+            if version <= current:
+                continue
             for statement in statements(sql):
                 database.execute(statement)
             database.execute(
                 f"INSERT INTO {VERSION_TABLE} (version, name) VALUES (?, ?)", (version, name)
             )
-        current = version
+            current = version
     return current
 
 

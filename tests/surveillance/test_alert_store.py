@@ -1,12 +1,14 @@
 """The alert store on SQLite and PostgreSQL: idempotent recording, merging duplicates,
 the queue's filters and pages, and the live notifications."""
 
+import threading
+
 import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from settlement.database import Database, SQLiteDatabase, open_database
+from settlement.database import Database, PostgresDatabase, SQLiteDatabase, open_database
 from surveillance.alert import Alert
 from surveillance.alert_store import MERGED, RAISED, SYSTEM_ACTOR, AlertFilter, AlertStore
 from surveillance.workflow import Action, Disposition, Reason, Refused, Status
@@ -237,6 +239,33 @@ def test_the_store_reopens_with_its_alerts_and_the_schema_once(database_url):
         (1, "alerts"),
         (2, "append_only"),
     ]
+    database.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_several_processes_opening_a_fresh_database_at_once_migrate_it_once(database_url):
+    """The gateway and the surveillance consumer start together (own connections)."""
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def open_store() -> None:
+        database = PostgresDatabase(database_url)
+        try:
+            start.wait()
+            AlertStore(database)
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            database.close()
+
+    openers = [threading.Thread(target=open_store) for _ in range(4)]
+    for opener in openers:
+        opener.start()
+    for opener in openers:
+        opener.join()
+    assert failures == []
+    database = PostgresDatabase(database_url)
+    assert database.query("SELECT version FROM surveillance_schema_migrations") == [(1,), (2,)]
     database.close()
 
 
