@@ -1,0 +1,63 @@
+"""Real registry databases for tests: an SQLite file, and a fresh PostgreSQL database.
+
+The PostgreSQL database is created on 127.0.0.1:5432 (user postgres, or $TCX_TEST_POSTGRES)
+once per test session and dropped at its end; each test starts from an empty schema. Where
+no server is reachable the PostgreSQL tests skip loudly, unless the environment variable
+CI is set: there a missing PostgreSQL is a failure, not a skip.
+
+A test module uses them with `pytest_plugins = ["tests.databases"]`.
+"""
+
+import os
+import uuid
+import warnings
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from settlement.database import Database, open_database
+
+POSTGRES_SERVER = os.environ.get(
+    "TCX_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The URL of a database of our own on the local server."""
+    name = f"tcx_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(POSTGRES_SERVER, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        message = f"PostgreSQL not reachable at {POSTGRES_SERVER}: {str(exc).strip()}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI is set, so this is a failure)")
+        warnings.warn(message + "; PostgreSQL tests SKIPPED", stacklevel=2)
+        pytest.skip(message)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield POSTGRES_SERVER.rsplit("/", 1)[0] + "/" + name
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """The URL of an empty database, once per backend."""
+    if request.param == "sqlite":
+        return str(tmp_path / "registry.db")
+    url = request.getfixturevalue("postgres_server")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DROP SCHEMA public CASCADE")
+        connection.execute("CREATE SCHEMA public")
+    return url
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """A registry database, opened and migrated, once per backend."""
+    opened = open_database(database_url)
+    yield opened
+    opened.close()
