@@ -14,10 +14,12 @@ from tests.gateway.exchange_fixtures import SUPERVISOR, TRADER, limit_order, run
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
-    with running_exchange(tmp_path_factory.mktemp("exchange")) as running:
-        with httpx.Client(base_url=running.base_url, auth=SUPERVISOR, timeout=20) as client:
-            client.running = running
-            yield client
+    with (
+        running_exchange(tmp_path_factory.mktemp("exchange")) as running,
+        httpx.Client(base_url=running.base_url, auth=SUPERVISOR, timeout=20) as client,
+    ):
+        client.running = running
+        yield client
 
 
 def wait_for_registry(api: httpx.Client, account: str, predicate) -> dict:
