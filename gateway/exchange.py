@@ -22,21 +22,30 @@ from engine.memory_stream import MemoryStream
 from engine.reference import ReferenceData, load_reference_data
 from engine.sequencer import Sequencer
 from engine.stream import Stream
+from gateway.admin_api import admin_router
 from gateway.clock import Clock, WallClock
 from gateway.gateway_service import GatewayService
+from gateway.market_data_api import market_data_router
 from gateway.members import Directory, load_directory
+from gateway.public_api import public_router
 from gateway.registry_reader import RegistryReader
 from gateway.server import create_app
 from gateway.settings import Settings
 from gateway.supervisor_auth import SupervisorAuth
+from settlement.database import open_database
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
 from settlement.settlement_service import SettlementService
+from surveillance.alerts_api import alerts_router
 from surveillance.market_data import MarketDataPublisher
+from surveillance.parameters import Parameters
+from surveillance.runner import Surveillance
+from surveillance.store_thread import StoreThread
+from surveillance.surveillance_service import SurveillanceService
 
 log = logging.getLogger("tcx.exchange")
 
-EVERYTHING = ("engine", "settlement", "gateway")
+EVERYTHING = ("engine", "settlement", "surveillance", "gateway")
 
 
 class AlreadyRunning(RuntimeError):
@@ -52,7 +61,7 @@ def open_stream(settings: Settings) -> Stream:
 
 
 class Exchange:
-    """The parts that run in this process: any of engine, settlement, gateway."""
+    """The parts that run in this process: any of engine, settlement, surveillance, gateway."""
 
     def __init__(
         self,
@@ -88,21 +97,35 @@ class Exchange:
             self.settlement = SettlementService(
                 lambda: Ledger.open(settings.registry, self.reference), self.stream
             )
+        self.surveillance: SurveillanceService | None = None
+        self.app = None
+        if not {"gateway", "surveillance"} & set(self.components):
+            return
+        # the processes people talk to: they serve HTTP and need the logins
+        self.directory = directory or load_directory(settings.members)
+        auth = SupervisorAuth(self.directory)
+        self.market_data = MarketDataPublisher(self.reference)
+        routers = [public_router(self.reference), market_data_router(self.market_data)]
+        if "surveillance" in self.components:
+            parameters = Parameters()
+            self.alert_store = StoreThread(lambda: open_database(settings.registry), parameters)
+            self.surveillance = SurveillanceService(
+                self.stream,
+                Surveillance(self.reference, parameters),
+                self.alert_store,
+                self.market_data,
+                self.clock.now,
+            )
+            routers.append(alerts_router(self.alert_store, auth, self.clock.now))
         if "gateway" in self.components:
             self.gateway = GatewayService(self.stream, len(self.reference.instruments))
-            self.directory = directory or load_directory(settings.members)
+            if self.surveillance is None:  # market data then follows the gateway's events
+                self.gateway.listeners.append(self.market_data.apply_all)
             self.registry_reader = RegistryReader(settings.registry, self.reference)
-            self.market_data = MarketDataPublisher(self.reference)
-            self.gateway.listeners.append(self.market_data.apply_all)
-            self.app = create_app(
-                self.reference,
-                self.gateway,
-                SupervisorAuth(self.directory),
-                self.clock,
-                self.registry_reader,
-                self.market_data,
-                self.health,
+            routers.append(
+                admin_router(self.gateway, self.reference, auth, self.clock, self.registry_reader)
             )
+        self.app = create_app(routers, self.health)
 
     def fresh_sequencer(self) -> Sequencer:
         return Sequencer(self.reference, SettlementHolds(self.reference))
@@ -130,8 +153,11 @@ class Exchange:
             tasks.append(asyncio.create_task(self.engine.run(stop), name="engine"))
         if self.settlement is not None:
             tasks.append(asyncio.create_task(self.settlement.run(stop), name="settlement"))
+        if self.surveillance is not None:
+            tasks.append(asyncio.create_task(self.surveillance.run(stop), name="surveillance"))
         if self.gateway is not None:
             tasks.append(asyncio.create_task(self.gateway.run(stop), name="gateway"))
+        if self.app is not None:
             tasks.append(asyncio.create_task(self._serve_http(stop), name="http"))
         try:
             await asyncio.gather(*tasks)
@@ -139,6 +165,8 @@ class Exchange:
             stop.set()
             if self.gateway is not None:
                 self.registry_reader.close()
+            if self.surveillance is not None:
+                self.alert_store.close()
             if self.engine is not None:
                 self._lock.close()
 
@@ -164,8 +192,8 @@ class Exchange:
         process's consumers have not seen (each skips what it already applied)."""
         if not isinstance(self.stream, MemoryStream):
             return
-        if self.gateway is not None:
-            after = 0  # the gateway rebuilds its order views from the whole journal
+        if self.gateway is not None or self.surveillance is not None:
+            after = 0  # the gateway's order views and surveillance rebuild from the day
         elif self.settlement is not None:
             ledger = Ledger.open(self.settings.registry, self.reference)
             try:

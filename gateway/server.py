@@ -1,42 +1,25 @@
-"""The HTTP side of the gateway: one FastAPI application for REST, metrics and health.
+"""The HTTP side of the exchange: one FastAPI application for whatever runs in the process.
 
-The FIX websocket, the market-data feed and the dashboard mount here too, so a member, a
-supervisor and Prometheus all reach the exchange on one port.
+The gateway contributes the FIX websocket and the supervisors' administration, surveillance
+the alerts, market data and the dashboard; every process answers /health and /metrics, so
+members, supervisors and Prometheus each reach what they need on one port.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from fastapi import FastAPI, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from engine.reference import ReferenceData
-from gateway.admin_api import RegistryRead, admin_router
-from gateway.clock import Clock
-from gateway.gateway_service import GatewayService
-from gateway.market_data_api import market_data_router
-from gateway.public_api import public_router
-from gateway.supervisor_auth import SupervisorAuth
-from surveillance.market_data import MarketDataPublisher
 
-
-def create_app(
-    reference: ReferenceData,
-    gateway: GatewayService,
-    auth: SupervisorAuth,
-    clock: Clock,
-    read_registry: RegistryRead,
-    market_data: MarketDataPublisher,
-    health: Callable[[], dict],
-) -> FastAPI:
+def create_app(routers: Sequence[APIRouter], health: Callable[[], dict]) -> FastAPI:
     app = FastAPI(
         title="tcx — Tianjin carbon exchange",
-        summary="Reference data, market data and supervisors' administration",
+        summary="Reference data, market data, surveillance and administration",
         version="0.1.0",
     )
-    app.include_router(public_router(reference))
-    app.include_router(market_data_router(market_data))
-    app.include_router(admin_router(gateway, reference, auth, clock, read_registry))
+    for router in routers:
+        app.include_router(router)
 
     @app.get("/health", tags=["operations"])
     async def healthcheck() -> JSONResponse:

@@ -158,7 +158,7 @@ def alerts_router(
     store: StoreThread, current_user: Callable[..., User], clock: Callable[[], int]
 ) -> APIRouter:
     """`current_user` is a FastAPI dependency; `clock` gives ns since the epoch, UTC."""
-    router = APIRouter(tags=["surveillance"])
+    router = APIRouter(prefix="/api", tags=["surveillance"])
     Supervisor = Annotated[User, Depends(current_user)]
 
     async def step(

@@ -54,11 +54,11 @@ class Desk:
         self.clock = clock
 
     def post(self, path: str, user: Person = LI, **body) -> tuple[int, dict]:
-        response = self.client.post(path, json=body, headers=as_(user))
+        response = self.client.post("/api" + path, json=body, headers=as_(user))
         return response.status_code, response.json()
 
     def get(self, path: str, user: Person = LI, **params) -> dict:
-        response = self.client.get(path, params=params, headers=as_(user))
+        response = self.client.get("/api" + path, params=params, headers=as_(user))
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -198,7 +198,7 @@ def test_a_closing_without_a_known_disposition_is_refused_by_validation(desk):
 
 
 def test_an_unknown_alert_is_404(desk):
-    assert desk.client.get("/alerts/spoofing-missing", headers=as_(LI)).status_code == 404
+    assert desk.client.get("/api/alerts/spoofing-missing", headers=as_(LI)).status_code == 404
     code, answer = desk.post("/alerts/spoofing-missing/review", comment="mine")
     assert (code, answer["detail"]["reason"]) == (404, "unknown_alert")
 
@@ -221,19 +221,21 @@ def test_a_merged_duplicate_id_opens_the_kept_alert(desk):
     ],
 )
 def test_only_supervisors_read(desk, method, path):
-    response = desk.client.request(method, path, headers=as_(CLERK))
+    response = desk.client.request(method, "/api" + path, headers=as_(CLERK))
     assert response.status_code == 403
     assert response.json()["detail"]["reason"] == "not_supervisor"
 
 
 def test_a_request_without_a_user_is_refused(desk):
-    assert desk.client.get("/alerts").status_code == 422  # the test's dependency wants the header
+    assert (
+        desk.client.get("/api/alerts").status_code == 422
+    )  # the test's dependency wants the header
 
 
 def test_bad_query_values_are_refused(desk):
-    response = desk.client.get("/alerts", params={"min_score": 101}, headers=as_(LI))
+    response = desk.client.get("/api/alerts", params={"min_score": 101}, headers=as_(LI))
     assert response.status_code == 422
-    response = desk.client.get("/alerts", params={"status": "open"}, headers=as_(LI))
+    response = desk.client.get("/api/alerts", params={"status": "open"}, headers=as_(LI))
     assert response.status_code == 422
 
 
@@ -243,7 +245,7 @@ def test_parameters_are_listed_changed_with_an_audit_and_read_back(desk):
     spoofing = next(s for s in sets if s["pattern"] == "spoofing")
     assert spoofing["version"] == 1 and spoofing["values"]["size_multiple"] == 5.0
     response = desk.client.patch(
-        "/parameters/spoofing",
+        "/api/parameters/spoofing",
         json={"values": {"size_multiple": 6.5}, "comment": "too many alerts on thin books"},
         headers=as_(WANG),
     )
@@ -281,7 +283,7 @@ def test_parameters_are_listed_changed_with_an_audit_and_read_back(desk):
 def test_a_bad_parameter_change_answers_why_and_changes_nothing(
     desk, pattern, body, user, status, reason
 ):
-    response = desk.client.patch(f"/parameters/{pattern}", json=body, headers=as_(user))
+    response = desk.client.patch(f"/api/parameters/{pattern}", json=body, headers=as_(user))
     assert response.status_code == status
     assert response.json()["detail"]["reason"] == reason
     detail = desk.get("/parameters/spoofing")
