@@ -24,8 +24,16 @@ from engine.sequencer import Sequencer
 from engine.stream import Stream
 from gateway.admin_api import admin_router
 from gateway.clock import Clock, WallClock
+from gateway.fix.acceptor import Acceptor
+from gateway.fix.dictionary import load_dictionary
+from gateway.fix.logon_throttle import FailedLogonThrottle
+from gateway.fix.session import SessionSettings
+from gateway.fix.store import SessionStore
+from gateway.fix.websocket import fix_router
+from gateway.fix_bridge import FixBridge
 from gateway.gateway_service import GatewayService
 from gateway.market_data_api import market_data_router
+from gateway.member_application import MemberApplication
 from gateway.members import Directory, load_directory
 from gateway.public_api import public_router
 from gateway.registry_reader import RegistryReader
@@ -125,7 +133,33 @@ class Exchange:
             routers.append(
                 admin_router(self.gateway, self.reference, auth, self.clock, self.registry_reader)
             )
+            routers.append(fix_router(self._fix_acceptor()))
         self.app = create_app(routers, self.health)
+
+    def _fix_acceptor(self) -> Acceptor:
+        """The members' FIX 4.4 sessions, bridged to the member application and the engine."""
+        fix_dir = self.settings.data_dir / "fix"
+        self.fix_bridge = FixBridge(
+            MemberApplication(self.directory, self.reference),
+            self.directory,
+            self.gateway,
+            self.clock,
+            self.settings.fix_comp_id,
+            fix_dir / "delivered-seq",
+        )
+        calendar = self.reference.calendar
+        acceptor = Acceptor(
+            settings=SessionSettings(comp_id=self.settings.fix_comp_id),
+            dictionary=load_dictionary(),
+            store=SessionStore(fix_dir),
+            authenticator=self.fix_bridge,
+            application=self.fix_bridge,
+            throttle=FailedLogonThrottle(max_failures=5, window_ns=60 * 1_000_000_000),
+            trading_day=lambda ns: calendar.trading_date(ns).isoformat(),
+        )
+        self.fix_bridge.outbox = acceptor
+        self.gateway.listeners.append(self.fix_bridge.on_events)
+        return acceptor
 
     def fresh_sequencer(self) -> Sequencer:
         return Sequencer(self.reference, SettlementHolds(self.reference))

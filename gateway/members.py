@@ -169,6 +169,19 @@ class Directory:
         drop-copy sessions, plus every supervisor's drop-copy session."""
         return self._report_sessions.get(member, [])
 
+    def grant_account(self, account: str, member: str) -> bool:
+        """An account the registry opened for `member` (an AccountOpened event): the member
+        may act for it from now on. False, and nothing changed, for an unknown member or
+        an account that already belongs to another member."""
+        owner = self._owner.get(account)
+        if member not in self.members or owner not in (None, member):
+            return False
+        if owner is None:
+            self._owner[account] = member
+            known = self.members[member]
+            self.members[member] = replace(known, accounts=known.accounts | {account})
+        return True
+
     def with_member(self, member: Member) -> "Directory":
         """A directory with `member` added or replaced; its accounts must be no one else's."""
         _check_id("members", member.id)

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     )
     stream: Literal["memory", "kafka"] = "memory"
     kafka_bootstrap: str = "127.0.0.1:9092"
+    fix_comp_id: str = Field("TCX", description="the exchange's CompID (TargetCompID for members)")
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=0, le=65535)
     journal_batch_size: int = Field(512, ge=1, description="commands per group commit")

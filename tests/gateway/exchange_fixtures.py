@@ -74,11 +74,22 @@ class RunningExchange:
 def running_exchange(data_dir: Path, **overrides) -> Iterator[RunningExchange]:
     """Runs the exchange on its own thread and event loop until the block ends."""
     settings = load_settings(data_dir=data_dir, http_port=free_port(), **overrides)
-    exchange = Exchange(settings, clock=FixedClock(), directory=directory())
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
-    thread = threading.Thread(target=loop.run_until_complete, args=(exchange.run(stop),))
+    built: list[Exchange] = []
+
+    def run() -> None:
+        """The exchange is built on its loop's thread: SQLite connections stay on theirs."""
+        built.append(Exchange(settings, clock=FixedClock(), directory=directory()))
+        loop.run_until_complete(built[0].run(stop))
+
+    thread = threading.Thread(target=run)
     thread.start()
+    for _ in range(500):
+        if built:
+            break
+        threading.Event().wait(0.01)
+    exchange = built[0]
     try:
         for _ in range(500):
             if exchange.http is not None and exchange.http.started:

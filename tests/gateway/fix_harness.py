@@ -12,8 +12,11 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import simplefix
 import uvicorn
 from fastapi import FastAPI
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 
 from gateway.fix import tags
 from gateway.fix.acceptor import Acceptor
@@ -189,3 +192,55 @@ def logon(seq: int, now: int, heartbeat: int = 30, *fields: tuple[int, str], **k
         now=now,
         **kw,
     )
+
+
+WAIT_S = 10.0
+
+
+class SimpleFixMember:
+    """A member's side of the session, built on simplefix."""
+
+    def __init__(
+        self,
+        connection: ClientConnection,
+        comp_id: str = MEMBER,
+        seq: int = 1,
+        gateway: str = GATEWAY,
+    ):
+        self.connection = connection
+        self.comp_id = comp_id
+        self.seq = seq
+        self.gateway = gateway
+
+    async def send(self, msg_type: str, *fields: tuple[int, str]) -> None:
+        message = simplefix.FixMessage()
+        message.append_pair(8, "FIX.4.4")
+        message.append_pair(35, msg_type)
+        message.append_pair(34, self.seq)
+        message.append_pair(49, self.comp_id)
+        message.append_utc_timestamp(52, precision=3)
+        message.append_pair(56, self.gateway)
+        for tag, value in fields:
+            message.append_pair(tag, value)
+        self.seq += 1
+        await self.connection.send(message.encode().decode())
+
+    async def receive(self) -> simplefix.FixMessage:
+        frame = await asyncio.wait_for(self.connection.recv(), WAIT_S)
+        parser = simplefix.FixParser()
+        parser.append_buffer(frame.encode() if isinstance(frame, str) else frame)
+        message = parser.get_message()
+        assert message is not None, f"not a FIX message: {frame!r}"
+        return message
+
+    async def closed(self) -> bool:
+        try:
+            await asyncio.wait_for(self.connection.recv(), WAIT_S)
+        except ConnectionClosed:
+            return True
+        return False
+
+
+def text(message: simplefix.FixMessage, tag: int) -> str | None:
+    value = message.get(tag)
+    return None if value is None else value.decode()

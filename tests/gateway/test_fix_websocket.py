@@ -8,58 +8,22 @@ from pathlib import Path
 
 import pytest
 import simplefix
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from gateway.fix.application import SessionId
 from gateway.fix.message import Message
 from gateway.fix.session import SessionSettings
 from gateway.fix.websocket import MAX_PENDING_FRAMES, QueueTransport
-from tests.gateway.fix_harness import GATEWAY, MEMBER, Credentials, make_acceptor, served
-
-WAIT_S = 10.0
-
-
-class SimpleFixMember:
-    """A member's side of the session, built on simplefix."""
-
-    def __init__(self, connection: ClientConnection, comp_id: str = MEMBER, seq: int = 1):
-        self.connection = connection
-        self.comp_id = comp_id
-        self.seq = seq
-
-    async def send(self, msg_type: str, *fields: tuple[int, str]) -> None:
-        message = simplefix.FixMessage()
-        message.append_pair(8, "FIX.4.4")
-        message.append_pair(35, msg_type)
-        message.append_pair(34, self.seq)
-        message.append_pair(49, self.comp_id)
-        message.append_utc_timestamp(52, precision=3)
-        message.append_pair(56, GATEWAY)
-        for tag, value in fields:
-            message.append_pair(tag, value)
-        self.seq += 1
-        await self.connection.send(message.encode().decode())
-
-    async def receive(self) -> simplefix.FixMessage:
-        frame = await asyncio.wait_for(self.connection.recv(), WAIT_S)
-        parser = simplefix.FixParser()
-        parser.append_buffer(frame.encode() if isinstance(frame, str) else frame)
-        message = parser.get_message()
-        assert message is not None, f"not a FIX message: {frame!r}"
-        return message
-
-    async def closed(self) -> bool:
-        try:
-            await asyncio.wait_for(self.connection.recv(), WAIT_S)
-        except ConnectionClosed:
-            return True
-        return False
-
-
-def text(message: simplefix.FixMessage, tag: int) -> str | None:
-    value = message.get(tag)
-    return None if value is None else value.decode()
+from tests.gateway.fix_harness import (
+    GATEWAY,
+    MEMBER,
+    Credentials,
+    SimpleFixMember,
+    make_acceptor,
+    served,
+    text,
+)
 
 
 def order_fields(client_order_id: str) -> tuple[tuple[int, str], ...]:

@@ -257,3 +257,21 @@ def test_any_valid_directory_round_trips_through_the_file(
     loaded = load_directory(path)
     assert loaded.members == directory.members
     assert loaded.sessions == directory.sessions
+
+
+def test_accounts_the_registry_opens_are_granted_to_their_member():
+    directory = parse_directory(
+        {
+            "members": {
+                "M1": {"name": "One", "role": "member", "accounts": ["A1"]},
+                "M2": {"name": "Two", "role": "member", "accounts": []},
+            },
+            "sessions": {},
+        }
+    )
+    assert directory.grant_account("A9", "M2")
+    assert directory.may_act_for("M2", "A9")
+    assert "A9" in directory.members["M2"].accounts
+    assert not directory.grant_account("A1", "M2")  # already M1's
+    assert not directory.grant_account("A7", "NOBODY")
+    assert directory.member_of("A1") == "M1" and directory.member_of("A7") is None

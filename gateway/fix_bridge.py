@@ -1,0 +1,144 @@
+"""The member gateway's wiring: FIX sessions on one side, the engine on the other.
+
+The session layer (gateway/fix) hands each logged-on member's application message here;
+the member application (gateway/member_application.py) turns it into an engine command or
+an immediate answer. The engine's events come back through the gateway service, become
+execution reports, and go out through the acceptor, which sequences and stores each one,
+so a member that was away recovers it with a ResendRequest.
+
+Events are replayed from the start of the day when the gateway starts (to rebuild the
+order views); the last event already turned into reports is remembered on disk, so a
+restart never sends a report twice.
+"""
+
+import asyncio
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.commands import Command
+from engine.events import AccountOpened, Event
+from gateway.app_messages import AppMessage
+from gateway.clock import Clock
+from gateway.execution_reports import Delivery
+from gateway.fix.application import SessionId
+from gateway.fix.message import Message
+from gateway.gateway_service import GatewayService
+from gateway.member_application import MemberApplication
+from gateway.members import Directory, LogonRefused
+
+log = logging.getLogger("tcx.gateway.fix")
+
+
+class FixBridge:
+    """Implements the session layer's Authenticator and Application."""
+
+    def __init__(
+        self,
+        members: MemberApplication,
+        directory: Directory,
+        gateway: GatewayService,
+        clock: Clock,
+        comp_id: str,
+        delivered_file: Path,
+    ):
+        self.members = members
+        self.directory = directory
+        self.gateway = gateway
+        self.clock = clock
+        self.comp_id = comp_id
+        self.outbox = None  # the Acceptor, set once it exists (it needs us first)
+        self.delivered_file = delivered_file
+        self.delivered_seq = _read_seq(delivered_file)
+        self._pending: set[asyncio.Task] = set()
+
+    # -- Authenticator ---------------------------------------------------------------------
+
+    def authenticate(self, comp_id: str, username: str | None, password: str | None) -> bool:
+        """The session id is the SenderCompID; Username, when sent, must name the same."""
+        if username not in (None, comp_id) or password is None:
+            return False
+        try:
+            self.directory.authenticate(comp_id, password)
+        except LogonRefused as refused:
+            log.warning("FIX logon refused", extra={"reason": str(refused)})
+            return False
+        return True
+
+    # -- Application ---------------------------------------------------------------------
+
+    def on_logon(self, session: SessionId) -> None:
+        log.info("member logged on", extra={"session": session.member})
+
+    def on_logout(self, session: SessionId) -> None:
+        log.info("member logged off", extra={"session": session.member})
+        member_session = self.directory.sessions.get(session.member)
+        if member_session is not None:
+            cancel = self.members.on_disconnect(member_session, self.clock.now())
+            if cancel is not None:
+                self._submit([cancel])
+
+    def on_message(self, session: SessionId, message: Message, now: int) -> Sequence[Message]:
+        member_session = self.directory.sessions[session.member]
+        fields = [(tag, value) for tag, value in message.fields if tag not in _HEADER]
+        outcome = self.members.on_message(
+            member_session, message.msg_type, fields, self.clock.now()
+        )
+        if outcome.command is not None:
+            self._submit([outcome.command])
+        if outcome.logout and self.outbox is not None:
+            self.outbox.logout(session, outcome.logout)
+        self._send(outcome.copies)
+        return [] if outcome.reply is None else [_fix(outcome.reply)]
+
+    # -- events from the engine -------------------------------------------------------------
+
+    def on_events(self, events: Sequence[Event]) -> None:
+        deliveries: list[Delivery] = []
+        for event in events:
+            if type(event) is AccountOpened and not self.directory.grant_account(
+                event.account, event.member
+            ):
+                log.warning(
+                    "account opened for a member the gateway does not know",
+                    extra={"account": event.account, "member": event.member},
+                )
+            found = self.members.on_event(event)
+            if found and event.seq > self.delivered_seq:
+                deliveries.extend(found)
+        self._send(deliveries)
+        last = events[-1].seq
+        if deliveries and last > self.delivered_seq:
+            self.delivered_seq = last
+            _write_seq(self.delivered_file, last)
+
+    def _send(self, deliveries: Sequence[Delivery]) -> None:
+        for delivery in deliveries:
+            self.outbox.send(SessionId(delivery.session_id, self.comp_id), _fix(delivery.message))
+
+    def _submit(self, commands: list[Command]) -> None:
+        """On the event loop, in order: tasks start in the order they were created."""
+        task = asyncio.get_running_loop().create_task(self.gateway.submit(commands))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+
+_HEADER = frozenset({8, 9, 10, 34, 35, 43, 49, 52, 56, 97, 122})
+
+
+def _fix(message: AppMessage) -> Message:
+    return Message.of(message.msg_type, *message.fields)
+
+
+def _read_seq(path: Path) -> int:
+    try:
+        return int(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return 0
+
+
+def _write_seq(path: Path, seq: int) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(str(seq))
+    os.replace(temporary, path)
