@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
+from fastapi import APIRouter
 
 from engine.commands import Command
 from engine.durable_sequencer import DurableSequencer, GroupCommit
@@ -106,10 +107,14 @@ class Exchange:
                 lambda: Ledger.open(settings.registry, self.reference), self.stream
             )
         self.surveillance: SurveillanceService | None = None
-        self.app = None
+        self.app = create_app(self._routers(directory), self.health)
+
+    def _routers(self, directory: Directory | None) -> list[APIRouter]:
+        """What this process serves over HTTP besides /health and /metrics: the processes
+        people talk to (gateway, surveillance) serve the APIs and need the logins."""
+        settings = self.settings
         if not {"gateway", "surveillance"} & set(self.components):
-            return
-        # the processes people talk to: they serve HTTP and need the logins
+            return []
         self.directory = directory or load_directory(settings.members)
         auth = SupervisorAuth(self.directory)
         self.market_data = MarketDataPublisher(self.reference)
@@ -134,7 +139,7 @@ class Exchange:
                 admin_router(self.gateway, self.reference, auth, self.clock, self.registry_reader)
             )
             routers.append(fix_router(self._fix_acceptor()))
-        self.app = create_app(routers, self.health)
+        return routers
 
     def _fix_acceptor(self) -> Acceptor:
         """The members' FIX 4.4 sessions, bridged to the member application and the engine."""
@@ -191,8 +196,7 @@ class Exchange:
             tasks.append(asyncio.create_task(self.surveillance.run(stop), name="surveillance"))
         if self.gateway is not None:
             tasks.append(asyncio.create_task(self.gateway.run(stop), name="gateway"))
-        if self.app is not None:
-            tasks.append(asyncio.create_task(self._serve_http(stop), name="http"))
+        tasks.append(asyncio.create_task(self._serve_http(stop), name="http"))
         try:
             await asyncio.gather(*tasks)
         finally:
