@@ -32,6 +32,7 @@ from gateway.member_file_commands import add_member_commands
 from gateway.members import MemberFileError
 from gateway.settings import Settings, SettingsError, load_settings
 from gateway.structured_logging import configure_logging
+from gateway.surveil_commands import add_surveil_commands
 
 log = logging.getLogger("tcx")
 
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_admin_commands(commands)
     add_member_commands(commands)
+    add_surveil_commands(commands)
     return parser
 
 
