@@ -28,6 +28,7 @@ from gateway.demo_market import (
 )
 from gateway.exchange import EVERYTHING, AlreadyRunning, Exchange
 from gateway.first_run import FIRST_SUPERVISOR, ensure_member_file
+from gateway.member_commands import add_member_client_commands
 from gateway.member_file_commands import add_member_commands
 from gateway.members import MemberFileError
 from gateway.settings import Settings, SettingsError, load_settings
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_admin_commands(commands)
     add_member_commands(commands)
+    add_member_client_commands(commands)
     add_surveil_commands(commands)
     return parser
 
