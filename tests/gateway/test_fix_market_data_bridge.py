@@ -13,8 +13,9 @@ from gateway.fix_market_data import FixMarketData
 from gateway.gateway_service import GatewayService
 from gateway.member_application import MemberApplication
 from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
+from surveillance.market_data import MarketDataPublisher
 from tests.gateway.exchange_fixtures import FixedClock
-from tests.gateway.test_fix_market_data import REFERENCE, Market, RecordingOutbox, request
+from tests.gateway.test_fix_market_data import REFERENCE, RecordingOutbox, request
 
 PASSWORD = hash_password("secret")
 
@@ -32,17 +33,7 @@ def directory() -> Directory:
 
 
 @pytest.fixture
-def market() -> Market:
-    return Market()
-
-
-@pytest.fixture
-def outbox() -> RecordingOutbox:
-    return RecordingOutbox()
-
-
-@pytest.fixture
-def bridge(tmp_path: Path, market: Market, outbox: RecordingOutbox) -> FixBridge:
+def bridge(tmp_path: Path) -> FixBridge:
     members = directory()
     bridge = FixBridge(
         MemberApplication(members, REFERENCE),
@@ -52,8 +43,8 @@ def bridge(tmp_path: Path, market: Market, outbox: RecordingOutbox) -> FixBridge
         "TCX",
         tmp_path / "delivered-seq",
     )
-    bridge.outbox = outbox
-    bridge.market_data = FixMarketData(market.publisher, outbox)
+    bridge.outbox = RecordingOutbox()
+    bridge.market_data = FixMarketData(MarketDataPublisher(REFERENCE), bridge.outbox)
     return bridge
 
 
@@ -91,10 +82,8 @@ def test_a_market_data_session_still_may_not_trade(bridge):
     assert (reply.msg_type, reply.get(380)) == ("j", "6")
 
 
-def test_logout_ends_the_subscriptions(bridge, market, outbox):
+def test_logout_ends_the_subscriptions(bridge):
     session = SessionId("M1-MD", "TCX")
     bridge.on_message(session, inbound("M1-MD", "V", request()), 0)
     bridge.on_logout(session)
     assert bridge.market_data.subscriptions(session) == []
-    market.order(1, "49.00", 5)
-    assert outbox.sent == []
