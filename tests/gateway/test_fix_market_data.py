@@ -3,6 +3,7 @@ exact layouts, every reject reason, and a FIX client's rebuilt book equal to the
 one after any order flow. Every outbound message passes the data dictionary on the wire."""
 
 import datetime as dt
+import json
 import random
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ from engine.sequencer import Sequencer
 from gateway.fix.application import SessionId
 from gateway.fix.codec import encode, parse
 from gateway.fix.dictionary import load_dictionary
+from gateway.fix.json_encoding import JsonEncoding
 from gateway.fix.message import Message
 from gateway.fix.validation import Validator
 from gateway.fix_market_data import MAX_SUBSCRIPTIONS, FixMarketData, RejectReason
@@ -408,3 +410,24 @@ def test_simplefix_reads_our_snapshot_and_incremental_groups(market, feed, outbo
     assert [snapshot.get(270, n) for n in (1, 2)] == [b"49.90", b"50.10"]
     assert [printed.get(tag) for tag in (35, 279, 269, 270)] == [b"X", b"0", b"2", b"49.90"]
     assert [change.get(tag) for tag in (35, 279, 269, 271)] == [b"X", b"1", b"0", b"6"]
+
+
+def test_web_clients_get_the_entries_as_json_arrays(market, feed, outbox):
+    market.order(BUY, "49.90", 10)
+    (w,) = answer(feed, request(types="0"))
+    market.order(BUY, "49.95", 3)
+    (x,) = outbox.take()
+    encoding = JsonEncoding(DICTIONARY)
+    snapshot = json.loads(encoding.from_frame(encode(w, DICTIONARY.begin_string)))["Body"]
+    update = json.loads(encoding.from_frame(encode(x, DICTIONARY.begin_string)))["Body"]
+    assert snapshot["NoMDEntries"] == [
+        {"MDEntryType": "0", "MDEntryPx": "49.90", "MDEntrySize": "10", "NumberOfOrders": "1",
+         "MDEntryPositionNo": "1"},
+    ]  # fmt: skip
+    assert update == {
+        "MDReqID": "r1",
+        "NoMDEntries": [
+            {"MDUpdateAction": "0", "MDEntryType": "0", "Symbol": "TJEA25", "MDEntryPx": "49.95",
+             "MDEntrySize": "3", "NumberOfOrders": "1", "MDEntryPositionNo": "1"},
+        ],
+    }  # fmt: skip
