@@ -97,9 +97,13 @@ NEW, CHANGE, DELETE = "0", "1", "2"
 _BOOK_TYPES = (BID, OFFER)
 
 Entry = list[tuple[int, str]]
+# (symbol, BID or OFFER) -> the publisher's levels last seen, and the top N of them shown
+Shown = dict[tuple[str, str], tuple[list[Level], list[Level]]]
 
 
 class Request(NamedTuple):
+    """A snapshot or subscription request, as this exchange offers them."""
+
     req_id: str
     kind: str  # SNAPSHOT or SUBSCRIBE
     symbols: tuple[str, ...]
@@ -109,6 +113,8 @@ class Request(NamedTuple):
 
 
 class Refused(Exception):
+    """A request asks for something not offered: the Y's reason code and its Text."""
+
     def __init__(self, reason: RejectReason, text: str):
         super().__init__(text)
         self.reason = reason
@@ -172,7 +178,7 @@ class MarketDataSubscription:
         self.request = request
         self.send = send
         self.source: Subscription | None = None
-        self._shown: dict[tuple[str, str], list[Level]] = {}  # (symbol, BID/OFFER) -> levels
+        self._shown: Shown = {}
 
     def deliver(self, message: MarketMessage) -> None:
         kind = type(message)
@@ -200,9 +206,14 @@ class MarketDataSubscription:
         entries: list[Entry] = []
         for entry_type in self.request.book_types:
             key = (depth.instrument, entry_type)
-            after = _visible(depth, entry_type, self.request.depth)
-            entries += level_changes(depth.instrument, entry_type, self._shown.get(key, []), after)
-            self._shown[key] = after
+            levels = _side(depth, entry_type)
+            seen, before = self._shown.get(key, (None, []))
+            if levels is seen:
+                continue  # unchanged: the publisher rebuilds only the side that changed
+            after = levels[: self.request.depth]
+            self._shown[key] = (levels, after)
+            if after != before:
+                entries += level_changes(depth.instrument, entry_type, before, after)
         return entries
 
 
@@ -290,14 +301,14 @@ def read_request(
     )
 
 
-def full_refresh(
-    request: Request, snapshot: Snapshot, shown: dict[tuple[str, str], list[Level]]
-) -> Message:
+def full_refresh(request: Request, snapshot: Snapshot, shown: Shown) -> Message:
     """W for one instrument; records in `shown` the levels it shows."""
     symbol = snapshot.instrument
     entries: list[Entry] = []
     for entry_type in request.book_types:
-        levels = shown[(symbol, entry_type)] = _visible(snapshot.depth, entry_type, request.depth)
+        side = _side(snapshot.depth, entry_type)
+        levels = side[: request.depth]
+        shown[(symbol, entry_type)] = (side, levels)
         entries += [
             [(MDTag.MDEntryType, entry_type), *_level(level, rank)]
             for rank, level in enumerate(levels, 1)
@@ -332,8 +343,8 @@ def level_changes(
     return entries
 
 
-def _visible(depth: Depth, entry_type: str, levels: int) -> list[Level]:
-    return (depth.bids if entry_type == BID else depth.asks)[:levels]
+def _side(depth: Depth, entry_type: str) -> list[Level]:
+    return depth.bids if entry_type == BID else depth.asks
 
 
 def _level(level: Level, rank: int) -> Entry:
