@@ -32,6 +32,7 @@ from gateway.fix.session import SessionSettings
 from gateway.fix.store import SessionStore
 from gateway.fix.websocket import fix_router
 from gateway.fix_bridge import FixBridge
+from gateway.fix_market_data import FixMarketData
 from gateway.gateway_service import GatewayService
 from gateway.holds_reconciliation import reconcile_holds
 from gateway.market_data_api import market_data_router
@@ -144,7 +145,8 @@ class Exchange:
         return routers
 
     def _fix_acceptor(self) -> Acceptor:
-        """The members' FIX 4.4 sessions, bridged to the member application and the engine."""
+        """The members' FIX 4.4 sessions, bridged to the member application and the engine,
+        and to the market data publisher for MarketDataRequests."""
         fix_dir = self.settings.data_dir / "fix"
         self.fix_bridge = FixBridge(
             MemberApplication(self.directory, self.reference),
@@ -165,6 +167,7 @@ class Exchange:
             trading_day=lambda ns: calendar.trading_date(ns).isoformat(),
         )
         self.fix_bridge.outbox = acceptor
+        self.fix_bridge.market_data = FixMarketData(self.market_data, acceptor)
         self.gateway.listeners.append(self.fix_bridge.on_events)
         return acceptor
 
