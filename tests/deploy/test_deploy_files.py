@@ -24,6 +24,8 @@ import gateway.exchange  # noqa: F401 - imports every service module, registerin
 from gateway.cli import build_parser
 from gateway.exchange import EVERYTHING
 from gateway.settings import Settings, SettingsError, load_settings
+from tests.deploy.compose_environment import compose_file, service_environment
+from tests.deploy.dashboard_metrics import dashboard, dashboard_queries, series_types, tcx_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -54,11 +56,11 @@ def _container(workload: dict) -> dict:
     return container
 
 
-COMPOSE = _yaml(DEPLOY / "compose.yaml")
+COMPOSE = compose_file()
 TCX_SERVICES = {n: s for n, s in COMPOSE["services"].items() if s["image"].startswith("tcx")}
 RUNNING_TCX = {n: s for n, s in TCX_SERVICES.items() if "profiles" not in s}
 PROMETHEUS = _yaml(DEPLOY / "prometheus" / "prometheus.yml")
-DASHBOARD = json.loads((DEPLOY / "grafana" / "dashboards" / "tcx.json").read_text())
+DASHBOARD = dashboard()
 DATASOURCES = _yaml(DEPLOY / "grafana" / "provisioning" / "datasources" / "prometheus.yaml")
 
 K8S_OBJECTS = [doc for f in _kustomization_files(DEV_OVERLAY) for doc in _documents(f)]
@@ -66,16 +68,6 @@ WORKLOADS = {
     o["metadata"]["name"]: o for o in K8S_OBJECTS if o["kind"] in {"StatefulSet", "Deployment"}
 }
 TCX_WORKLOADS = {n: w for n, w in WORKLOADS.items() if _container(w)["image"].startswith("tcx")}
-
-
-def _dockerfile_environment() -> dict[str, str]:
-    """TCX_* values the image sets (ENV lines, continued with backslashes)."""
-    text = (DEPLOY / "Dockerfile").read_text().replace("\\\n", " ")
-    pairs = {}
-    for line in text.splitlines():
-        if line.startswith("ENV "):
-            pairs.update(re.findall(r"(\w+)=(\S+)", line))
-    return {name: value for name, value in pairs.items() if name.startswith("TCX_")}
 
 
 def _k8s_settings() -> dict[str, str]:
@@ -104,10 +96,6 @@ def _settings_from(environment: dict[str, str], monkeypatch) -> Settings:
     for name, value in environment.items():
         monkeypatch.setenv(name, str(value))
     return load_settings()
-
-
-def _compose_environment(service: dict) -> dict[str, str]:
-    return {**_dockerfile_environment(), **service.get("environment", {})}
 
 
 # --- every file parses --------------------------------------------------------------
@@ -186,13 +174,13 @@ def test_every_data_file_in_the_packages_is_installed_with_them():
 
 @pytest.mark.parametrize("name", sorted(TCX_SERVICES))
 def test_every_compose_variable_is_a_valid_setting(name, monkeypatch):
-    environment = _compose_environment(TCX_SERVICES[name])
+    environment = service_environment(TCX_SERVICES[name])
     assert _settings_from(environment, monkeypatch).members_file is not None
 
 
 @pytest.mark.parametrize("name", sorted(RUNNING_TCX))
 def test_compose_settings_are_valid_for_the_distributed_mode(name, monkeypatch):
-    settings = _settings_from(_compose_environment(RUNNING_TCX[name]), monkeypatch)
+    settings = _settings_from(service_environment(RUNNING_TCX[name]), monkeypatch)
     assert settings.stream == "kafka"  # `tcx engine` and the others refuse anything else
     assert settings.registry.startswith("postgresql://")
     assert settings.http_host == "0.0.0.0"  # reachable from the other containers
@@ -215,7 +203,7 @@ def test_a_wrong_setting_in_a_deployment_would_be_caught(monkeypatch):
 
 
 def test_compose_points_the_services_at_its_kafka_and_postgres(monkeypatch):
-    settings = _settings_from(_compose_environment(RUNNING_TCX["engine"]), monkeypatch)
+    settings = _settings_from(service_environment(RUNNING_TCX["engine"]), monkeypatch)
     kafka = COMPOSE["services"]["kafka"]["environment"]
     assert f"PLAINTEXT://{settings.kafka_bootstrap}" in kafka["KAFKA_ADVERTISED_LISTENERS"]
     registry = urlsplit(settings.registry)
@@ -299,7 +287,7 @@ def _scrape_targets() -> dict[str, str]:
 @pytest.mark.parametrize("name", sorted(RUNNING_TCX))
 def test_compose_ports_agree_with_the_http_port_setting(name, monkeypatch):
     service = RUNNING_TCX[name]
-    port = _settings_from(_compose_environment(service), monkeypatch).http_port
+    port = _settings_from(service_environment(service), monkeypatch).http_port
     healthcheck = " ".join(service["healthcheck"]["test"])
     assert re.search(rf"127\.0\.0\.1:{port}/health", healthcheck)
     for mapping in service.get("ports", []):
@@ -334,12 +322,15 @@ def test_grafana_reads_the_provisioned_prometheus_and_dashboards():
     (datasource,) = DATASOURCES["datasources"]
     prometheus_port = COMPOSE["services"]["prometheus"]["ports"][0].split(":")[-1]
     assert datasource["url"] == f"http://prometheus:{prometheus_port}"
-    uids = {
-        source["uid"]
+    assert datasource["type"] == "prometheus" and datasource["isDefault"]
+    (variable,) = DASHBOARD["templating"]["list"]  # the default, or any chosen on import
+    assert (variable["type"], variable["query"]) == ("datasource", "prometheus")
+    sources = [
+        source
         for panel in DASHBOARD["panels"]
         for source in [panel["datasource"], *(t["datasource"] for t in panel["targets"])]
-    }
-    assert uids == {datasource["uid"]}
+    ]
+    assert all(s == {"type": "prometheus", "uid": f"${{{variable['name']}}}"} for s in sources)
     (provider,) = _yaml(DEPLOY / "grafana" / "provisioning" / "dashboards" / "tcx.yaml")[
         "providers"
     ]
@@ -349,50 +340,31 @@ def test_grafana_reads_the_provisioned_prometheus_and_dashboards():
 
 # --- metrics ------------------------------------------------------------------------
 
-SUFFIXES = {
-    "counter": ("_total", "_created"),
-    "histogram": ("_bucket", "_sum", "_count", "_created"),
-    "gauge": ("",),
-}
-
 
 def _exported_series() -> dict[str, str]:
-    """Each series name the services expose, with its family's type."""
-    series = {}
-    for family in prometheus_client.REGISTRY.collect():
-        for suffix in SUFFIXES.get(family.type, ("",)):
-            series[family.name + suffix] = family.type
-    return series
-
-
-def _dashboard_queries() -> list[str]:
-    return [target["expr"] for panel in DASHBOARD["panels"] for target in panel["targets"]]
-
-
-def _tcx_metrics(text: str) -> set[str]:
-    return set(re.findall(r"\btcx_[a-z0-9_]+", text))
+    return series_types(prometheus_client.REGISTRY.collect())
 
 
 def test_every_metric_grafana_and_prometheus_name_is_exported():
     exported = _exported_series()
-    named = _tcx_metrics(" ".join(_dashboard_queries()))
-    named |= _tcx_metrics((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    named = tcx_metrics(" ".join(dashboard_queries()))
+    named |= tcx_metrics((DEPLOY / "prometheus" / "prometheus.yml").read_text())
     assert named, "the dashboard queries no tcx metric"
     assert named <= set(exported), f"not exported: {sorted(named - set(exported))}"
 
 
 def test_grafana_takes_rates_of_counters_and_quantiles_of_histograms():
     exported = _exported_series()
-    for query in _dashboard_queries():
+    for query in dashboard_queries():
         for metric in re.findall(r"(?:rate|increase)\((tcx_\w+)", query):
             assert metric.endswith(("_total", "_bucket")), f"rate of a gauge: {query}"
         for inner in re.findall(r"histogram_quantile\([^,]+,(.*)", query):
-            (bucket,) = _tcx_metrics(inner)
+            (bucket,) = tcx_metrics(inner)
             assert bucket.endswith("_bucket") and exported[bucket] == "histogram", query
 
 
 def test_the_dashboard_shows_throughput_latency_lag_and_alerts():
-    queries = " ".join(_dashboard_queries())
+    queries = " ".join(dashboard_queries())
     for metric in (
         "tcx_engine_commands_total",
         "tcx_engine_batch_seconds_bucket",
