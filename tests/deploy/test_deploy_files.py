@@ -295,6 +295,17 @@ def test_compose_ports_agree_with_the_http_port_setting(name, monkeypatch):
     assert _scrape_targets()[name] == f"{name}:{port}"
 
 
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed")
+def test_prometheus_accepts_its_configuration():
+    checked = subprocess.run(
+        ["promtool", "check", "config", str(DEPLOY / "prometheus" / "prometheus.yml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 def test_prometheus_scrapes_every_tcx_service_and_nothing_else():
     assert set(_scrape_targets()) == set(RUNNING_TCX)
     (job,) = PROMETHEUS["scrape_configs"]
