@@ -329,6 +329,19 @@ def test_kubernetes_ports_agree_with_the_http_port_setting(name, monkeypatch):
             assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
 
 
+def test_the_dev_prometheus_scrapes_pods_by_their_annotations():
+    (config_map,) = [
+        o for o in K8S_OBJECTS if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "prometheus"
+    ]
+    (job,) = yaml.safe_load(config_map["data"]["prometheus.yml"])["scrape_configs"]
+    assert job["kubernetes_sd_configs"] == [{"role": "pod", "namespaces": {"names": ["tcx"]}}]
+    read = {label for rule in job["relabel_configs"] for label in rule["source_labels"]}
+    for workload in TCX_WORKLOADS.values():
+        for annotation in workload["spec"]["template"]["metadata"]["annotations"]:
+            meta = "__meta_kubernetes_pod_annotation_" + re.sub(r"[^a-z0-9]", "_", annotation)
+            assert meta in read, f"Prometheus ignores the pods' {annotation}"
+
+
 def test_grafana_reads_the_provisioned_prometheus_and_dashboards():
     (datasource,) = DATASOURCES["datasources"]
     prometheus_port = COMPOSE["services"]["prometheus"]["ports"][0].split(":")[-1]
