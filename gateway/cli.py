@@ -120,8 +120,12 @@ def _one_service(args: argparse.Namespace) -> int:
             f'tcx {args.component} runs alone only over Kafka: set stream = "kafka" '
             "(TCX_STREAM=kafka) and kafka_bootstrap, or use `tcx up` for one process"
         )
-    if args.component == "gateway":
-        ensure_member_file(settings.members)
+    if args.component in ("gateway", "surveillance") and not settings.members.exists():
+        raise SettingsError(
+            f"no member file at {settings.members}: create the first supervisor with "
+            "`tcx members --file FILE add-member ... --role supervisor` and "
+            "`tcx members --file FILE add-session ...`, then set members_file"
+        )
     return _run(Exchange(settings, components=(args.component,)))
 
 

@@ -194,3 +194,10 @@ def wash_trade_commands() -> list:
         limit_order("SELLER", "s", "TJEA25", Side.SELL, 5_000, 100),
         limit_order("BUYER", "b", "TJEA25", Side.BUY, 5_000, 100),
     ]
+
+
+def test_a_service_alone_without_a_member_file_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TCX_STREAM", "kafka")
+    assert main(["gateway", "--data-dir", str(tmp_path)]) == 2
+    assert "no member file" in capsys.readouterr().err
+    assert not (tmp_path / "members.toml").exists()
