@@ -52,6 +52,7 @@ from gateway.member_messages import (
     security_list,
 )
 from gateway.tags import Tag
+from surveillance.market_data.depth import DEPTH
 
 log = logging.getLogger(__name__)
 
@@ -615,15 +616,16 @@ class MemberClient:
         return _feed(queue, lambda: self._report_feeds.remove(queue))
 
     async def market_data(self, symbols: list[str]) -> AsyncIterator[MarketDataUpdate]:
-        """MarketDataRequest (V), snapshot plus updates (263=1), full depth, bids, offers
-        and trades: a snapshot (W) per symbol, then incremental refreshes (X)."""
+        """MarketDataRequest (V), snapshot plus updates (263=1), as deep as the exchange
+        publishes, bids, offers and trades: a snapshot (W) per symbol, then incremental
+        refreshes (X). Raises Refused from the iterator when the exchange refuses."""
         request = new_client_order_id()
         queue: asyncio.Queue = asyncio.Queue()
         self._market_feeds[request] = queue
         body = [
             (MD_REQ_ID, request),
             (263, "1"),
-            (264, "0"),
+            (264, str(DEPTH)),
             (265, "1"),
             (267, "3"),
             (MD_ENTRY_TYPE, "0"),

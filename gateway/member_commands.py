@@ -30,6 +30,7 @@ from gateway.member_client_store import ClientStore
 from gateway.member_messages import (
     CancelReject,
     ExecutionReport,
+    MarketDataEntry,
     MarketDataUpdate,
     MassCancelReport,
 )
@@ -323,12 +324,18 @@ def describe_report(report: ExecutionReport) -> str:
 
 
 def describe_market_data(update: MarketDataUpdate) -> str:
+    """A book: each entry as "bid 500 @ 49.97"; an update: each change ("new", "change",
+    "delete") to a price level or a trade."""
     kind = "book" if update.snapshot else "update"
-    entries = ", ".join(
-        f"{'' if update.snapshot else entry.action + ' '}{entry.type} {entry.size} @ {entry.price}"
-        for entry in update.entries
-    )
+    entries = ", ".join(_describe_entry(entry, update.snapshot) for entry in update.entries)
     return f"{update.symbol:<8} {kind}: {entries or 'empty'}"
+
+
+def _describe_entry(entry: MarketDataEntry, snapshot: bool) -> str:
+    if entry.action == "delete":
+        return f"delete {entry.type} @ {entry.price}"
+    action = "" if snapshot else f"{entry.action} "
+    return f"{action}{entry.type} {entry.size} @ {entry.price}"
 
 
 def _default_state() -> str:

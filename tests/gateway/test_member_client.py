@@ -35,13 +35,18 @@ class Exchange:
         return MemberClient(self.url, *TRADER, store=ClientStore(self.state), **options)
 
 
-@pytest.fixture(scope="module")
-def exchange(tmp_path_factory) -> Iterator[Exchange]:
-    """One exchange for the module; every test starts from an empty book of its own."""
+def serve_exchange(tmp_path_factory) -> Iterator[Exchange]:
+    """One exchange for a module, its accounts funded; the client's state file beside it."""
     directory = tmp_path_factory.mktemp("member-client")
     with running_exchange(directory / "exchange") as running:
         open_and_fund(running.base_url)
         yield Exchange(running, directory / "client.sqlite3")
+
+
+@pytest.fixture(scope="module")
+def exchange(tmp_path_factory) -> Iterator[Exchange]:
+    """Every test starts with a mass cancel: a book of its own."""
+    yield from serve_exchange(tmp_path_factory)
 
 
 def trade(exchange: Exchange, scenario) -> None:
@@ -164,10 +169,29 @@ def test_the_security_list_has_each_instruments_rules(exchange):
     trade(exchange, scenario)
 
 
-def test_market_data_before_the_exchange_offers_it_is_refused_clearly(exchange):
+def test_market_data_a_snapshot_then_updates(exchange):
     async def scenario(client: MemberClient) -> None:
+        await client.answer(await client.place("SELLER", "TJEA25", Side.SELL, 70, "52.00"))
         feed = await client.market_data(["TJEA25"])
-        with pytest.raises(Refused, match="market data refused"):
+        snapshot = await asyncio.wait_for(anext(feed), WAIT_S)
+        assert snapshot.snapshot and snapshot.symbol == "TJEA25"
+        offers = [(e.price, e.size) for e in snapshot.entries if e.type == "offer"]
+        assert offers == [("52.00", 70)]
+        await client.answer(await client.place("BUYER", "TJEA25", Side.BUY, 20, "52.00"))
+        seen: list[tuple[str, str, str, int]] = []
+        while ("change", "offer", "52.00", 50) not in seen:
+            update = await asyncio.wait_for(anext(feed), WAIT_S)
+            assert not update.snapshot and update.symbol == "TJEA25"
+            seen += [(e.action, e.type, e.price, e.size) for e in update.entries]
+        assert ("new", "trade", "52.00", 20) in seen
+
+    trade(exchange, scenario)
+
+
+def test_market_data_for_an_unknown_symbol_is_refused_with_the_reason(exchange):
+    async def scenario(client: MemberClient) -> None:
+        feed = await client.market_data(["NOPE"])
+        with pytest.raises(Refused, match="unknown Symbol"):
             await asyncio.wait_for(anext(feed), WAIT_S)
 
     trade(exchange, scenario)
