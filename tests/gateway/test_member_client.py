@@ -219,6 +219,18 @@ def test_a_restarted_client_recovers_the_fill_it_missed(exchange):
     assert (recovered.last_qty, recovered.leaves_qty) == (60, 40)
 
 
+def test_an_idle_session_stays_logged_on_through_several_heartbeat_intervals(exchange):
+    """HeartBtInt 1 s: the exchange drops a member silent for 2.4 intervals, so after 3.5 s
+    idle the session is alive only if the client heartbeats (and answers TestRequests)."""
+
+    async def idle() -> ExecutionReport:
+        async with exchange.client(heartbeat_s=1) as client:
+            await asyncio.sleep(3.5)
+            return await client.answer(await client.place("BUYER", "TJEA25", Side.BUY, 1, "45.00"))
+
+    assert asyncio.run(idle()).exec_type_name == "New"
+
+
 def test_a_wrong_password_is_a_refused_logon(exchange):
     async def wrong() -> None:
         async with MemberClient(
