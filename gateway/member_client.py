@@ -587,7 +587,8 @@ class MemberClient:
         return client_order_id
 
     async def status(self, client_order_id: str) -> ExecutionReport:
-        """OrderStatusRequest (H): the order as the exchange has it now (ExecType I)."""
+        """OrderStatusRequest (H): the order as the exchange has it now (ExecType I). An
+        order not yet acknowledged is not known there yet: await its answer first."""
         order = self._identity(client_order_id)
         request = new_client_order_id()
         body = [
