@@ -54,13 +54,14 @@ class Activity:
 
 @dataclass(slots=True)
 class InstrumentDay:
-    events: deque = field(default_factory=lambda: deque(maxlen=MAX_EVENTS))
+    events: deque = field(default_factory=deque)  # bounded by the history's max_events
     dropped: int = 0  # events pushed out by the bound
 
 
 class DayHistory:
-    def __init__(self, reference: ReferenceData):
+    def __init__(self, reference: ReferenceData, max_events: int = MAX_EVENTS):
         self.reference = reference
+        self.max_events = max_events  # per instrument and day
         self.view = MarketView(reference)
         self.limits = PositionLimitDetector(self.view, PositionLimit())
         self.days: dict[str, dict[str, InstrumentDay]] = {}  # trading date -> instrument -> day
@@ -100,8 +101,10 @@ class DayHistory:
             day = self.days[date] = {}
             for old in sorted(self.days)[:-DAYS_KEPT]:
                 del self.days[old]
-        kept = day.setdefault(event.instrument, InstrumentDay())
-        if len(kept.events) == MAX_EVENTS:
+        kept = day.get(event.instrument)
+        if kept is None:
+            kept = day[event.instrument] = InstrumentDay(deque(maxlen=self.max_events))
+        if len(kept.events) == self.max_events:
             kept.dropped += 1
         kept.events.append(event)
 

@@ -40,7 +40,7 @@ from surveillance.workflow import User, require_supervisor
 
 _form_login = HTTPBasic(auto_error=False)
 STATIC = Path(__file__).parent / "static"
-WINDOW_MARGIN_NS = 120 * 1_000_000_000  # shown either side of an alert's window
+WINDOW_MARGIN_NS = 30 * 1_000_000_000  # shown either side of an alert's window
 LISTED = 200  # most recent orders and trades on an account page
 AUDIT_ALERTS = 200  # most recently changed alerts whose trails the audit page merges
 
@@ -164,6 +164,7 @@ def dashboard_router(
         close = sessions_today[-1][1] if sessions_today else 0
         return _json(
             {
+                "now": clock(),  # the exchange's time (a demo market runs its own day)
                 "trading_date": day.isoformat(),
                 "timezone": calendar.timezone,
                 "sessions": sessions_today,
@@ -293,13 +294,13 @@ def dashboard_router(
     @router.websocket("/ws/alerts")
     async def alert_changes(websocket: WebSocket, token: str = "") -> None:
         """Every alert raised, merged or worked from now on, as the alerts API shows it."""
+        await websocket.accept()  # then a refusal can say why (1008 and a reason)
         if sessions.user(token) is None:
             await websocket.close(1008, "log in first: a valid dashboard token is needed")
             return
         if not attached:
             loop = asyncio.get_running_loop()
             attached.append(await store(lambda alerts: feed.attach(alerts, loop)))
-        await websocket.accept()
         queue = feed.listen()
         listening = asyncio.create_task(_until_client_leaves(websocket))
         try:

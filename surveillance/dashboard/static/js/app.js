@@ -1,7 +1,7 @@
 // The dashboard's shell: login, navigation by the address's #fragment, the clock, and the
 // badge that counts alerts raised while the supervisor is on another page.
 
-import { followAlerts, login, logIn, logOut } from "./api.js";
+import { followAlerts, get, login, logIn, logOut } from "./api.js";
 import { time } from "./format.js";
 import { accountPage } from "./pages/account.js";
 import { alertPage } from "./pages/alert.js";
@@ -22,6 +22,13 @@ const routes = [
 let leavePage = () => {};
 let stopAlerts = null;
 let unseen = 0;
+let clockOffsetMs = 0; // the exchange's clock less the browser's
+
+async function setClock() {
+  const info = await get("/api/dashboard/instruments");
+  clockOffsetMs = info.now / 1e6 - Date.now();
+  tick();
+}
 
 function showLogin() {
   document.getElementById("top").hidden = true;
@@ -30,8 +37,10 @@ function showLogin() {
   document.querySelector("#login-form input[name=user]").focus();
 }
 
-function countNewAlerts() {
+// Once per login: the exchange's clock, and the count of alerts raised elsewhere.
+function startSession() {
   if (stopAlerts) return;
+  setClock();
   stopAlerts = followAlerts((message) => {
     if (message.type !== "alert" || message.action !== "raised") return;
     if (location.hash.startsWith("#/alerts")) return;
@@ -49,7 +58,7 @@ async function route() {
   document.getElementById("login").hidden = true;
   document.getElementById("top").hidden = false;
   document.getElementById("user").textContent = login().user;
-  countNewAlerts();
+  startSession();
   const hash = location.hash && location.hash !== "#/login" ? location.hash : "#/market";
   const found = routes.map(([pattern, nav, page]) => [hash.match(pattern), nav, page]).find(([m]) => m);
   if (!found) {
@@ -103,7 +112,8 @@ document.getElementById("account-search").addEventListener("submit", (event) => 
 });
 
 function tick() {
-  document.getElementById("clock").textContent = `${time(BigInt(Date.now()) * 1000000n)} Beijing`;
+  const now = BigInt(Math.round(Date.now() + clockOffsetMs)) * 1000000n;
+  document.getElementById("clock").textContent = `${time(now)} Beijing`;
 }
 tick();
 setInterval(tick, 1000);

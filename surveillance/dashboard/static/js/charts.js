@@ -60,7 +60,7 @@ export function marketChart(container, sessions, closingWindow) {
 
   let band = null;
   let bandLines = [];
-  let fitBand = true;
+  let fitBand = false;
   const withBand = (original) => {
     const range = original();
     if (!range || !band || !fitBand) return range;
@@ -84,6 +84,15 @@ export function marketChart(container, sessions, closingWindow) {
       color: Number(bar.close) >= Number(bar.open) ? "rgba(15,157,88,0.45)" : "rgba(217,48,37,0.45)",
     };
   }
+  // The last hour or so of trading, not the whole day: candles wide enough to read.
+  function showRecent() {
+    const times = [...bars.keys()];
+    if (!times.length) return chart.timeScale().fitContent();
+    const last = times.at(-1);
+    const from = Math.max(times[0] - 300, last - 3600);
+    const dayEnd = minutes.length ? minutes.at(-1).time : last;
+    chart.timeScale().setVisibleRange({ from, to: Math.min(dayEnd, Math.max(last + 1800, from + 3600)) });
+  }
   function record() {
     const last = [...bars.values()].at(-1);
     container.dataset.bars = String(bars.size);
@@ -98,7 +107,7 @@ export function marketChart(container, sessions, closingWindow) {
       candles.setData([...bars.values()]);
       volume.setData(list.map(toVolume));
       record();
-      chart.timeScale().fitContent();
+      showRecent();
     },
     update(bar) {
       const candle = toCandle(bar);
@@ -170,6 +179,8 @@ export function windowChart(container, steps, events, onPick) {
       });
     }
   }
+  // Labels only while they stay readable; the table beneath lists every event anyway.
+  if (markers.length > 24) for (const marker of markers) if (marker.shape !== "circle") marker.text = "";
   trades.setData([...lastPrice].map(([t, value]) => ({ time: t, value })));
   orders.setData([...orderPrice].map(([t, value]) => ({ time: t, value })));
   const carrier = lastPrice.size ? trades : orders;
@@ -201,7 +212,10 @@ export function activityChart(container, rows) {
 export function bulletinChart(container, bulletins) {
   const chart = baseChart(container, 260, { timeScale: { borderColor: "#ddd" } });
   const close = chart.addLineSeries({ color: "#1a73e8", lineWidth: 2, priceFormat: cnyFormat, title: "close (VWAP)" });
-  const volume = chart.addHistogramSeries({ priceScaleId: "volume", priceFormat: { type: "volume" }, color: "rgba(90,110,140,0.45)" });
+  const volume = chart.addHistogramSeries({
+    priceScaleId: "volume", priceFormat: { type: "volume" }, color: "rgba(90,110,140,0.45)",
+    priceLineVisible: false, lastValueVisible: false,
+  });
   chart.priceScale("volume").applyOptions({ scaleMargins: { top: 0.75, bottom: 0 } });
   const rows = bulletins.filter((b) => b.close !== null);
   close.setData(rows.map((b) => ({ time: b.trading_date, value: Number(b.close) })));

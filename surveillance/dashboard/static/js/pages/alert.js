@@ -30,7 +30,7 @@ export async function alertPage(main, alertId) {
       h("section", { class: "card wide" }, h("h2", {}, "Reason"), reason, facts, h("h2", {}, "Evidence"), evidence),
       h("section", { class: "card" }, h("h2", {}, "Work this alert"), actions),
       h("section", { class: "card wide" },
-        h("h2", {}, `Window on ${window_.instrument || "—"} `, h("small", { class: "muted" }, "±2 minutes, in event order; ▲ buys, ▼ sells, ■ cancels, ● the subject's trades")),
+        h("h2", {}, `Window on ${window_.instrument || "—"} `, h("small", { class: "muted" }, "±30 s, in event order; ▲ buys, ▼ sells, ■ cancels, ● the subject's trades")),
         window_.steps.length ? chartBox : h("p", { class: "muted" }, "No order events kept for this window (the alert is about a day or the whole market)."),
         h("h2", {}, "Subject's orders and trades"), events),
       h("section", { class: "card" },

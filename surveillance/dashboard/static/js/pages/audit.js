@@ -2,7 +2,13 @@
 // why), newest first, and the registry's own record of supervisors' actions.
 
 import { get } from "../api.js";
-import { dateTime, h, label, statusBadge, table } from "../format.js";
+import { dateTime, h, label, money, qty, statusBadge, table } from "../format.js";
+
+// Registry entries carry cash in fen and allowances in tonnes (those name an instrument).
+function amount(entry) {
+  if (!entry.amount) return "—";
+  return entry.instrument ? `${qty(entry.amount)} t ${entry.instrument}` : `${money(entry.amount)} CNY`;
+}
 
 export async function auditPage(main) {
   const steps = await get("/api/dashboard/audit");
@@ -29,8 +35,11 @@ export async function auditPage(main) {
   main.append(
     h("div", { class: "title-row" }, h("h1", {}, "Audit trail"), h("span", { class: "muted" }, "append-only; newest first")),
     h("section", { class: "card" }, h("h2", {}, "Alert workflow"), actor, list),
-    registry ? h("section", { class: "card" }, h("h2", {}, "Registry administration"),
-      h("div", { class: "scroll" }, table(Object.keys(registry[0] || { record: "" }), registry.slice(-200).reverse().map((entry) =>
-        h("tr", {}, Object.values(entry).map((value) => h("td", {}, typeof value === "object" ? JSON.stringify(value) : String(value)))))))) : "",
+    registry ? h("section", { class: "card" }, h("h2", {}, "Registry administration ", h("small", { class: "muted" }, "(accounts, cash and allowances, by supervisors)")),
+      h("div", { class: "scroll" }, table(["#", "When (Beijing)", "Who", "What", "Account", "Amount", "Reference", "Detail"],
+        registry.slice(-200).reverse().map((e) => h("tr", {},
+          h("td", { class: "num" }, e.seq), h("td", { class: "nowrap" }, dateTime(e.ts)), h("td", {}, e.actor),
+          h("td", {}, label(e.kind)), h("td", {}, h("a", { href: `#/accounts/${e.account}` }, e.account)),
+          h("td", { class: "num" }, amount(e)), h("td", {}, e.reference), h("td", { class: "muted" }, e.detail)))))) : "",
   );
 }

@@ -17,7 +17,7 @@ export async function marketPanel(main, wanted) {
   const band = h("span", { id: "band", class: "muted" });
   const figures = h("div", { class: "figures" });
   const chartBox = h("div", { id: "price-chart", class: "chart" });
-  const fit = h("input", { type: "checkbox", checked: true, id: "fit-band" });
+  const fit = h("input", { type: "checkbox", id: "fit-band" });
   const depth = h("div", { id: "depth" });
   const tape = h("div", { id: "tape", class: "scroll" });
   const reason = h("input", { name: "reason", placeholder: "Reason (recorded in the audit trail)", required: true, size: 34 });
@@ -36,7 +36,7 @@ export async function marketPanel(main, wanted) {
         figures,
         chartBox,
         h("p", { class: "legend" },
-          h("label", {}, fit, " scale to the price band"),
+          h("label", {}, fit, " show the whole price band"),
           h("span", { class: "key band" }, "price band"),
           h("span", { class: "key closing" }, closing),
           h("span", { class: "muted" }, "1-minute bars, Beijing time"))),
