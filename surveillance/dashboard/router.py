@@ -240,7 +240,8 @@ def dashboard_router(
                 "accounts": list(alert.accounts),
                 "steps": steps,  # the distinct event times, for the book replay
                 "events": [
-                    order_event_json(e, subjects) | {"step": step_of[e.ts]}
+                    order_event_json(e, subjects)
+                    | {"step": step_of[e.ts], "evidence": _in_evidence(e, alert)}
                     for e in events
                     if isinstance(e, Trade) or e.account in subjects
                 ],
@@ -331,6 +332,13 @@ def dashboard_router(
                 await websocket.close()
 
     return router
+
+
+def _in_evidence(event: OrderEvent, alert: Alert) -> bool:
+    """Whether the alert names the event's order or trade among its evidence."""
+    if isinstance(event, Trade):
+        return event.trade_id in alert.trade_ids
+    return event.order_id in alert.order_ids
 
 
 def _ts(event: OrderEvent) -> int:

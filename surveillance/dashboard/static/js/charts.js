@@ -152,26 +152,29 @@ export function windowChart(container, steps, events, onPick) {
   });
   const orders = chart.addLineSeries({ color: "rgba(0,0,0,0)", priceFormat: cnyFormat, lastValueVisible: false, priceLineVisible: false });
 
+  // The alert's own orders and trades (its evidence) are labelled; the subject's other
+  // activity is marked small, unlabelled, so a busy account does not bury them.
   const lastPrice = new Map();
   const orderPrice = new Map();
   const markers = [];
+  const mark = (event, marker) => markers.push({
+    ...marker, time: event.step + 1, size: event.evidence ? 1.4 : 0.6,
+    text: event.evidence ? marker.text : "",
+  });
   for (const event of events) {
-    const step = event.step + 1;
     if (event.type === "trade") {
-      lastPrice.set(step, Number(event.price));
+      lastPrice.set(event.step + 1, Number(event.price));
       if (event.subject) {
-        const buyer = event.buy_account;
-        markers.push({
-          time: step, position: "inBar", color: SUBJECT, shape: "circle",
-          text: `trade ${event.quantity} t @ ${event.price} (${buyer} buys from ${event.sell_account})`,
+        mark(event, {
+          position: "inBar", color: SUBJECT, shape: "circle",
+          text: `trade ${event.quantity} t @ ${event.price} (${event.buy_account} buys from ${event.sell_account})`,
         });
       }
     } else {
-      orderPrice.set(step, Number(event.price));
+      orderPrice.set(event.step + 1, Number(event.price));
       const buy = event.side === "buy";
       const what = event.type === "cancelled" ? "cancel" : event.type === "amended" ? "amend" : buy ? "buy" : "sell";
-      markers.push({
-        time: step,
+      mark(event, {
         position: buy ? "belowBar" : "aboveBar",
         color: event.type === "cancelled" ? DOWN : buy ? UP : "#e37400",
         shape: event.type === "cancelled" ? "square" : buy ? "arrowUp" : "arrowDown",
@@ -179,8 +182,6 @@ export function windowChart(container, steps, events, onPick) {
       });
     }
   }
-  // Labels only while they stay readable; the table beneath lists every event anyway.
-  if (markers.length > 24) for (const marker of markers) if (marker.shape !== "circle") marker.text = "";
   trades.setData([...lastPrice].map(([t, value]) => ({ time: t, value })));
   orders.setData([...orderPrice].map(([t, value]) => ({ time: t, value })));
   const carrier = lastPrice.size ? trades : orders;
@@ -194,13 +195,16 @@ export function windowChart(container, steps, events, onPick) {
   return chart;
 }
 
-// A column chart of counts over time (an account's orders, cancels and trades per step).
+// Counts over time, one line each (an account's orders, cancels and trades per step).
 export function activityChart(container, rows) {
   const chart = baseChart(container, 220);
   const series = [
     ["orders", "#1a73e8"], ["cancels", DOWN], ["trades", UP],
   ].map(([key, color]) => {
-    const line = chart.addLineSeries({ color, lineWidth: 2, title: key, priceFormat: { type: "volume" } });
+    const line = chart.addLineSeries({
+      color, lineWidth: 2, title: key, pointMarkersVisible: true,
+      priceFormat: { type: "price", precision: 0, minMove: 1 },
+    });
     line.setData(rows.map((row) => ({ time: chartTime(row.start), value: row[key] })));
     return line;
   });

@@ -8,9 +8,12 @@ import { h, label, money, pct, price, qty, scoreBadge, statusBadge, table, time 
 export async function accountPage(main, account) {
   const view = await get(`/api/dashboard/accounts/${encodeURIComponent(account)}`);
   const totals = view.activity.reduce((sum, row) => ({
-    orders: sum.orders + row.orders, cancels: sum.cancels + row.cancels, trades: sum.trades + row.trades,
-  }), { orders: 0, cancels: 0, trades: 0 });
-  const ratio = totals.trades ? (totals.orders + totals.cancels) / totals.trades : null;
+    orders: sum.orders + row.orders, amends: sum.amends + row.amends,
+    cancels: sum.cancels + row.cancels, trades: sum.trades + row.trades,
+  }), { orders: 0, amends: 0, cancels: 0, trades: 0 });
+  // messages per trade, as the message-flooding detector counts them
+  const messages = totals.orders + totals.amends + totals.cancels;
+  const ratio = totals.trades ? messages / totals.trades : null;
   const chartBox = h("div", { id: "activity-chart", class: "chart small" });
 
   const limitRow = (row) => {
@@ -37,8 +40,8 @@ export async function accountPage(main, account) {
           h("dt", {}, "Allocation"), h("dd", {}, `${qty(view.allocation)} t`),
           h("dt", {}, "Linked accounts"), h("dd", { id: "linked" }, view.linked_accounts.length
             ? view.linked_accounts.map((a, i) => [i ? ", " : "", h("a", { href: `#/accounts/${a}` }, a)]) : "none"),
-          h("dt", {}, "Today"), h("dd", {}, `${qty(totals.orders)} orders, ${qty(totals.cancels)} cancels, ${qty(totals.trades)} trades`),
-          h("dt", {}, "Order-to-trade"), h("dd", { id: "otr" }, ratio === null ? "no trades" : ratio.toFixed(1))),
+          h("dt", {}, "Today"), h("dd", {}, `${qty(totals.orders)} orders, ${qty(totals.amends)} amends, ${qty(totals.cancels)} cancels, ${qty(totals.trades)} trades`),
+          h("dt", {}, "Order-to-trade"), h("dd", { id: "otr" }, ratio === null ? `${qty(messages)} messages, no trades` : `${ratio.toFixed(1)} messages per trade`)),
         balances && balances.length ? [h("h2", {}, "Registry balances"), table(["Asset", "State", "Amount"], balances.map((b) =>
           h("tr", {}, h("td", {}, b.asset), h("td", {}, label(b.state)), h("td", { class: "num" }, b.asset === "CNY" ? `${money(b.amount)} CNY` : `${qty(b.amount)} t`))))] : ""),
       h("section", { class: "card wide" },

@@ -30,7 +30,7 @@ export async function alertPage(main, alertId) {
       h("section", { class: "card wide" }, h("h2", {}, "Reason"), reason, facts, h("h2", {}, "Evidence"), evidence),
       h("section", { class: "card" }, h("h2", {}, "Work this alert"), actions),
       h("section", { class: "card wide" },
-        h("h2", {}, `Window on ${window_.instrument || "—"} `, h("small", { class: "muted" }, "±30 s, in event order; ▲ buys, ▼ sells, ■ cancels, ● the subject's trades")),
+        h("h2", {}, `Window on ${window_.instrument || "—"} `, h("small", { class: "muted" }, "±30 s, in event order; ▲ buys, ▼ sells, ■ cancels, ● the subject's trades; large and labelled: the alert's evidence")),
         window_.steps.length ? chartBox : h("p", { class: "muted" }, "No order events kept for this window (the alert is about a day or the whole market)."),
         h("h2", {}, "Subject's orders and trades"), events),
       h("section", { class: "card" },
@@ -42,9 +42,13 @@ export async function alertPage(main, alertId) {
     ),
   );
 
-  const subjectRows = window_.events.filter((e) => e.subject);
+  // the alert's evidence first, then the subject's other activity in the window
+  const subjectRows = [
+    ...window_.events.filter((e) => e.subject && e.evidence),
+    ...window_.events.filter((e) => e.subject && !e.evidence),
+  ];
   events.replaceChildren(table(["Time", "Event", "Account", "Side", "Price", "Tonnes", "Order"],
-    subjectRows.map((e) => h("tr", { class: e.type },
+    subjectRows.map((e) => h("tr", { class: `${e.type} ${e.evidence ? "evidence" : ""}`, title: e.evidence ? "named in the alert's evidence" : "" },
       h("td", { class: "mono" }, time(e.ts, true)),
       h("td", {}, e.type),
       h("td", {}, e.type === "trade" ? `${e.buy_account} ← ${e.sell_account}` : e.account),
