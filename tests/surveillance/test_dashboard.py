@@ -180,6 +180,10 @@ def test_a_spoofing_alert_appears_live_and_is_worked_to_closed_with_an_audit_tra
         expect(row).to_have_count(1)  # arrived over the websocket: no reload
         expect(row).to_contain_text("SELLER")
         screenshot(page, "alert-queue")
+        page.select_option("select[name=pattern]", "self_trade")
+        expect(row).to_have_count(0)
+        page.select_option("select[name=pattern]", "spoofing")
+        expect(row).to_have_count(1)
         row.locator("a").first.click()
 
         expect(page.locator("#alert-reason")).to_contain_text("SELLER")
