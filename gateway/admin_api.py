@@ -51,20 +51,14 @@ class CashRequest(BaseModel):
     reference: Name
 
 
+HOLDING_KINDS = tuple(kind.name.lower() for kind in HoldingMovementKind)
+HoldingKind = Literal[HOLDING_KINDS]  # allocate, transfer_in, ..., unfreeze
+
+
 class HoldingRequest(BaseModel):
     account: Name
     instrument: Name
-    kind: Literal[
-        "allocate",
-        "transfer_in",
-        "transfer_out",
-        "cancel",
-        "surrender",
-        "pledge",
-        "release",
-        "freeze",
-        "unfreeze",
-    ]
+    kind: HoldingKind
     quantity: int = Field(gt=0, description="tonnes")
     reference: Name
 

@@ -13,17 +13,7 @@ import sys
 
 import httpx
 
-HOLDING_KINDS = (
-    "allocate",
-    "transfer_in",
-    "transfer_out",
-    "cancel",
-    "surrender",
-    "pledge",
-    "release",
-    "freeze",
-    "unfreeze",
-)
+from gateway.admin_api import HOLDING_KINDS
 
 
 def add_admin_commands(subparsers: argparse._SubParsersAction) -> None:

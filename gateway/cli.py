@@ -32,6 +32,7 @@ from gateway.member_file_commands import add_member_commands
 from gateway.members import MemberFileError
 from gateway.settings import Settings, SettingsError, load_settings
 from gateway.structured_logging import configure_logging
+from gateway.surveil_commands import add_surveil_commands
 
 log = logging.getLogger("tcx")
 
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_admin_commands(commands)
     add_member_commands(commands)
+    add_surveil_commands(commands)
     return parser
 
 
@@ -116,8 +118,12 @@ def _one_service(args: argparse.Namespace) -> int:
             f'tcx {args.component} runs alone only over Kafka: set stream = "kafka" '
             "(TCX_STREAM=kafka) and kafka_bootstrap, or use `tcx up` for one process"
         )
-    if args.component == "gateway":
-        ensure_member_file(settings.members)
+    if args.component in ("gateway", "surveillance") and not settings.members.exists():
+        raise SettingsError(
+            f"no member file at {settings.members}: create the first supervisor with "
+            "`tcx members --file FILE add-member ... --role supervisor` and "
+            "`tcx members --file FILE add-session ...`, then set members_file"
+        )
     return _run(Exchange(settings, components=(args.component,)))
 
 

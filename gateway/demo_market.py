@@ -182,17 +182,18 @@ class DemoMarket:
 
     def _compliance_buy(self, symbol: str, ts: int) -> NewOrder:
         price = self.fair[symbol] + 10 * self.instruments[symbol].tick
-        quantity = self.random.choice((300, 500, 800))
+        quantity = self.random.choice((300, 800, 1200))  # not the makers' 500: no look-alikes
         return self._order(
             self.random.choice(COMPLIANCE), symbol, Side.BUY, price, quantity, ts, TimeInForce.IOC
         )
 
     def _spoof(self, symbol: str, ts: int) -> list[Command]:
-        """A large bid to lure sellers up, a sale into it, then the bid pulled: spoofing."""
+        """A large bid under the market makers' to make the book look heavy, a sale into the
+        market makers' bids above it, then the large bid pulled: spoofing."""
         tick = self.instruments[symbol].tick
-        lure = self._order("MX1", symbol, Side.BUY, self.fair[symbol] - 2 * tick, 20_000, ts)
+        lure = self._order("MX1", symbol, Side.BUY, self.fair[symbol] - 12 * tick, 20_000, ts)
         sale = self._order(
-            "MX1", symbol, Side.SELL, self.fair[symbol] - 8 * tick, 400, ts + 1, TimeInForce.IOC
+            "MX1", symbol, Side.SELL, self.fair[symbol] - 6 * tick, 400, ts + 1, TimeInForce.IOC
         )
         pull = CancelOrder(ts + 2, "MX1", f"d{next(self.ids)}", symbol, lure.client_order_id)
         return [lure, sale, pull]

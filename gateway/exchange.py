@@ -32,7 +32,9 @@ from gateway.fix.session import SessionSettings
 from gateway.fix.store import SessionStore
 from gateway.fix.websocket import fix_router
 from gateway.fix_bridge import FixBridge
+from gateway.fix_market_data import FixMarketData
 from gateway.gateway_service import GatewayService
+from gateway.holds_reconciliation import reconcile_holds
 from gateway.market_data_api import market_data_router
 from gateway.member_application import MemberApplication
 from gateway.members import Directory, load_directory
@@ -93,6 +95,7 @@ class Exchange:
         self.settlement: SettlementService | None = None
         self.gateway: GatewayService | None = None
         self.http: uvicorn.Server | None = None
+        self.reconciliation: list[str] | None = None  # differences found at start-up
         if "engine" in self.components:
             self._lock = _lock_directory(settings.data_dir)
             policy = GroupCommit(
@@ -154,7 +157,8 @@ class Exchange:
         return routers
 
     def _fix_acceptor(self) -> Acceptor:
-        """The members' FIX 4.4 sessions, bridged to the member application and the engine."""
+        """The members' FIX 4.4 sessions, bridged to the member application and the engine,
+        and to the market data publisher for MarketDataRequests."""
         fix_dir = self.settings.data_dir / "fix"
         self.fix_bridge = FixBridge(
             MemberApplication(self.directory, self.reference),
@@ -175,6 +179,7 @@ class Exchange:
             trading_day=lambda ns: calendar.trading_date(ns).isoformat(),
         )
         self.fix_bridge.outbox = acceptor
+        self.fix_bridge.market_data = FixMarketData(self.market_data, acceptor)
         self.gateway.listeners.append(self.fix_bridge.on_events)
         return acceptor
 
@@ -206,11 +211,12 @@ class Exchange:
     async def run(self, stop: asyncio.Event) -> None:
         """Runs every component of this process until `stop` is set."""
         tasks = []
-        if self.engine is not None:
-            await self._catch_up_consumers()
-            tasks.append(asyncio.create_task(self.engine.run(stop), name="engine"))
         if self.settlement is not None:
             tasks.append(asyncio.create_task(self.settlement.run(stop), name="settlement"))
+        if self.engine is not None:
+            await self._catch_up_consumers()
+            self.reconciliation = await self._reconcile_holds()
+            tasks.append(asyncio.create_task(self.engine.run(stop), name="engine"))
         if self.surveillance is not None:
             tasks.append(asyncio.create_task(self.surveillance.run(stop), name="surveillance"))
             tasks.append(
@@ -229,6 +235,14 @@ class Exchange:
                 self.alert_store.close()
             if self.engine is not None:
                 self._lock.close()
+
+    async def _reconcile_holds(self) -> list[str] | None:
+        """Before the engine takes commands: its recovered holds against the registry."""
+        registry = RegistryReader(self.settings.registry, self.reference)
+        try:
+            return await reconcile_holds(registry, self.reference, self.sequencer)
+        finally:
+            registry.close()
 
     async def _serve_http(self, stop: asyncio.Event) -> None:
         config = uvicorn.Config(

@@ -1,10 +1,12 @@
 """The member gateway's wiring: FIX sessions on one side, the engine on the other.
 
 The session layer (gateway/fix) hands each logged-on member's application message here;
-the member application (gateway/member_application.py) turns it into an engine command or
-an immediate answer. The engine's events come back through the gateway service, become
-execution reports, and go out through the acceptor, which sequences and stores each one,
-so a member that was away recovers it with a ResendRequest.
+the member application (gateway/member_application.py) vets it (rate limit, session type)
+and turns it into an engine command or an immediate answer, except MarketDataRequest (V),
+which the FIX market data (gateway/fix_market_data.py) answers and then follows. The
+engine's events come back through the gateway service, become execution reports, and go
+out through the acceptor, which sequences and stores each one, so a member that was away
+recovers it with a ResendRequest.
 
 Events are replayed from the start of the day when the gateway starts (to rebuild the
 order views); the last event already turned into reports is remembered on disk, so a
@@ -24,6 +26,7 @@ from gateway.clock import Clock
 from gateway.execution_reports import Delivery
 from gateway.fix.application import SessionId
 from gateway.fix.message import Message
+from gateway.fix_market_data import FixMarketData
 from gateway.gateway_service import GatewayService
 from gateway.member_application import MemberApplication
 from gateway.members import Directory, LogonRefused
@@ -49,6 +52,7 @@ class FixBridge:
         self.clock = clock
         self.comp_id = comp_id
         self.outbox = None  # the Acceptor, set once it exists (it needs us first)
+        self.market_data: FixMarketData | None = None  # set with the outbox, which it needs
         self.delivered_file = delivered_file
         self.delivered_seq = _read_seq(delivered_file)
         self._pending: set[asyncio.Task] = set()
@@ -73,6 +77,8 @@ class FixBridge:
 
     def on_logout(self, session: SessionId) -> None:
         log.info("member logged off", extra={"session": session.member})
+        if self.market_data is not None:
+            self.market_data.on_logout(session)
         member_session = self.directory.sessions.get(session.member)
         if member_session is not None:
             cancel = self.members.on_disconnect(member_session, self.clock.now())
@@ -82,9 +88,13 @@ class FixBridge:
     def on_message(self, session: SessionId, message: Message, now: int) -> Sequence[Message]:
         member_session = self.directory.sessions[session.member]
         fields = [(tag, value) for tag, value in message.fields if tag not in _HEADER]
-        outcome = self.members.on_message(
-            member_session, message.msg_type, fields, self.clock.now()
-        )
+        msg_type, ts = message.msg_type, self.clock.now()
+        outcome = self.members.refusal(member_session, msg_type, fields, ts)
+        if outcome is None and msg_type == MARKET_DATA_REQUEST:
+            assert self.market_data is not None, "wired with the outbox, before any logon"
+            return self.market_data.on_request(session, fields)
+        if outcome is None:
+            outcome = self.members.answer(member_session, msg_type, fields, ts)
         if outcome.command is not None:
             self._submit([outcome.command])
         if outcome.logout and self.outbox is not None:
@@ -124,6 +134,7 @@ class FixBridge:
         task.add_done_callback(self._pending.discard)
 
 
+MARKET_DATA_REQUEST = "V"
 _HEADER = frozenset({8, 9, 10, 34, 35, 43, 49, 52, 56, 97, 122})
 
 

@@ -1,13 +1,14 @@
 """The member gateway's application layer, whole: what the FIX session layer calls.
 
 Inbound, per application message of a logged-on session: the rate limit, then what the
-session's type allows (order entry: D F G q H x; drop copy: H x; market data: x), then
+session's type allows (order entry: D F G q H x V; drop copy: H x; market data: x V), then
 the translation into an engine command or an immediate answer. Outbound, per engine event:
 the execution reports and the sessions that receive them. Nothing here touches a socket or
 a clock, so the same object serves the embedded and the distributed deployments.
 
-MarketDataRequest (V) and block-trade reports (AE) belong to other parts of the gateway;
-the composition root routes them before this layer. Every other valid message type is
+MarketDataRequest (V) passes the same gate (`refusal`) and is then answered by the FIX
+market data (gateway/fix_market_data.py), to which the bridge routes it; block-trade
+reports (AE) belong to another part of the gateway. Every other valid message type is
 answered with BusinessMessageReject (j), BusinessRejectReason (380) 3.
 """
 
@@ -30,11 +31,11 @@ OTHER, UNSUPPORTED_MESSAGE_TYPE, NOT_AUTHORIZED = 0, 3, 6
 DEFAULT_LOGOUT_MULTIPLE = 5
 
 _ALLOWED = {
-    SessionType.ORDER_ENTRY: frozenset("DFGqHx"),
+    SessionType.ORDER_ENTRY: frozenset("DFGqHxV"),
     SessionType.DROP_COPY: frozenset("Hx"),
-    SessionType.MARKET_DATA: frozenset("x"),
+    SessionType.MARKET_DATA: frozenset("xV"),
 }
-_HANDLED = _ALLOWED[SessionType.ORDER_ENTRY]
+_HANDLED = frozenset().union(*_ALLOWED.values())
 
 
 class Outcome(NamedTuple):
@@ -60,6 +61,13 @@ class MemberApplication:
         self._throttles: dict[str, Throttle] = {}
 
     def on_message(self, session: Session, msg_type: str, fields: Fields, ts: int) -> Outcome:
+        refusal = self.refusal(session, msg_type, fields, ts)
+        return refusal if refusal is not None else self.answer(session, msg_type, fields, ts)
+
+    def refusal(self, session: Session, msg_type: str, fields: Fields, ts: int) -> Outcome | None:
+        """The gate every inbound message passes once (it counts against the rate limit):
+        the answer when the message is over the limit, of a type not offered, or not for
+        this session's type; None when it may be answered."""
         verdict = self._throttle(session, ts).admit(ts)
         if verdict is Verdict.LOGOUT:
             return Outcome(
@@ -75,6 +83,10 @@ class MemberApplication:
         if msg_type not in _ALLOWED[session.type]:
             text = f"a {session.type.value} session may not send MsgType {msg_type}"
             return Outcome(reply=business_reject(msg_type, NOT_AUTHORIZED, text, ref_id))
+        return None
+
+    def answer(self, session: Session, msg_type: str, fields: Fields, ts: int) -> Outcome:
+        """A message that passed `refusal`, other than V."""
         if msg_type == "x":
             return Outcome(reply=self.security_list.answer(fields))
         if msg_type == "H":

@@ -5,7 +5,7 @@ once per test session and dropped at its end; each test starts from an empty sch
 no server is reachable the PostgreSQL tests skip loudly, unless the environment variable
 CI is set: there a missing PostgreSQL is a failure, not a skip.
 
-A test module uses them with `pytest_plugins = ["tests.databases"]`.
+tests/conftest.py makes them available to every test.
 """
 
 import os

@@ -33,6 +33,12 @@ _STAMPED = frozenset(
 )
 
 
+# Market data is stale by the time a member asks for it again: a resend would corrupt the
+# book the member rebuilt since, so these are gap-filled like admin messages (and a member
+# recovers with a fresh snapshot).
+_STALE = frozenset({"W", "X", "Y"})
+
+
 class Acceptor:
     def __init__(
         self,
@@ -114,6 +120,6 @@ class Acceptor:
         ]
         stamped.fields += header + body
         frame = encode(stamped, self.dictionary.begin_string)
-        admin = self.dictionary.is_admin(message.msg_type)
-        self.store.record_sent(key, seq, None if admin else frame)
+        kept = not self.dictionary.is_admin(message.msg_type) and message.msg_type not in _STALE
+        self.store.record_sent(key, seq, frame if kept else None)
         return seq, frame

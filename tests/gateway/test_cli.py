@@ -9,9 +9,17 @@ import time
 import httpx
 import pytest
 
+from engine.commands import MoveCash, MoveHolding, OpenAccount
+from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind, Side
 from gateway.cli import main
 from gateway.members import load_directory
-from tests.gateway.exchange_fixtures import SUPERVISOR, free_port, running_exchange
+from tests.gateway.exchange_fixtures import (
+    SUPERVISOR,
+    FixedClock,
+    free_port,
+    limit_order,
+    running_exchange,
+)
 
 
 def test_members_file_from_the_command_line(tmp_path, capsys):
@@ -157,3 +165,39 @@ def test_the_demo_market_trades_and_stops_cleanly(tmp_path):
     assert process.returncode == 0, output
     assert "demo-supervisor / demo" in output
     assert "stopped cleanly" in output
+
+
+def test_a_day_is_exported_from_the_journal_and_replayed(tmp_path, capsys):
+    with running_exchange(tmp_path) as running:
+        running.submit(wash_trade_commands())
+        for _ in range(200):
+            if running.exchange.engine.last_seq >= 7:  # 4 registry events, 2 accepted, 1 trade
+                break
+            time.sleep(0.02)
+    day = tmp_path / "day.tcxev"
+    assert main(["surveil", "export", "--data-dir", str(tmp_path), "--out", str(day)]) == 0
+    assert "events written" in capsys.readouterr().out
+    alerts = tmp_path / "alerts.jsonl"
+    assert main(["surveil", "replay", str(day), "--quiet", "--alerts", str(alerts)]) == 0
+    assert "self_trade" in alerts.read_text()
+    assert main(["surveil", "export", "--data-dir", str(tmp_path / "none"), "--out", "x"]) == 2
+
+
+def wash_trade_commands() -> list:
+    """Two accounts of one owner trading with each other."""
+    ts = FixedClock().now()
+    return [
+        OpenAccount(ts, "BUYER", "M1", AccountKind.INVESTOR, "G", 0, "ops"),
+        OpenAccount(ts, "SELLER", "M1", AccountKind.INVESTOR, "G", 0, "ops"),
+        MoveCash(ts, "BUYER", 10_000_000, CashMovementKind.DEPOSIT, "d", "ops"),
+        MoveHolding(ts, "SELLER", "TJEA25", 500, HoldingMovementKind.ALLOCATE, "a", "ops"),
+        limit_order("SELLER", "s", "TJEA25", Side.SELL, 5_000, 100),
+        limit_order("BUYER", "b", "TJEA25", Side.BUY, 5_000, 100),
+    ]
+
+
+def test_a_service_alone_without_a_member_file_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TCX_STREAM", "kafka")
+    assert main(["gateway", "--data-dir", str(tmp_path)]) == 2
+    assert "no member file" in capsys.readouterr().err
+    assert not (tmp_path / "members.toml").exists()

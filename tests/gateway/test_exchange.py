@@ -5,6 +5,7 @@ import asyncio
 from pathlib import Path
 
 from engine.commands import MoveCash, MoveHolding, NewOrder, OpenAccount
+from engine.events import CashMoved
 from engine.orders import (
     AccountKind,
     CashMovementKind,
@@ -101,6 +102,21 @@ def test_orders_trade_and_the_trade_is_booked_once_across_restarts(tmp_path: Pat
     asyncio.run(run_until(restarted, [], booked_through(restarted, 7)))
     assert restarted.gateway.last_seq == 7  # the gateway saw the day again
     assert ledger_state(restarted) == (last_seq, balances)  # and nothing was booked twice
+    assert restarted.reconciliation == []  # the recovered holds agree with the registry
+
+
+def test_a_registry_changed_behind_the_exchange_is_reported_at_start(tmp_path: Path):
+    exchange = exchange_on(tmp_path)
+    asyncio.run(run_until(exchange, opening_commands(), booked_through(exchange, 4)))
+    ledger = Ledger.open(exchange.settings.registry, exchange.reference)
+    try:  # a deposit booked in the registry that the engine never sequenced
+        ledger.book([CashMoved(5, TEN_AM, "BUYER", 777, CashMovementKind.DEPOSIT, "x", "dba")])
+    finally:
+        ledger.close()
+    restarted = exchange_on(tmp_path)
+    asyncio.run(run_until(restarted, [], booked_through(restarted, 4)))
+    assert restarted.reconciliation
+    assert any("BUYER" in difference for difference in restarted.reconciliation)
 
 
 def test_events_the_registry_missed_are_regenerated_from_the_journal(tmp_path: Path):

@@ -240,6 +240,25 @@ def test_messages_sent_while_offline_are_recovered_by_resend_request(harness: Ha
     assert all(m.get(tags.ORIG_SENDING_TIME) for m in replayed)
 
 
+def test_market_data_is_gap_filled_on_resend_never_replayed(harness: Harness) -> None:
+    """A stale incremental replayed into a member's rebuilt book would corrupt it."""
+    session, transport = harness.logged_on()
+    session.on_frame(inbound(MsgType.LOGOUT, 2, now=T0), T0)
+    member = SessionId(MEMBER, GATEWAY)
+    sent = [
+        Message.of("X", (262, "md1"), (268, "0")),
+        Message.of("8", (37, "1"), (17, "E1"), (150, "F")),
+        Message.of("W", (262, "md1"), (55, "TJEA25"), (268, "0")),
+    ]
+    assert [harness.acceptor.send(member, message) for message in sent] == [3, 4, 5]
+    again, transport = harness.connect(T0 + 5 * S)
+    again.on_frame(logon(3, T0 + 5 * S), T0 + 5 * S)
+    transport.take()
+    again.on_frame(inbound(MsgType.RESEND_REQUEST, 4, (7, "3"), (16, "5"), now=T0), T0)
+    replayed = [(m.msg_type, m.seq_num, m.get(36)) for m in transport.take()]
+    assert replayed == [("4", 3, "4"), ("8", 4, None), ("4", 5, "6")]
+
+
 def test_sequence_reset_modes(harness: Harness) -> None:
     session, transport = harness.logged_on()
     session.on_frame(inbound(MsgType.SEQUENCE_RESET, 2, (123, "Y"), (36, "10"), now=T0), T0)

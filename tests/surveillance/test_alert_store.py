@@ -14,8 +14,6 @@ from surveillance.alert_store import MERGED, RAISED, SYSTEM_ACTOR, AlertFilter, 
 from surveillance.workflow import Action, Disposition, Reason, Refused, Status
 from tests.surveillance.alert_builders import LI, OPEN, WANG, S, sighting
 
-pytest_plugins = ["tests.databases"]  # the database fixtures, on SQLite and PostgreSQL
-
 
 @pytest.fixture
 def store(database: Database) -> AlertStore:

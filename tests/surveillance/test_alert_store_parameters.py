@@ -10,8 +10,6 @@ from surveillance.parameters import Parameters, Spoofing
 from surveillance.workflow import Reason, Refused
 from tests.surveillance.alert_builders import CLERK, LI, OPEN, WANG, S
 
-pytest_plugins = ["tests.databases"]  # the database fixtures, on SQLite and PostgreSQL
-
 
 @pytest.fixture
 def store(database: Database) -> AlertStore:

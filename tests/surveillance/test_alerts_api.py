@@ -17,8 +17,6 @@ from surveillance.alerts_api import alerts_router
 from surveillance.store_thread import StoreThread
 from tests.surveillance.alert_builders import CLERK, LI, OPEN, WANG, Person, S, sighting
 
-pytest_plugins = ["tests.databases"]  # the database fixtures, on SQLite and PostgreSQL
-
 SPOOF = sighting("spoofing", accounts=("A1",), start_s=0, end_s=60, score=90, order_ids=(1, 2))
 LAYER = sighting("layering", accounts=("A1", "A3"), start_s=200, end_s=210, score=75)
 RAMP = sighting("ramping", accounts=("A3",), start_s=300, end_s=600, score=60)

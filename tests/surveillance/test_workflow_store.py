@@ -14,8 +14,6 @@ from surveillance.alert_store import RAISED, AlertStore
 from surveillance.workflow import Action, Disposition, Reason, Refused, Status
 from tests.surveillance.alert_builders import CLERK, LI, OPEN, WANG, S, sighting
 
-pytest_plugins = ["tests.databases"]  # the database fixtures, on SQLite and PostgreSQL
-
 ALERT = sighting(order_ids=(3, 4), trade_ids=(9,))
 
 
