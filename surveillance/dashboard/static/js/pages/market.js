@@ -124,7 +124,9 @@ export async function marketPanel(main, wanted) {
       message.textContent = `${done} at ${time(BigInt(Date.now()) * 1000000n)}.`;
       reason.value = "";
     } catch (error) {
-      message.textContent = error.message;
+      message.textContent = error.status === 404
+        ? "Halts are served by the gateway: route /api/admin to it (see the deploy README)."
+        : error.message;
     }
   }
   haltButton.addEventListener("click", () => act("/api/admin/halt", `${symbol} halted`));
