@@ -34,7 +34,6 @@ from surveillance.alerts_api import AlertView, AuditView, refusals
 from surveillance.dashboard.alert_feed import AlertFeed
 from surveillance.dashboard.day_history import DayHistory, OrderEvent
 from surveillance.dashboard.sessions import Sessions
-from surveillance.parameters import Parameters
 from surveillance.store_thread import StoreThread
 from surveillance.workflow import User, require_supervisor
 
@@ -110,7 +109,7 @@ def dashboard_router(
     Supervisor = Annotated[User, Depends(current_user)]
     sessions = Sessions(clock)
     feed = AlertFeed()
-    attached: list[Callable[[], None]] = []
+    attached: list[Callable[[], None]] = []  # the feed joins the store on the first socket
 
     def supervisor(user: User) -> None:
         with refusals():
@@ -147,7 +146,8 @@ def dashboard_router(
 
     @router.get("/api/dashboard/instruments")
     async def instruments(user: Supervisor) -> Response:
-        """Each instrument with today's sessions and closing window (ns, UTC)."""
+        """Each instrument with today's sessions and closing window (ns, UTC), the closing
+        window as the marking-the-close detector's current parameters have it."""
         supervisor(user)
         calendar = reference.calendar
         today = calendar.trading_date(clock())
@@ -160,7 +160,8 @@ def dashboard_router(
             today,
         )
         sessions_today = calendar.session_windows(day)
-        closing_ns = Parameters().marking_the_close.closing_window_min * 60 * 1_000_000_000
+        current = await store(lambda alerts: alerts.parameters.current())
+        closing_ns = current.marking_the_close.closing_window_min * 60 * 1_000_000_000
         close = sessions_today[-1][1] if sessions_today else 0
         return _json(
             {

@@ -139,3 +139,16 @@ def test_the_page_is_served_and_nothing_outside_its_folder(exchange):
     assert page.status_code == 200 and "<title>tcx surveillance</title>" in page.text
     assert chart.status_code == 200 and "Lightweight Charts" in chart.text[:300]
     assert "[project]" not in escape.text and "<title>tcx surveillance" in escape.text
+
+
+def test_the_closing_window_follows_the_marking_the_close_parameters(exchange):
+    minute = 60 * 1_000_000_000
+    with supervisor_api(exchange) as api:
+        before = api.get("/api/dashboard/instruments").json()
+        change = {"values": {"closing_window_min": 15}, "comment": "a shorter close"}
+        assert api.patch("/api/parameters/marking_the_close", json=change).status_code == 200
+        after = api.get("/api/dashboard/instruments").json()
+    start, end = before["closing_window"]
+    assert end == before["sessions"][-1][1] and end - start == 30 * minute
+    assert after["closing_window"] == [end - 15 * minute, end]
+    assert {i["symbol"] for i in after["instruments"]} == {"TJEA24", "TJEA25", "TJCER", "CCER"}
