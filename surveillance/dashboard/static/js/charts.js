@@ -197,7 +197,7 @@ export function windowChart(container, steps, events, onPick) {
 
 // Counts over time, one line each (an account's orders, cancels and trades per step).
 export function activityChart(container, rows) {
-  const chart = baseChart(container, 220);
+  const chart = baseChart(container, 220, { localization: { priceFormatter: (n) => n.toFixed(0) } });
   const series = [
     ["orders", "#1a73e8"], ["cancels", DOWN], ["trades", UP],
   ].map(([key, color]) => {
