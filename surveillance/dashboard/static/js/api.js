@@ -77,8 +77,12 @@ export function follow(path, onMessage, onOpen = () => {}) {
     socket = new WebSocket(socketUrl(path));
     socket.onopen = onOpen;
     socket.onmessage = (message) => onMessage(JSON.parse(message.data));
-    socket.onclose = () => {
-      if (!closed) setTimeout(connect, 1000);
+    socket.onclose = (event) => {
+      if (event.code === 1008) {
+        // the token is no longer known (the exchange restarted): sign in again
+        logOut();
+        location.hash = "#/login";
+      } else if (!closed) setTimeout(connect, 1000);
     };
   };
   connect();
