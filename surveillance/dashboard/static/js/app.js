@@ -31,6 +31,8 @@ async function setClock() {
 }
 
 function showLogin() {
+  if (stopAlerts) stopAlerts();
+  stopAlerts = null;
   document.getElementById("top").hidden = true;
   document.getElementById("page").hidden = true;
   document.getElementById("login").hidden = false;
@@ -100,8 +102,6 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
 
 document.getElementById("logout").addEventListener("click", () => {
   logOut();
-  if (stopAlerts) stopAlerts();
-  stopAlerts = null;
   location.hash = "#/login";
 });
 
