@@ -48,6 +48,7 @@ from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
 from settlement.settlement_service import SettlementService
 from surveillance.alerts_api import alerts_router
+from surveillance.dashboard import DayHistory, dashboard_router
 from surveillance.market_data import MarketDataPublisher
 from surveillance.parameters import Parameters
 from surveillance.runner import Surveillance
@@ -133,6 +134,17 @@ class Exchange:
                 self.clock.now,
             )
             routers.append(alerts_router(self.alert_store, auth, self.clock.now))
+            self.day_history = DayHistory(self.reference)
+            routers.append(
+                dashboard_router(
+                    self.reference,
+                    self.day_history,
+                    self.alert_store,
+                    auth,
+                    self.clock.now,
+                    self._registry_balances,
+                )
+            )
         if "gateway" in self.components:
             self.gateway = GatewayService(self.stream, len(self.reference.instruments))
             if self.surveillance is None:  # market data then follows the gateway's events
@@ -171,6 +183,13 @@ class Exchange:
         self.gateway.listeners.append(self.fix_bridge.on_events)
         return acceptor
 
+    async def _registry_balances(self, account: str) -> list[dict]:
+        """For the dashboard's account page, where this process reads the registry."""
+        if self.gateway is None:
+            return []
+        found = await self.registry_reader(lambda ledger: ledger.balances(account))
+        return [{"asset": a, "state": s, "amount": n} for (a, s), n in sorted(found.items())]
+
     def fresh_sequencer(self) -> Sequencer:
         return Sequencer(self.reference, SettlementHolds(self.reference))
 
@@ -200,6 +219,9 @@ class Exchange:
             tasks.append(asyncio.create_task(self.engine.run(stop), name="engine"))
         if self.surveillance is not None:
             tasks.append(asyncio.create_task(self.surveillance.run(stop), name="surveillance"))
+            tasks.append(
+                asyncio.create_task(self.day_history.run(self.stream, stop), name="dashboard")
+            )
         if self.gateway is not None:
             tasks.append(asyncio.create_task(self.gateway.run(stop), name="gateway"))
         tasks.append(asyncio.create_task(self._serve_http(stop), name="http"))

@@ -1,0 +1,235 @@
+"""What the dashboard shows about a day that the detectors do not keep: every order event.
+
+The detectors keep only what their rules need (live orders, the day's trades); an alert
+page wants the subject's orders and trades around the alert and the book as it stood at
+any moment of it, and an account page wants the account's orders, cancels and trades.
+So the dashboard reads the event stream itself and keeps, per trading day and instrument,
+the order events (accepted, amended, cancelled, trades) in a bounded deque: the two most
+recent days, at most `MAX_EVENTS` per instrument and day (the oldest go first, and a book
+replayed from a truncated day says so). Holders, holdings and position limits come from
+the same `MarketView` and position-limit arithmetic the detectors use.
+"""
+
+import asyncio
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from engine.events import (
+    AccountOpened,
+    ControlGroupSet,
+    Event,
+    HoldingMoved,
+    OrderAccepted,
+    OrderAmended,
+    OrderCancelled,
+    Trade,
+)
+from engine.orders import Side
+from engine.reference import ReferenceData
+from engine.stream import EVENTS_TOPIC, Stream
+from surveillance.detectors.position_limit import PositionLimitDetector
+from surveillance.market_view import MarketView, is_member_cancel
+from surveillance.parameters import PositionLimit
+
+MAX_EVENTS = 200_000  # per instrument and day: a busy day's order events, about 100 MB
+DAYS_KEPT = 2
+BUCKET_NS = 10 * 60 * 1_000_000_000  # order-to-trade history in 10-minute steps
+DEPTH_LEVELS = 5
+
+OrderEvent = OrderAccepted | OrderAmended | OrderCancelled | Trade
+_ORDER_EVENTS = (OrderAccepted, OrderAmended, OrderCancelled, Trade)
+_HOLDER_EVENTS = (AccountOpened, ControlGroupSet, HoldingMoved, Trade)
+
+
+@dataclass(slots=True)
+class Activity:
+    """One account's message counts in one 10-minute step."""
+
+    orders: int = 0
+    amends: int = 0
+    cancels: int = 0  # by the member (not IOC remainders or expiry)
+    trades: int = 0
+
+
+@dataclass(slots=True)
+class InstrumentDay:
+    events: deque = field(default_factory=deque)  # bounded by the history's max_events
+    dropped: int = 0  # events pushed out by the bound
+
+
+class DayHistory:
+    def __init__(self, reference: ReferenceData, max_events: int = MAX_EVENTS):
+        self.reference = reference
+        self.max_events = max_events  # per instrument and day
+        self.view = MarketView(reference)
+        self.limits = PositionLimitDetector(self.view, PositionLimit())
+        self.days: dict[str, dict[str, InstrumentDay]] = {}  # trading date -> instrument -> day
+        self.activity: dict[str, dict[int, Activity]] = {}  # account -> step start -> counts
+        self.last_seq = 0
+
+    async def run(self, stream: Stream, stop: asyncio.Event) -> None:
+        """Follows the event stream (its own consumer) until `stop` is set."""
+        consumer = stream.events_consumer(EVENTS_TOPIC, "dashboard")
+        try:
+            while not stop.is_set():
+                batch = await consumer.next_batch(0.05)
+                self.apply_all(batch.items)
+                await consumer.commit(batch.position)
+        finally:
+            await consumer.close()
+
+    def apply_all(self, events: Iterable[Event]) -> None:
+        for event in events:
+            if event.seq > self.last_seq:
+                self.last_seq = event.seq
+                self.apply(event)
+
+    def apply(self, event: Event) -> None:
+        self.view.apply(event)
+        if isinstance(event, _HOLDER_EVENTS):
+            self.limits.on_event(event)
+        if isinstance(event, _ORDER_EVENTS):
+            self._keep(event)
+            self._count(event)
+        self.view.retire(event)
+
+    def _keep(self, event: OrderEvent) -> None:
+        date = self.reference.calendar.trading_date(event.ts).isoformat()
+        day = self.days.get(date)
+        if day is None:
+            day = self.days[date] = {}
+            for old in sorted(self.days)[:-DAYS_KEPT]:
+                del self.days[old]
+        kept = day.get(event.instrument)
+        if kept is None:
+            kept = day[event.instrument] = InstrumentDay(deque(maxlen=self.max_events))
+        if len(kept.events) == self.max_events:
+            kept.dropped += 1
+        kept.events.append(event)
+
+    def _count(self, event: OrderEvent) -> None:
+        step = event.ts - event.ts % BUCKET_NS
+        if isinstance(event, Trade):
+            for account in {event.buy_account, event.sell_account}:
+                self._activity(account, step).trades += 1
+            return
+        activity = self._activity(event.account, step)
+        if isinstance(event, OrderAccepted):
+            activity.orders += 1
+        elif isinstance(event, OrderAmended):
+            activity.amends += 1
+        elif is_member_cancel(event):
+            activity.cancels += 1
+
+    def _activity(self, account: str, step: int) -> Activity:
+        steps = self.activity.setdefault(account, {})
+        found = steps.get(step)
+        if found is None:
+            found = steps[step] = Activity()
+        return found
+
+    def _events(self, instrument: str, ts: int) -> InstrumentDay:
+        date = self.reference.calendar.trading_date(ts).isoformat()
+        return self.days.get(date, {}).get(instrument) or InstrumentDay()
+
+    def account_events(self, account: str) -> Iterator[OrderEvent]:
+        """The account's order events and trades of the days kept, oldest first per
+        instrument."""
+        for day in self.days.values():
+            for kept in day.values():
+                for event in kept.events:
+                    if isinstance(event, Trade):
+                        if account in (event.buy_account, event.sell_account):
+                            yield event
+                    elif event.account == account:
+                        yield event
+
+    def window(self, instrument: str, start: int, end: int) -> list[OrderEvent]:
+        """The instrument's order events and trades with start <= ts <= end."""
+        kept = self._events(instrument, start).events
+        return [event for event in kept if start <= event.ts <= end]
+
+    def book_at(self, instrument: str, ts: int, subjects: frozenset[str]) -> dict:
+        """The best levels as they stood after the last event at or before `ts`, each with
+        the quantity the subject accounts had in it."""
+        kept = self._events(instrument, ts)
+        open_orders: dict[int, list] = {}  # order id -> [side, price, open quantity, account]
+        for event in kept.events:
+            if event.ts > ts:
+                break
+            kind = type(event)
+            if kind is OrderAccepted:
+                open_orders[event.order_id] = [
+                    event.side,
+                    event.price,
+                    event.quantity,
+                    event.account,
+                ]
+            elif kind is Trade:
+                for order_id in (event.buy_order_id, event.sell_order_id):
+                    order = open_orders.get(order_id)
+                    if order is not None:
+                        order[2] -= event.quantity
+            elif kind is OrderAmended:
+                order = open_orders.get(event.order_id)
+                if order is not None:
+                    order[1], order[2] = event.price, event.leaves
+            else:
+                open_orders.pop(event.order_id, None)
+        levels: dict[tuple[int, int], list[int]] = {}  # (side, price) -> [qty, orders, subject's]
+        for side, price, quantity, account in open_orders.values():
+            if quantity <= 0:
+                continue
+            level = levels.setdefault((side, price), [0, 0, 0])
+            level[0] += quantity
+            level[1] += 1
+            if account in subjects:
+                level[2] += quantity
+        return {
+            "bids": _side(levels, Side.BUY),
+            "asks": _side(levels, Side.SELL),
+            "complete": kept.dropped == 0,
+        }
+
+    def linked_accounts(self, account: str) -> list[str]:
+        group = self.view.group(account)
+        return sorted(
+            other
+            for other in self.view.holders
+            if other != account and self.view.group(other) == group
+        )
+
+    def holdings(self, account: str) -> list[dict]:
+        """The account's tonnes per instrument and its control group's against the limit."""
+        group = self.view.group(account)
+        limit, large_holder = self.limits.limits(group)
+        rows = []
+        for symbol, instrument in self.reference.instruments.items():
+            held = self.view.holdings.get((account, symbol), 0)
+            group_held = self.limits.totals.get((group, instrument.kind), 0)
+            rows.append(
+                {
+                    "instrument": symbol,
+                    "instrument_class": instrument.kind,
+                    "account_tonnes": held,
+                    "group_class_tonnes": group_held,
+                    "position_limit": limit,
+                    "large_holder": large_holder,
+                    "percent_of_limit": round(100 * group_held / limit, 2) if limit else 0.0,
+                }
+            )
+        return rows
+
+
+def _side(levels: dict[tuple[int, int], list[int]], side: int) -> list[dict]:
+    prices = sorted((p for s, p in levels if s == side), reverse=side == Side.BUY)
+    return [
+        {
+            "price": price,
+            "quantity": levels[(side, price)][0],
+            "orders": levels[(side, price)][1],
+            "subject_quantity": levels[(side, price)][2],
+        }
+        for price in prices[:DEPTH_LEVELS]
+    ]
