@@ -147,6 +147,7 @@ def _print_welcome(settings: Settings, demo: bool, new_password: str | None = No
     lines = [
         "",
         "tcx — Tianjin carbon exchange" + (" (demo market)" if demo else ""),
+        f"  dashboard           {base}/dashboard/",
         f"  REST API and docs   {base}/docs",
         f"  FIX 4.4 websocket   ws://{settings.http_host}:{settings.http_port}/fix",
         f"  metrics             {base}/metrics",
