@@ -86,7 +86,9 @@ class GatewayService:
         EVENTS_SEEN.inc(len(events))
 
     async def run(self, stop: asyncio.Event) -> None:
-        consumer = self.stream.events_consumer(EVENTS_TOPIC, "gateway", after_seq=self.last_seq)
+        consumer = self.stream.events_consumer(
+            EVENTS_TOPIC, "gateway", after_seq=self.last_seq, from_start=True
+        )
         try:
             while not stop.is_set():
                 batch = await consumer.next_batch(self.idle_wait)

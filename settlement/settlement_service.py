@@ -5,11 +5,18 @@ stores the last sequence number applied (Ledger.book), and only then is the stre
 position committed. A crash between the two re-reads the batch, and the ledger books
 nothing twice; a trade that cannot settle is logged for supervisors as a settlement failure.
 
+A gap in the seqs (SequenceError: events the stream lost or the engine never delivered)
+books nothing. It is logged as an error every time, the `tcx_settlement_stalled` gauge
+goes to 1, and the service reads again from its committed position after a growing pause
+(up to a minute): the engine republishes from its journal what the topic lacks when it
+restarts, so the gap can close; until it does, settlement stays behind, loudly.
+
 The ledger lives on a thread of its own (opened there, as SQLite wants), so a slow commit
 never stalls the event loop the gateway and the engine share in the embedded mode.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -18,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from prometheus_client import Counter, Gauge, Histogram
 
 from engine.stream import EVENTS_TOPIC, Stream
-from settlement.ledger import Ledger
+from settlement.ledger import Ledger, SequenceError
 
 log = logging.getLogger("tcx.settlement")
 
@@ -30,6 +37,8 @@ BOOK_SECONDS = Histogram(
     buckets=(1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1, 2.5),
 )
 LAST_SEQ = Gauge("tcx_settlement_last_seq", "Sequence number of the last event booked")
+STALLED = Gauge("tcx_settlement_stalled", "1 while a gap in the event seqs stops booking")
+MAX_PAUSE = 60.0  # seconds between attempts to read past a gap
 
 
 class SettlementService:
@@ -38,6 +47,7 @@ class SettlementService:
         self.stream = stream
         self.idle_wait = idle_wait
         self.ledger: Ledger | None = None
+        self.last_seq = 0  # of the last event booked, for /health
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
 
     async def on_ledger_thread(self, call: Callable, *args):
@@ -46,7 +56,30 @@ class SettlementService:
 
     async def run(self, stop: asyncio.Event) -> None:
         self.ledger = await self.on_ledger_thread(self.open_ledger)
+        gaps = 0
+        stalled_at = -1
+        try:
+            while not stop.is_set():
+                try:
+                    await self._book_until(stop)
+                except SequenceError as gap:
+                    gaps = gaps + 1 if self.last_seq == stalled_at else 1
+                    stalled_at = self.last_seq
+                    pause = min(MAX_PAUSE, 2.0**gaps)
+                    STALLED.set(1)
+                    log.error(
+                        "settlement stopped at a gap in the event stream; nothing of the "
+                        "batch was booked; reading again from the committed position",
+                        extra={"error": str(gap), "retry_in_seconds": pause},
+                    )
+                    await _pause(pause, stop)
+        finally:
+            await self.on_ledger_thread(self.ledger.close)
+            self._thread.shutdown()
+
+    async def _book_until(self, stop: asyncio.Event) -> None:
         after_seq = await self.on_ledger_thread(self.ledger.last_seq)
+        self.last_seq = after_seq
         consumer = self.stream.events_consumer(EVENTS_TOPIC, "settlement", after_seq=after_seq)
         try:
             while not stop.is_set():
@@ -56,12 +89,17 @@ class SettlementService:
                     failures = await self.on_ledger_thread(self.ledger.book, batch.items)
                     BOOK_SECONDS.observe(time.perf_counter() - started)
                     BOOKED.inc(len(batch.items))
-                    LAST_SEQ.set(batch.items[-1].seq)
+                    self.last_seq = batch.items[-1].seq
+                    LAST_SEQ.set(self.last_seq)
+                    STALLED.set(0)
                     for failure in failures:
                         FAILURES.inc()
                         log.warning("settlement failure", extra={"failure": str(failure)})
                 await consumer.commit(batch.position)
         finally:
             await consumer.close()
-            await self.on_ledger_thread(self.ledger.close)
-            self._thread.shutdown()
+
+
+async def _pause(seconds: float, stop: asyncio.Event) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
