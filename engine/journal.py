@@ -40,14 +40,14 @@ MAX_PAYLOAD = 1 << 30  # a larger length field can only be damage
 
 class MarkedBatch(msgspec.Struct, frozen=True):
     commands: list[AnyCommand]
-    mark: msgspec.Raw
+    mark: bytes
 
 
 class _MarkedBatchScan(msgspec.Struct, frozen=True):
     """A marked record read for its mark only: the commands are counted, not decoded."""
 
     commands: list[msgspec.Raw]
-    mark: msgspec.Raw
+    mark: bytes
 
 
 _encode_batch = msgspec.msgpack.Encoder().encode
@@ -125,7 +125,7 @@ class JournalReader:
         for payload in self.payloads():
             record = _decode_scan(payload)
             if type(record) is _MarkedBatchScan:
-                mark = bytes(record.mark)
+                mark = record.mark
                 after = 0
             else:
                 after += len(record)
@@ -195,7 +195,7 @@ class JournalWriter:
         self._check_open()
         if self.written_end != self.durable_end:
             raise RuntimeError(f"{self.path}: appending before the last record was synced")
-        batch = commands if mark is None else MarkedBatch(commands, msgspec.Raw(mark))
+        batch = commands if mark is None else MarkedBatch(commands, mark)
         record = encode_record(_encode_batch(batch))
         try:
             written = os.write(self._fd, record)
