@@ -179,7 +179,7 @@ class Exchange:
 
     def health(self) -> dict:
         return {
-            "ok": True,
+            "ok": not (self.settlement and self.settlement.stalled),
             "components": list(self.components),
             "uptime_seconds": round(time.time() - self.started, 1),
             "engine_last_seq": self.engine.last_seq if self.engine else None,

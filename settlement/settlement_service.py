@@ -5,11 +5,11 @@ stores the last sequence number applied (Ledger.book), and only then is the stre
 position committed. A crash between the two re-reads the batch, and the ledger books
 nothing twice; a trade that cannot settle is logged for supervisors as a settlement failure.
 
-A gap in the seqs (SequenceError: events the stream lost or the engine never delivered)
-books nothing. It is logged as an error every time, the `tcx_settlement_stalled` gauge
-goes to 1, and the service reads again from its committed position after a growing pause
-(up to a minute): the engine republishes from its journal what the topic lacks when it
-restarts, so the gap can close; until it does, settlement stays behind, loudly.
+A gap in the seqs (SequenceError: events the stream lost, or delivered out of order)
+books nothing. Settlement must not skip it, and cannot wait for it silently: each time it
+logs an error, sets the `tcx_settlement_stalled` gauge, answers /health with 503, and
+reads again from its committed position after a growing pause (up to a minute), until the
+missing events are on the topic.
 
 The ledger lives on a thread of its own (opened there, as SQLite wants), so a slow commit
 never stalls the event loop the gateway and the engine share in the embedded mode.
@@ -48,6 +48,7 @@ class SettlementService:
         self.idle_wait = idle_wait
         self.ledger: Ledger | None = None
         self.last_seq = 0  # of the last event booked, for /health
+        self.stalled = False  # at a gap in the seqs
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
 
     async def on_ledger_thread(self, call: Callable, *args):
@@ -66,10 +67,12 @@ class SettlementService:
                     gaps = gaps + 1 if self.last_seq == stalled_at else 1
                     stalled_at = self.last_seq
                     pause = min(MAX_PAUSE, 2.0**gaps)
+                    self.stalled = True
                     STALLED.set(1)
                     log.error(
-                        "settlement stopped at a gap in the event stream; nothing of the "
-                        "batch was booked; reading again from the committed position",
+                        "settlement stalled at a gap in the event stream: the registry stays "
+                        "at seq %d until the missing events are on the topic",
+                        self.last_seq,
                         extra={"error": str(gap), "retry_in_seconds": pause},
                     )
                     await _pause(pause, stop)
@@ -91,6 +94,7 @@ class SettlementService:
                     BOOKED.inc(len(batch.items))
                     self.last_seq = batch.items[-1].seq
                     LAST_SEQ.set(self.last_seq)
+                    self.stalled = False
                     STALLED.set(0)
                     for failure in failures:
                         FAILURES.inc()

@@ -2,8 +2,9 @@
 
 Detectors and market data are deterministic in the event stream, so a restarted service
 reads the day from its first event again (from the topic's beginning over Kafka; in one
-process the engine republishes it from the journal) and arrives at the same state; alerts have deterministic ids, so recording one again merges
-into the stored alert instead of duplicating it.
+process the engine republishes it from the journal) and arrives at the same state; alerts
+have deterministic ids, so recording one again merges into the stored alert instead of
+duplicating it.
 """
 
 import asyncio

@@ -20,19 +20,21 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from engine.command_intake import resume_point
 from engine.commands import Command
 from engine.journal import JournalReader
 from engine.kafka_stream import KafkaStream
 from engine.reference import ReferenceData, load_reference_data
 from engine.sequencer import Sequencer
-from engine.stream import COMMANDS_TOPIC, Publisher
+from engine.stream import COMMANDS_TOPIC, EVENTS_TOPIC, Publisher
 from gateway.demo_market import DemoMarket, opening_commands
 from gateway.first_run import ensure_member_file
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
 from tests.brokers import Tansu, free_port
-from tests.engine.conftest import OPEN
+from tests.engine.conftest import OPEN, raw_messages
 from tests.tcp_proxy import TcpProxy
 
 pytest_plugins = ["tests.databases"]
@@ -191,6 +193,15 @@ async def until(condition, bound: float, what: str, services: dict[str, Service]
     raise AssertionError(f"{what}: not within {bound} s\n{logs}")
 
 
+async def committed(broker: Tansu, group: str, topic: str) -> int | None:
+    reader = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap_servers, group_id=group)
+    await reader.start()
+    try:
+        return await reader.committed(TopicPartition(topic, 0))
+    finally:
+        await reader.stop()
+
+
 async def publish(publisher: Publisher, commands: list[Command]) -> None:
     """As the gateway hands commands to the engine, a few dozen at a time."""
     for start in range(0, len(commands), 40):
@@ -229,9 +240,7 @@ async def test_processes_over_kafka_and_postgresql_book_what_the_embedded_run_bo
         for service in services.values():
             service.start()
         for component in SERVICES:
-            await until(
-                lambda c=component: reached(c, 0), START_BOUND, f"{component} up", services
-            )
+            await until(lambda c=component: reached(c, 0), START_BOUND, f"{component} up", services)
 
         injector = KafkaStream(broker.bootstrap_servers).publisher()
         try:
@@ -270,10 +279,20 @@ async def test_processes_over_kafka_and_postgresql_book_what_the_embedded_run_bo
             await injector.close()
 
         await until(
-            lambda: everyone_at(expected_last_seq), QUIET_BOUND, "every service at the end", services
+            lambda: everyone_at(expected_last_seq), QUIET_BOUND, "every service done", services
         )
+        metrics = (await client.get(f"http://127.0.0.1:{services['engine'].port}/metrics")).text
+        assert "tcx_journal_fsync_seconds_count" in metrics
+        assert 'tcx_stream_consumer_lag{consumer="engine"} 0.0' in metrics
         for component in ("gateway", "surveillance", "settlement", "engine"):
             assert await services[component].stop() == 0, services[component].tail()
+
+    # stopped cleanly: the input positions are committed up to what was applied
+    events = await raw_messages(broker.bootstrap_servers, EVENTS_TOPIC, 1)
+    assert await committed(broker, "settlement", EVENTS_TOPIC) == events[-1].offset + 1
+    mark = resume_point(journal_file.parent).mark
+    assert mark is not None
+    assert await committed(broker, "engine", COMMANDS_TOPIC) == mark.position[0]
 
     journal = JournalReader(journal_file)
     assert [command for batch in journal for command in batch] == commands  # each once
