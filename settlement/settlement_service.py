@@ -11,6 +11,11 @@ logs an error, sets the `tcx_settlement_stalled` gauge, answers /health with 503
 reads again from its committed position after a growing pause (up to a minute), until the
 missing events are on the topic.
 
+When the registry database goes away, the batch being booked is rolled back (or was
+committed, and its seqs are then skipped as already applied), the connection is dropped,
+and the service reconnects after a growing pause, reading again from its committed
+position: nothing is lost or booked twice, and the stream keeps the events meanwhile.
+
 The ledger lives on a thread of its own (opened there, as SQLite wants), so a slow commit
 never stalls the event loop the gateway and the engine share in the embedded mode.
 """
@@ -18,10 +23,12 @@ never stalls the event loop the gateway and the engine share in the embedded mod
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 from prometheus_client import Counter, Gauge, Histogram
 
 from engine.stream import EVENTS_TOPIC, Stream
@@ -38,7 +45,9 @@ BOOK_SECONDS = Histogram(
 )
 LAST_SEQ = Gauge("tcx_settlement_last_seq", "Sequence number of the last event booked")
 STALLED = Gauge("tcx_settlement_stalled", "1 while a gap in the event seqs stops booking")
-MAX_PAUSE = 60.0  # seconds between attempts to read past a gap
+MAX_PAUSE = 60.0  # seconds between attempts to read past a gap or reach the registry
+# what a registry outage looks like: a lost or refused connection, a locked or full disk
+REGISTRY_UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError)
 
 
 class SettlementService:
@@ -56,17 +65,18 @@ class SettlementService:
         return await asyncio.get_running_loop().run_in_executor(self._thread, call, *args)
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.ledger = await self.on_ledger_thread(self.open_ledger)
-        gaps = 0
-        stalled_at = -1
+        failures = 0
+        stuck_at = -1
         try:
             while not stop.is_set():
                 try:
+                    if self.ledger is None:
+                        self.ledger = await self.on_ledger_thread(self.open_ledger)
                     await self._book_until(stop)
                 except SequenceError as gap:
-                    gaps = gaps + 1 if self.last_seq == stalled_at else 1
-                    stalled_at = self.last_seq
-                    pause = min(MAX_PAUSE, 2.0**gaps)
+                    failures = failures + 1 if self.last_seq == stuck_at else 1
+                    stuck_at = self.last_seq
+                    pause = min(MAX_PAUSE, 2.0**failures)
                     self.stalled = True
                     STALLED.set(1)
                     log.error(
@@ -76,9 +86,27 @@ class SettlementService:
                         extra={"error": str(gap), "retry_in_seconds": pause},
                     )
                     await _pause(pause, stop)
+                except REGISTRY_UNREACHABLE as error:
+                    failures = failures + 1 if self.last_seq == stuck_at else 1
+                    stuck_at = self.last_seq
+                    pause = min(MAX_PAUSE, 2.0 ** (failures - 1))
+                    log.error(
+                        "registry database unreachable; booking resumes from the registry's "
+                        "last seq once it is back",
+                        extra={"error": str(error), "retry_in_seconds": pause},
+                    )
+                    await self._drop_ledger()
+                    await _pause(pause, stop)
         finally:
-            await self.on_ledger_thread(self.ledger.close)
+            await self._drop_ledger()
             self._thread.shutdown()
+
+    async def _drop_ledger(self) -> None:
+        """Closes the ledger's connection, which may be broken already."""
+        if self.ledger is not None:
+            with contextlib.suppress(*REGISTRY_UNREACHABLE):
+                await self.on_ledger_thread(self.ledger.close)
+            self.ledger = None
 
     async def _book_until(self, stop: asyncio.Event) -> None:
         after_seq = await self.on_ledger_thread(self.ledger.last_seq)
