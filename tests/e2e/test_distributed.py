@@ -33,7 +33,7 @@ from gateway.demo_market import DemoMarket, opening_commands
 from gateway.first_run import ensure_member_file
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
-from tests.brokers import Tansu, free_port
+from tests.brokers import Tansu, free_port, proxied_tansu
 from tests.engine.conftest import OPEN, raw_messages
 from tests.tcp_proxy import TcpProxy
 
@@ -150,14 +150,8 @@ def registry_url(postgres_server: str) -> str:
 
 @pytest.fixture
 async def proxied_broker() -> AsyncIterator[tuple[Tansu, TcpProxy]]:
-    proxy_port = free_port()
-    with Tansu(advertised_port=proxy_port) as broker:
-        proxy = TcpProxy(broker.port, proxy_port)
-        await proxy.start()
-        try:
-            yield broker, proxy
-        finally:
-            await proxy.stop()
+    async with proxied_tansu() as broker_and_proxy:
+        yield broker_and_proxy
 
 
 @pytest.fixture
