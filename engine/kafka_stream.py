@@ -32,7 +32,7 @@ import asyncio
 import logging
 import uuid
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -86,6 +86,8 @@ class KafkaStream:
         rebalance_timeout_ms: int = 10_000,
         first_backoff: float = 0.1,
         max_backoff: float = 5.0,
+        close_timeout: float = 5.0,
+        commit_timeout: float = 5.0,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.client_id = client_id
@@ -96,6 +98,8 @@ class KafkaStream:
         self.rebalance_timeout_ms = rebalance_timeout_ms
         self.first_backoff = first_backoff
         self.max_backoff = max_backoff
+        self.close_timeout = close_timeout  # seconds a closing client waits for the broker
+        self.commit_timeout = commit_timeout  # seconds a commit waits before it is deferred
         self._existing_topics: set[str] = set()
 
     def publisher(self) -> "KafkaPublisher":
@@ -253,7 +257,7 @@ class KafkaPublisher:
         if self._backlog:
             log.warning("publisher closed with %d messages undelivered", len(self._backlog))
         if self._producer is not None:
-            await self._producer.stop()
+            await _bounded(self._producer.stop(), self._stream.close_timeout, "publisher")
             self._producer = None
 
     def _sending(self) -> int:
@@ -445,7 +449,11 @@ class KafkaConsumer:
             return
         offsets = {TopicPartition(self._topic, p): o for p, o in self._uncommitted.items()}
         try:
-            await self._starting.result().commit(offsets)
+            # bounded: while the coordinator is away aiokafka would look for it forever,
+            # and the component's loop (which watches for SIGTERM) with it
+            await asyncio.wait_for(
+                self._starting.result().commit(offsets), self._stream.commit_timeout
+            )
         except (CommitFailedError, IllegalStateError) as error:
             log.warning("commit of %s dropped (%s): the new owner rereads", offsets, error)
         except UNREACHABLE as error:
@@ -454,16 +462,22 @@ class KafkaConsumer:
         self._uncommitted = {}
 
     async def close(self) -> None:
+        """Commits what is still uncommitted and leaves, within the stream's close_timeout:
+        with the broker away, an uncommitted position only means batches read again
+        (dropped by seq, or by the engine's journaled input mark)."""
         if self._starting is None:
             return
         if self._starting.done():
-            await self.commit({})
-            await _stop(self._starting.result())
+            await _bounded(self._commit_and_stop(), self._stream.close_timeout, self._name)
         else:
             self._starting.cancel()
             await asyncio.gather(self._starting, return_exceptions=True)
         if self._quarantine is not None:
             await self._quarantine.stop()
+
+    async def _commit_and_stop(self) -> None:
+        await self.commit({})
+        await _stop(self._starting.result())
 
     async def _start(self) -> AIOKafkaConsumer:
         """Joins the consumer group, retrying with backoff while the broker is away."""
@@ -532,6 +546,15 @@ class KafkaConsumer:
             )
         except UNREACHABLE as error:
             quarantine_log.error("could not copy to %s: %s", topic, error)
+
+
+async def _bounded(closing: Coroutine[Any, Any, None], timeout: float, what: str) -> None:
+    """Closing waits on the broker (a last commit, leaving the group, pending sends); a
+    stopping service must not wait for a broker that is away."""
+    try:
+        await asyncio.wait_for(closing, timeout)
+    except TimeoutError:
+        log.warning("%s closed without the broker's answer after %.0f s", what, timeout)
 
 
 def _origin_of(message: ConsumerRecord) -> tuple[str | None, int]:
