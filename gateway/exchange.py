@@ -63,6 +63,12 @@ class AlreadyRunning(RuntimeError):
     """Another process holds this data directory's journal."""
 
 
+class JournalBehindStream(RuntimeError):
+    """The events topic holds seqs this journal never produced: another journal fed it
+    (a wiped or wrong data directory). New events would reuse those seqs and every
+    consumer would drop them as already seen, so the engine refuses to start."""
+
+
 def open_stream(settings: Settings) -> Stream:
     if settings.stream == "kafka":
         from engine.kafka_stream import KafkaStream  # only the distributed mode needs aiokafka
@@ -238,6 +244,12 @@ class Exchange:
             after = self._in_process_consumers_seq()
         else:
             after = await _unless_stopped(self.stream.last_seq(EVENTS_TOPIC), stop)
+            if after is not None and after > self.sequencer.next_seq - 1:
+                raise JournalBehindStream(
+                    f"the events topic is at seq {after} but the journal in "
+                    f"{self.journal_dir} only reaches seq {self.sequencer.next_seq - 1}: "
+                    "start the engine on the data directory that fed this topic"
+                )
         if after is not None and after < self.sequencer.next_seq - 1:
             await self.engine.republish(events_after(self.journal_dir, self.fresh_sequencer, after))
         self.engine.last_seq = self.sequencer.next_seq - 1

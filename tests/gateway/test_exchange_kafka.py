@@ -12,7 +12,7 @@ from engine.events import Event
 from engine.kafka_stream import KafkaStream
 from engine.orders import Side
 from engine.stream import EVENTS_TOPIC
-from gateway.exchange import Exchange
+from gateway.exchange import Exchange, JournalBehindStream
 from gateway.settings import load_settings
 from tests.brokers import Tansu
 from tests.engine.conftest import kafka_stream_for_tests, raw_messages
@@ -72,6 +72,10 @@ def test_an_engine_publishes_the_events_its_journal_has_and_the_topic_lacks(
 
         asyncio.run(run_while(engine, caught_up))
         assert [event.seq for event in asyncio.run(published(broker))] == [1, 2, 3, 4, 5]
+
+    stranger = over_kafka(tmp_path / "wiped", stream, ("engine",))
+    with pytest.raises(JournalBehindStream, match="events topic is at seq 5 but the journal"):
+        asyncio.run(asyncio.wait_for(stranger.run(asyncio.Event()), 30))
 
 
 def test_a_gateway_reads_the_events_from_the_beginning_each_start(
