@@ -48,10 +48,6 @@ class Resume:
     mark: InputMark | None
     skip: int  # commands journaled after the mark: read again first, and dropped
 
-    @property
-    def from_beginning(self) -> bool:
-        return self.mark is None and self.skip > 0
-
 
 def resume_point(journal_dir: Path) -> Resume:
     mark, after = JournalReader(journal_dir / JOURNAL_FILE).last_mark()

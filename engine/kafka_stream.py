@@ -522,6 +522,7 @@ class KafkaConsumer:
             if intake is not None and tp.partition in intake.position:
                 consumer.seek(tp, intake.position[tp.partition])
             elif self._from_start or (intake is not None and intake.skip):
+                # commands journaled before any mark came from the beginning
                 await consumer.seek_to_beginning(tp)
             # else: the group's committed position, or the beginning without one
 
