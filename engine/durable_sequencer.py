@@ -24,6 +24,10 @@ A due snapshot is taken when a new batch starts, after waiting for the one in fl
 only then does the state match the durable journal exactly. A failing snapshot (a full
 disk) raises from `submit` before the command is queued, and the events held back while
 waiting come out of the next call.
+
+`flush(mark)` can note where the caller's input stands once everything submitted so far
+is taken (an opaque position, see engine/command_intake.py): the mark is journaled in the
+record that ends with those commands, a record of its own if none is pending.
 """
 
 import sys
@@ -147,11 +151,11 @@ class DurableSequencer:
             self._land()
         return self._hand_back()
 
-    def flush(self) -> list[Event]:
-        """Cuts the pending batch and waits until everything is durable; returns all the
-        events not yet handed back."""
-        if self._batch:
-            self._cut()
+    def flush(self, mark: bytes | None = None) -> list[Event]:
+        """Cuts the pending batch (with the input `mark`, if given) and waits until
+        everything is durable; returns all the events not yet handed back."""
+        if self._batch or mark is not None:
+            self._cut(mark)
         self._land()
         return self._hand_back()
 
@@ -186,12 +190,12 @@ class DurableSequencer:
             self._syncer.shutdown()
             self._journal.close()
 
-    def _cut(self) -> None:
+    def _cut(self, mark: bytes | None = None) -> None:
         """Lands the batch in flight, then journals the pending batch, starts its fsync
         and applies it while the disk works."""
         self._land()
         batch = self._batch
-        self._journal.append(batch)
+        self._journal.append(batch, mark)
         self._batch = []
         self._sync_started.clear()
         self._flight = self._syncer.submit(self._sync)

@@ -6,6 +6,17 @@ everything that arrived since the last read is journaled with one fsync, applied
 events published; only then is the input position committed. Events are never published
 before their commands are durable, which is what "acknowledged only once durable" means
 for members: their execution reports are made from these events.
+
+The input position also goes into the journal, in the record of the commands it covers
+(engine/command_intake.py): the position committed on the topic can lag the journal (a
+crash between the two, a broker away), and the journal's is the one a restart trusts, so
+no command is applied twice.
+
+While the broker is away nothing new arrives, but what was read keeps being journaled and
+its events queue in the publisher, which delivers them in order when the broker is back.
+On SIGTERM the loop finishes its batch (journaled and flushed), waits a bounded time for
+the publisher, and commits the input position; events still queued then are not lost: the
+next start republishes whatever the topic lacks from the journal.
 """
 
 import asyncio
@@ -15,9 +26,10 @@ from collections.abc import Iterable
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from engine.command_intake import Resume
 from engine.durable_sequencer import DurableSequencer
 from engine.events import Event
-from engine.stream import COMMANDS_TOPIC, EVENTS_TOPIC, Stream
+from engine.stream import COMMANDS_TOPIC, EVENTS_TOPIC, Publisher, Stream
 
 log = logging.getLogger("tcx.engine")
 
@@ -42,10 +54,19 @@ LAST_SEQ = Gauge("tcx_engine_last_seq", "Sequence number of the last event publi
 
 
 class EngineService:
-    def __init__(self, durable: DurableSequencer, stream: Stream, idle_wait: float = 0.05):
+    def __init__(
+        self,
+        durable: DurableSequencer,
+        stream: Stream,
+        resume: Resume,
+        idle_wait: float = 0.05,
+        shutdown_wait: float = 5.0,
+    ):
         self.durable = durable
         self.stream = stream
+        self.resume = resume  # where the journal says the input stands
         self.idle_wait = idle_wait  # seconds a read waits for commands when none are queued
+        self.shutdown_wait = shutdown_wait  # seconds to deliver queued events on stopping
         self.last_seq = 0
 
     async def republish(self, batches: Iterable[list[Event]]) -> int:
@@ -62,7 +83,7 @@ class EngineService:
         return count
 
     async def run(self, stop: asyncio.Event) -> None:
-        consumer = self.stream.commands_consumer(COMMANDS_TOPIC, "engine")
+        consumer = self.stream.commands_consumer(COMMANDS_TOPIC, "engine", self.resume)
         publisher = self.stream.publisher()
         log.info("engine started", extra={"commands": self.durable.commands})
         try:
@@ -74,7 +95,7 @@ class EngineService:
                 events = []
                 for command in batch.items:
                     events.extend(self.durable.submit(command))
-                events.extend(self.durable.flush())
+                events.extend(self.durable.flush(consumer.input_mark()))
                 FSYNC_SECONDS.observe(self.durable.last_sync_ns / 1e9)
                 if events:
                     await publisher.publish(EVENTS_TOPIC, events)
@@ -87,7 +108,17 @@ class EngineService:
                 BATCH_SECONDS.observe(time.perf_counter() - started)
         finally:
             self.durable.close()
-            await publisher.flush()
-            await publisher.close()
+            await self._deliver_queued(publisher)
             await consumer.close()
             log.info("engine stopped", extra={"commands": self.durable.commands})
+
+    async def _deliver_queued(self, publisher: Publisher) -> None:
+        try:
+            await asyncio.wait_for(publisher.flush(), self.shutdown_wait)
+        except TimeoutError:
+            log.warning(
+                "stopping with events not yet on the stream; the next start republishes "
+                "them from the journal",
+                extra={"last_seq": self.last_seq},
+            )
+        await publisher.close()

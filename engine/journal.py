@@ -5,6 +5,11 @@ header) and holds one group commit: the payload is a msgpack array of commands, 
 encoded as `encode_command` encodes it. A batch costs one checksum and one fsync however
 many commands it carries, and it is durable as a whole or not at all.
 
+A record may also carry an input mark (then the payload is the map of `MarkedBatch`):
+where the engine's input stood once the record's commands were taken, opaque here. It is
+written in the same record as the commands, so the two are durable together and a
+restarted engine resumes its input exactly after what it journaled (engine/command_intake.py).
+
 Reading stops at the first record that is incomplete or fails its checksum. Whether that
 is a torn tail or damage to history depends on what follows it:
 - nothing valid follows: it is a write that a crash interrupted. Its commands were never
@@ -32,8 +37,22 @@ MAGIC = b"TCXJ"
 HEADER = struct.Struct("<4sII")
 MAX_PAYLOAD = 1 << 30  # a larger length field can only be damage
 
+
+class MarkedBatch(msgspec.Struct, frozen=True):
+    commands: list[AnyCommand]
+    mark: bytes
+
+
+class _MarkedBatchScan(msgspec.Struct, frozen=True):
+    """A marked record read for its mark only: the commands are counted, not decoded."""
+
+    commands: list[msgspec.Raw]
+    mark: bytes
+
+
 _encode_batch = msgspec.msgpack.Encoder().encode
-_decode_batch = msgspec.msgpack.Decoder(list[AnyCommand]).decode
+_decode_batch = msgspec.msgpack.Decoder(list[AnyCommand] | MarkedBatch).decode
+_decode_scan = msgspec.msgpack.Decoder(list[msgspec.Raw] | _MarkedBatchScan).decode
 
 
 class JournalCorrupted(Exception):
@@ -95,7 +114,22 @@ class JournalReader:
 
     def __iter__(self) -> Iterator[list[Command]]:
         for payload in self.payloads():
-            yield _decode_batch(payload)
+            batch = _decode_batch(payload)
+            yield batch.commands if type(batch) is MarkedBatch else batch
+
+    def last_mark(self) -> tuple[bytes | None, int]:
+        """The last input mark (None if no record has one) and the number of commands
+        journaled after it, read without decoding any command."""
+        mark = None
+        after = 0
+        for payload in self.payloads():
+            record = _decode_scan(payload)
+            if type(record) is _MarkedBatchScan:
+                mark = record.mark
+                after = 0
+            else:
+                after += len(record)
+        return mark, after
 
     def payloads(self) -> Iterator[bytes]:
         if not self.path.exists():
@@ -155,11 +189,14 @@ class JournalWriter:
         self.durable_end = self.written_end = end
         self.last_sync_ns = 0  # how long the last fdatasync took (for metrics)
 
-    def append(self, commands: list[Command]) -> None:
+    def append(self, commands: list[Command], mark: bytes | None = None) -> None:
+        """Writes one record of `commands`, with the input `mark` when given (a record
+        may then hold no command: the mark alone)."""
         self._check_open()
         if self.written_end != self.durable_end:
             raise RuntimeError(f"{self.path}: appending before the last record was synced")
-        record = encode_record(_encode_batch(commands))
+        batch = commands if mark is None else MarkedBatch(commands, mark)
+        record = encode_record(_encode_batch(batch))
         try:
             written = os.write(self._fd, record)
             if written != len(record):

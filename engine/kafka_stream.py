@@ -15,17 +15,24 @@ nothing behind it moves first, so a retry can duplicate messages (consumers drop
 by seq) but never reorder or drop them. This needs no broker-side idempotence
 (InitProducerId), which some Kafka-protocol brokers lack.
 
-Consumers use consumer groups with manual commits: `commit` is called after the
+Every message carries its publisher's origin id and a growing number in its headers, so
+the engine's command intake recognises a resent message (engine/command_intake.py).
+
+Event consumers use consumer groups with manual commits: `commit` is called after the
 component's own processing; a failed commit is retried with the next one, and anything
-read after the last successful commit is simply delivered again. A message that is not
+read after the last successful commit is simply delivered again. Two kinds of consumer
+take their partitions without a group instead: the engine's commands consumer, which
+seeks to the position its journal holds (the journal, not the group, is the truth), and
+`from_start` event consumers, which read the topic from its beginning. A message that is not
 a readable envelope of this schema version is logged, copied to `<topic>.quarantine`
 with the reason in a header, and skipped.
 """
 
 import asyncio
 import logging
+import uuid
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -37,7 +44,9 @@ from aiokafka.errors import (
     TopicAlreadyExistsError,
 )
 from aiokafka.partitioner import DefaultPartitioner
+from prometheus_client import Gauge
 
+from engine.command_intake import Intake, Resume
 from engine.commands import Command
 from engine.envelope import EnvelopeError, decode_envelope, encode_envelope
 from engine.events import Event
@@ -52,8 +61,14 @@ from engine.stream import (
 
 log = logging.getLogger("tcx.stream.kafka")
 
+LAG = Gauge("tcx_stream_consumer_lag", "Messages on the topic not yet read", ["consumer"])
+
 UNREACHABLE = (KafkaError, OSError, TimeoutError)  # what a broker outage looks like here
 MAX_RECORD_BATCH = 512 * 1024  # bytes per partition per send, under Kafka's 1 MiB default
+ORIGIN_HEADER = "tcx-origin"  # the publisher's id, new for every publisher
+NUMBER_HEADER = "tcx-number"  # the message's number from that publisher, from 1
+
+Record = tuple[bytes, bytes, list[tuple[str, bytes]]]  # key, value, headers
 
 
 class KafkaStream:
@@ -71,6 +86,8 @@ class KafkaStream:
         rebalance_timeout_ms: int = 10_000,
         first_backoff: float = 0.1,
         max_backoff: float = 5.0,
+        close_timeout: float = 5.0,
+        commit_timeout: float = 5.0,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.client_id = client_id
@@ -81,18 +98,36 @@ class KafkaStream:
         self.rebalance_timeout_ms = rebalance_timeout_ms
         self.first_backoff = first_backoff
         self.max_backoff = max_backoff
+        self.close_timeout = close_timeout  # seconds a closing client waits for the broker
+        self.commit_timeout = commit_timeout  # seconds a commit waits before it is deferred
         self._existing_topics: set[str] = set()
 
     def publisher(self) -> "KafkaPublisher":
         return KafkaPublisher(self)
 
-    def events_consumer(self, topic: str, name: str, after_seq: int = 0) -> "KafkaConsumer":
-        return KafkaConsumer(self, topic, name, Deduplicator(after_seq))
+    def events_consumer(
+        self, topic: str, name: str, after_seq: int = 0, from_start: bool = False
+    ) -> "KafkaConsumer":
+        return KafkaConsumer(self, topic, name, Deduplicator(after_seq), from_start=from_start)
 
-    def commands_consumer(self, topic: str, name: str) -> "KafkaConsumer":
-        return KafkaConsumer(self, topic, name, None)
+    def commands_consumer(
+        self, topic: str, name: str, resume: Resume | None = None
+    ) -> "KafkaConsumer":
+        intake = Intake(resume or Resume(None, 0))
+        return KafkaConsumer(self, topic, name, None, intake=intake)
 
     async def last_seq(self, topic: str) -> int:
+        """Waits for the broker (retrying with backoff) as long as it is away."""
+        failures = 0
+        while True:
+            try:
+                return await self._last_seq(topic)
+            except UNREACHABLE as error:
+                failures += 1
+                log.warning("cannot read the end of %s (%s); retrying", topic, error)
+                await asyncio.sleep(self.backoff(failures))
+
+    async def _last_seq(self, topic: str) -> int:
         """Reads each partition backwards from its end to the last readable envelope."""
         await self.ensure_topic(topic)
         reader = AIOKafkaConsumer(
@@ -168,6 +203,8 @@ class KafkaPublisher:
         self._idle = asyncio.Event()
         self._idle.set()
         self._sender: asyncio.Task[None] | None = None
+        self._origin = uuid.uuid4().hex.encode()
+        self._numbered = 0  # messages numbered so far
 
     @property
     def backlog(self) -> int:
@@ -220,7 +257,7 @@ class KafkaPublisher:
         if self._backlog:
             log.warning("publisher closed with %d messages undelivered", len(self._backlog))
         if self._producer is not None:
-            await self._producer.stop()
+            await _bounded(self._producer.stop(), self._stream.close_timeout, "publisher")
             self._producer = None
 
     def _sending(self) -> int:
@@ -292,9 +329,14 @@ class KafkaPublisher:
             if builder is None:
                 builder = builders[tp] = producer.create_batch()
             value = encode_envelope(message.items)
-            if builder.append(key=key, value=value, timestamp=None) is None:
+            headers = [
+                (ORIGIN_HEADER, self._origin),
+                (NUMBER_HEADER, str(self._numbered + 1).encode()),
+            ]
+            if builder.append(key=key, value=value, timestamp=None, headers=headers) is None:
                 break
-            front.unsent.setdefault(tp, []).append((key, value))
+            self._numbered += 1
+            front.unsent.setdefault(tp, []).append((key, value, headers))
             front.count += 1
         return front
 
@@ -336,28 +378,35 @@ class _Front:
 
     def __init__(self) -> None:
         self.count = 0
-        self.unsent: dict[TopicPartition, list[tuple[bytes, bytes]]] = {}
+        self.unsent: dict[TopicPartition, list[Record]] = {}
 
 
-async def _deliver(
-    producer: AIOKafkaProducer, tp: TopicPartition, records: list[tuple[bytes, bytes]]
-) -> None:
+async def _deliver(producer: AIOKafkaProducer, tp: TopicPartition, records: list[Record]) -> None:
     batch = producer.create_batch()
-    for key, value in records:
-        batch.append(key=key, value=value, timestamp=None)
+    for key, value, headers in records:
+        batch.append(key=key, value=value, timestamp=None, headers=headers)
     delivered = await producer.send_batch(batch, tp.topic, partition=tp.partition)
     await delivered
 
 
 class KafkaConsumer:
     def __init__(
-        self, stream: KafkaStream, topic: str, name: str, dedupe: Deduplicator | None
+        self,
+        stream: KafkaStream,
+        topic: str,
+        name: str,
+        dedupe: Deduplicator | None,
+        *,
+        from_start: bool = False,
+        intake: Intake | None = None,
     ) -> None:
         self._stream = stream
         self._topic = topic
         self._name = name
         self._dedupe = dedupe
         self._carries_events = dedupe is not None
+        self._from_start = from_start
+        self._intake = intake
         self._starting: asyncio.Task[AIOKafkaConsumer] | None = None
         self._quarantine: AIOKafkaProducer | None = None
         self._uncommitted: Position = {}
@@ -375,20 +424,36 @@ class KafkaConsumer:
         )
         items: list[Any] = []
         position: Position = {}
+        intake = self._intake
         for tp, messages in records.items():
             for message in messages:
-                items.extend(await self._decode(message))
+                decoded = await self._decode(message)
+                if intake is not None:
+                    origin, number = _origin_of(message)
+                    decoded = intake.admit(tp.partition, message.offset, origin, number, decoded)
+                items.extend(decoded)
             position[tp.partition] = messages[-1].offset + 1
+            unread = (consumer.highwater(tp) or 0) - position[tp.partition]
+            LAG.labels(self._name).set(max(0, unread))
         fresh = items if self._dedupe is None else self._dedupe.fresh(items)
         return Batch(fresh, position)
 
+    def input_mark(self) -> bytes | None:
+        return None if self._intake is None else self._intake.mark()
+
     async def commit(self, position: Position) -> None:
+        if self._from_start:
+            return  # no group: the next start reads from the beginning again
         self._uncommitted.update(position)
         if not self._uncommitted or self._starting is None or not self._starting.done():
             return
         offsets = {TopicPartition(self._topic, p): o for p, o in self._uncommitted.items()}
         try:
-            await self._starting.result().commit(offsets)
+            # bounded: while the coordinator is away aiokafka would look for it forever,
+            # and the component's loop (which watches for SIGTERM) with it
+            await asyncio.wait_for(
+                self._starting.result().commit(offsets), self._stream.commit_timeout
+            )
         except (CommitFailedError, IllegalStateError) as error:
             log.warning("commit of %s dropped (%s): the new owner rereads", offsets, error)
         except UNREACHABLE as error:
@@ -397,16 +462,22 @@ class KafkaConsumer:
         self._uncommitted = {}
 
     async def close(self) -> None:
+        """Commits what is still uncommitted and leaves, within the stream's close_timeout:
+        with the broker away, an uncommitted position only means batches read again
+        (dropped by seq, or by the engine's journaled input mark)."""
         if self._starting is None:
             return
         if self._starting.done():
-            await self.commit({})
-            await _stop(self._starting.result())
+            await _bounded(self._commit_and_stop(), self._stream.close_timeout, self._name)
         else:
             self._starting.cancel()
             await asyncio.gather(self._starting, return_exceptions=True)
         if self._quarantine is not None:
             await self._quarantine.stop()
+
+    async def _commit_and_stop(self) -> None:
+        await self.commit({})
+        await _stop(self._starting.result())
 
     async def _start(self) -> AIOKafkaConsumer:
         """Joins the consumer group, retrying with backoff while the broker is away."""
@@ -415,7 +486,7 @@ class KafkaConsumer:
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=self._stream.bootstrap_servers,
                 client_id=self._stream.client_id,
-                group_id=self._name,
+                group_id=None if self._from_start else self._name,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 session_timeout_ms=self._stream.session_timeout_ms,
@@ -428,7 +499,10 @@ class KafkaConsumer:
             try:
                 await self._stream.ensure_topic(self._topic)
                 await consumer.start()
-                consumer.subscribe([self._topic])
+                if self._intake is None and not self._from_start:
+                    consumer.subscribe([self._topic])
+                else:
+                    await self._assign(consumer)
                 return consumer
             except UNREACHABLE as error:
                 await _stop(consumer)
@@ -436,6 +510,21 @@ class KafkaConsumer:
                 delay = self._stream.backoff(failures)
                 log.warning("consumer %s cannot reach the broker (%s)", self._name, error)
                 await asyncio.sleep(delay)
+
+    async def _assign(self, consumer: AIOKafkaConsumer) -> None:
+        """Takes every partition without joining the group, and seeks: to the beginning,
+        or to where the engine's journal says its input stands."""
+        await consumer.topics()  # loads the metadata partitions_for_topic reads
+        tps = [TopicPartition(self._topic, p) for p in consumer.partitions_for_topic(self._topic)]
+        consumer.assign(tps)
+        intake = self._intake
+        for tp in tps:
+            if intake is not None and tp.partition in intake.position:
+                consumer.seek(tp, intake.position[tp.partition])
+            elif self._from_start or (intake is not None and intake.skip):
+                # commands journaled before any mark came from the beginning
+                await consumer.seek_to_beginning(tp)
+            # else: the group's committed position, or the beginning without one
 
     async def _decode(self, message: ConsumerRecord) -> list[Any]:
         try:
@@ -458,6 +547,25 @@ class KafkaConsumer:
             )
         except UNREACHABLE as error:
             quarantine_log.error("could not copy to %s: %s", topic, error)
+
+
+async def _bounded(closing: Coroutine[Any, Any, None], timeout: float, what: str) -> None:
+    """Closing waits on the broker (a last commit, leaving the group, pending sends); a
+    stopping service must not wait for a broker that is away."""
+    try:
+        await asyncio.wait_for(closing, timeout)
+    except TimeoutError:
+        log.warning("%s closed without the broker's answer after %.0f s", what, timeout)
+
+
+def _origin_of(message: ConsumerRecord) -> tuple[str | None, int]:
+    """The publisher's origin id and the message's number, (None, 0) if unstamped."""
+    headers = dict(message.headers or ())
+    origin = headers.get(ORIGIN_HEADER)
+    number = headers.get(NUMBER_HEADER)
+    if origin is None or number is None:
+        return None, 0
+    return origin.decode(), int(number)
 
 
 async def _stop(consumer: AIOKafkaConsumer) -> None:

@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from engine.command_intake import Resume
 from engine.commands import Command
 from engine.envelope import EnvelopeError, decode_envelope
 from engine.events import Event
@@ -75,10 +76,17 @@ class MemoryStream:
     def publisher(self) -> "MemoryPublisher":
         return MemoryPublisher(self)
 
-    def events_consumer(self, topic: str, name: str, after_seq: int = 0) -> "MemoryConsumer":
+    def events_consumer(
+        self, topic: str, name: str, after_seq: int = 0, from_start: bool = False
+    ) -> "MemoryConsumer":
+        """`from_start` changes nothing here: the topics start empty with the process, and
+        the engine republishes the day from its journal (gateway/exchange.py)."""
         return MemoryConsumer(self, topic, name, Deduplicator(after_seq))
 
-    def commands_consumer(self, topic: str, name: str) -> "MemoryConsumer":
+    def commands_consumer(
+        self, topic: str, name: str, resume: Resume | None = None
+    ) -> "MemoryConsumer":
+        """`resume` is not needed: nothing published before this process started is here."""
         return MemoryConsumer(self, topic, name, None)
 
     async def last_seq(self, topic: str) -> int:
@@ -163,6 +171,9 @@ class MemoryConsumer:
             quarantine_log.warning("quarantined a message on %s: %s", self._topic, error)
             self._stream.quarantined.append((self._topic, payload, str(error)))
             return []
+
+    def input_mark(self) -> None:
+        return None
 
     async def commit(self, position: Position) -> None:
         if 0 in position:

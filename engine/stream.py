@@ -15,6 +15,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from engine.command_intake import Resume
 from engine.commands import Command
 from engine.events import Event
 
@@ -57,14 +58,28 @@ class Consumer(Protocol):
     async def close(self) -> None: ...
 
 
+class CommandsConsumer(Consumer, Protocol):
+    def input_mark(self) -> bytes | None:
+        """Where the input stands after the batches read so far, for the engine to journal
+        with their commands (engine/command_intake.py); None where a restart needs none."""
+
+
 class Stream(Protocol):
     def publisher(self) -> Publisher: ...
 
-    def events_consumer(self, topic: str, name: str, after_seq: int = 0) -> Consumer:
+    def events_consumer(
+        self, topic: str, name: str, after_seq: int = 0, from_start: bool = False
+    ) -> Consumer:
         """Reads from `name`'s committed position, skipping events with seq <= `after_seq`
-        (the last seq the component applied) and any event delivered again."""
+        (the last seq the component applied) and any event delivered again. `from_start`
+        reads the whole topic instead, committing nothing: for components that rebuild
+        their state from the events each time they start (order views, detectors)."""
 
-    def commands_consumer(self, topic: str, name: str) -> Consumer: ...
+    def commands_consumer(
+        self, topic: str, name: str, resume: Resume | None = None
+    ) -> CommandsConsumer:
+        """Reads commands exactly once: from `resume` (the engine's journal) where the
+        transport outlives the process, dropping what was taken before."""
 
     async def last_seq(self, topic: str) -> int:
         """The highest seq on an events topic, 0 if none: a restarted engine publishes

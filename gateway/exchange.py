@@ -9,12 +9,14 @@ import asyncio
 import fcntl
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import APIRouter
 
+from engine.command_intake import resume_point
 from engine.commands import Command
 from engine.durable_sequencer import DurableSequencer, GroupCommit
 from engine.engine_service import EngineService
@@ -22,7 +24,7 @@ from engine.event_replay import events_after
 from engine.memory_stream import MemoryStream
 from engine.reference import ReferenceData, load_reference_data
 from engine.sequencer import Sequencer
-from engine.stream import Stream
+from engine.stream import EVENTS_TOPIC, Stream
 from gateway.admin_api import admin_router
 from gateway.clock import Clock, WallClock
 from gateway.fix.acceptor import Acceptor
@@ -62,6 +64,12 @@ EVERYTHING = ("engine", "settlement", "surveillance", "gateway")
 
 class AlreadyRunning(RuntimeError):
     """Another process holds this data directory's journal."""
+
+
+class JournalBehindStream(RuntimeError):
+    """The events topic holds seqs this journal never produced: another journal fed it
+    (a wiped or wrong data directory). New events would reuse those seqs and every
+    consumer would drop them as already seen, so the engine refuses to start."""
 
 
 def open_stream(settings: Settings) -> Stream:
@@ -105,7 +113,7 @@ class Exchange:
             )
             self.sequencer = self.fresh_sequencer()
             durable = DurableSequencer(self.journal_dir, self.sequencer, policy)
-            self.engine = EngineService(durable, self.stream)
+            self.engine = EngineService(durable, self.stream, resume_point(self.journal_dir))
         if "settlement" in self.components:
             self.settlement = SettlementService(
                 lambda: Ledger.open(settings.registry, self.reference), self.stream
@@ -201,10 +209,12 @@ class Exchange:
 
     def health(self) -> dict:
         return {
-            "ok": True,
+            "ok": not (self.settlement and self.settlement.stalled),
             "components": list(self.components),
             "uptime_seconds": round(time.time() - self.started, 1),
             "engine_last_seq": self.engine.last_seq if self.engine else None,
+            "settlement_last_seq": self.settlement.last_seq if self.settlement else None,
+            "surveillance_last_seq": self.surveillance.last_seq if self.surveillance else None,
             "gateway_last_seq": self.gateway.last_seq if self.gateway else None,
         }
 
@@ -214,7 +224,7 @@ class Exchange:
         if self.settlement is not None:
             tasks.append(asyncio.create_task(self.settlement.run(stop), name="settlement"))
         if self.engine is not None:
-            await self._catch_up_consumers()
+            await self._catch_up_consumers(stop)
             self.reconciliation = await self._reconcile_holds()
             tasks.append(asyncio.create_task(self.engine.run(stop), name="engine"))
         if self.surveillance is not None:
@@ -261,23 +271,48 @@ class Exchange:
         self.http.should_exit = True
         await serving
 
-    async def _catch_up_consumers(self) -> None:
-        """The in-process stream starts empty: republish from the journal what this
-        process's consumers have not seen (each skips what it already applied)."""
-        if not isinstance(self.stream, MemoryStream):
-            return
-        if self.gateway is not None or self.surveillance is not None:
-            after = 0  # the gateway's order views and surveillance rebuild from the day
-        elif self.settlement is not None:
-            ledger = Ledger.open(self.settings.registry, self.reference)
-            try:
-                after = ledger.last_seq()
-            finally:
-                ledger.close()
+    async def _catch_up_consumers(self, stop: asyncio.Event) -> None:
+        """Republishes from the journal the events the consumers cannot get otherwise.
+        The in-process stream starts empty, so that is what this process's consumers have
+        not seen (each skips what it already applied). A broker outlives the engine, so
+        there it is what the topic lacks: a backlog the last run never delivered."""
+        if isinstance(self.stream, MemoryStream):
+            after = self._in_process_consumers_seq()
         else:
-            return
-        if after < self.sequencer.next_seq - 1:
+            after = await _unless_stopped(self.stream.last_seq(EVENTS_TOPIC), stop)
+            if after is not None and after > self.sequencer.next_seq - 1:
+                raise JournalBehindStream(
+                    f"the events topic is at seq {after} but the journal in "
+                    f"{self.journal_dir} only reaches seq {self.sequencer.next_seq - 1}: "
+                    "start the engine on the data directory that fed this topic"
+                )
+        if after is not None and after < self.sequencer.next_seq - 1:
             await self.engine.republish(events_after(self.journal_dir, self.fresh_sequencer, after))
+        self.engine.last_seq = self.sequencer.next_seq - 1
+
+    def _in_process_consumers_seq(self) -> int | None:
+        if self.gateway is not None or self.surveillance is not None:
+            return 0  # the gateway's order views and surveillance rebuild from the day
+        if self.settlement is None:
+            return None
+        ledger = Ledger.open(self.settings.registry, self.reference)
+        try:
+            return ledger.last_seq()
+        finally:
+            ledger.close()
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, int], stop: asyncio.Event) -> int | None:
+    """`work`'s result, or None if `stop` comes first (a SIGTERM while the broker is away)."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return None
 
 
 def _lock_directory(data_dir: Path):

@@ -40,10 +40,13 @@ class _Waiter:
 
 
 class GatewayService:
-    def __init__(self, stream: Stream, instruments: int, idle_wait: float = 0.05):
+    def __init__(
+        self, stream: Stream, instruments: int, idle_wait: float = 0.05, shutdown_wait: float = 5.0
+    ):
         self.stream = stream
         self.instruments = instruments  # an EndOfDay is answered once per instrument
         self.idle_wait = idle_wait
+        self.shutdown_wait = shutdown_wait  # seconds to deliver queued commands on stopping
         self.listeners: list[Listener] = []
         self.last_seq = 0
         self._publisher = stream.publisher()
@@ -86,7 +89,9 @@ class GatewayService:
         EVENTS_SEEN.inc(len(events))
 
     async def run(self, stop: asyncio.Event) -> None:
-        consumer = self.stream.events_consumer(EVENTS_TOPIC, "gateway", after_seq=self.last_seq)
+        consumer = self.stream.events_consumer(
+            EVENTS_TOPIC, "gateway", after_seq=self.last_seq, from_start=True
+        )
         try:
             while not stop.is_set():
                 batch = await consumer.next_batch(self.idle_wait)
@@ -95,4 +100,14 @@ class GatewayService:
                 await consumer.commit(batch.position)
         finally:
             await consumer.close()
-            await self._publisher.close()
+            await self._hand_over_commands()
+
+    async def _hand_over_commands(self) -> None:
+        """On stopping, commands still queued for the broker get a bounded wait: past it
+        they are dropped, unacknowledged, and members resend them (a resent order id that
+        did reach the engine is refused as a duplicate, not executed twice)."""
+        try:
+            await asyncio.wait_for(self._publisher.flush(), self.shutdown_wait)
+        except TimeoutError:
+            log.warning("stopping with commands not delivered to the engine")
+        await self._publisher.close()

@@ -1,9 +1,10 @@
 """Surveillance as a service: every event through the detectors and the market data.
 
 Detectors and market data are deterministic in the event stream, so a restarted service
-reads the day from its first event again (the engine republishes it from the journal) and
-arrives at the same state; alerts have deterministic ids, so recording one again merges
-into the stored alert instead of duplicating it.
+reads the day from its first event again (from the topic's beginning over Kafka; in one
+process the engine republishes it from the journal) and arrives at the same state; alerts
+have deterministic ids, so recording one again merges into the stored alert instead of
+duplicating it.
 """
 
 import asyncio
@@ -49,9 +50,10 @@ class SurveillanceService:
         self.market_data = market_data
         self.clock = clock
         self.idle_wait = idle_wait
+        self.last_seq = 0  # of the last event surveilled, for /health
 
     async def run(self, stop: asyncio.Event) -> None:
-        consumer = self.stream.events_consumer(EVENTS_TOPIC, "surveillance")
+        consumer = self.stream.events_consumer(EVENTS_TOPIC, "surveillance", from_start=True)
         try:
             while not stop.is_set():
                 batch = await consumer.next_batch(self.idle_wait)
@@ -68,7 +70,8 @@ class SurveillanceService:
                         for alert in raised:
                             ALERTS.labels(alert.pattern).inc()
                     EVENTS.inc(len(events))
-                    LAST_SEQ.set(events[-1].seq)
+                    self.last_seq = events[-1].seq
+                    LAST_SEQ.set(self.last_seq)
                 await consumer.commit(batch.position)
         finally:
             await consumer.close()

@@ -12,6 +12,9 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import AsyncIterator
+
+from tests.tcp_proxy import TcpProxy
 
 STARTUP_SECONDS = 15.0
 
@@ -95,3 +98,17 @@ class Tansu:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+@contextlib.asynccontextmanager
+async def proxied_tansu() -> AsyncIterator[tuple[Tansu, TcpProxy]]:
+    """A broker its clients reach only through a proxy (it advertises the proxy's port),
+    so a test can cut them off while the broker keeps its in-memory topics."""
+    proxy_port = free_port()
+    with Tansu(advertised_port=proxy_port) as broker:
+        proxy = TcpProxy(broker.port, proxy_port)
+        await proxy.start()
+        try:
+            yield broker, proxy
+        finally:
+            await proxy.stop()

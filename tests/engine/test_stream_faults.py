@@ -9,7 +9,7 @@ import pytest
 
 from engine.kafka_stream import KafkaPublisher
 from engine.stream import EVENTS_TOPIC
-from tests.brokers import Tansu, free_port
+from tests.brokers import Tansu, proxied_tansu
 from tests.engine.conftest import drain, kafka_stream_for_tests, make_events, read, seqs
 from tests.tcp_proxy import TcpProxy
 
@@ -20,14 +20,8 @@ FLUSH_BOUND = 120.0  # seconds: a hang fails the test instead of the whole run
 
 @pytest.fixture
 async def proxied_broker() -> AsyncIterator[tuple[Tansu, TcpProxy]]:
-    proxy_port = free_port()
-    with Tansu(advertised_port=proxy_port) as broker:
-        proxy = TcpProxy(broker.port, proxy_port)
-        await proxy.start()
-        try:
-            yield broker, proxy
-        finally:
-            await proxy.stop()
+    async with proxied_tansu() as broker_and_proxy:
+        yield broker_and_proxy
 
 
 async def test_outage_mid_stream_loses_nothing_and_applies_nothing_twice(

@@ -1,0 +1,304 @@
+"""The distributed deployment end to end: engine, settlement, surveillance and gateway as
+separate OS processes (`python -m gateway.cli ...`) over Kafka (Tansu) and PostgreSQL.
+
+Orders flow in through the commands topic; settlement is killed with SIGKILL and
+restarted, so is the engine (between journaling and committing, as likely as not); the
+broker is cut off for a few seconds by a proxy between every client and it. At the end
+the registry in PostgreSQL must be exactly what an embedded run of the same commands
+books, every service must have seen the same last seq, the journal must hold every
+command once, and each process must stop cleanly on SIGTERM.
+"""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from engine.command_intake import resume_point
+from engine.commands import Command
+from engine.journal import JournalReader
+from engine.kafka_stream import KafkaStream
+from engine.reference import ReferenceData, load_reference_data
+from engine.sequencer import Sequencer
+from engine.stream import COMMANDS_TOPIC, EVENTS_TOPIC, Publisher
+from gateway.demo_market import DemoMarket, opening_commands
+from gateway.first_run import ensure_member_file
+from settlement.holds import SettlementHolds
+from settlement.ledger import Ledger
+from tests.brokers import Tansu, free_port, proxied_tansu
+from tests.engine.conftest import OPEN, raw_messages
+from tests.tcp_proxy import TcpProxy
+
+pytest_plugins = ["tests.databases"]
+pytestmark = [pytest.mark.slow, pytest.mark.anyio]
+
+SERVICES = ("engine", "settlement", "surveillance", "gateway")
+STEPS = 200  # demo-market steps per phase, about 600 commands
+START_BOUND = 30.0  # seconds for a process to answer /health
+QUIET_BOUND = 90.0  # seconds for every service to reach the last seq
+STOP_BOUND = 20.0  # seconds for a clean stop after SIGTERM
+OUTAGE = 3.0  # seconds the broker is cut off
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class SteppingClock:
+    """Commands stamped a millisecond apart inside the morning session: the same input
+    for the distributed run and the embedded one."""
+
+    def __init__(self) -> None:
+        self.ts = OPEN
+
+    def now(self) -> int:
+        self.ts += 1_000_000
+        return self.ts
+
+
+def order_flow(reference: ReferenceData, phases: int) -> list[list[Command]]:
+    """The demo market's members: accounts first, then `phases` runs of trading."""
+    demo = DemoMarket(None, reference, SteppingClock(), seed=11)  # type: ignore[arg-type]
+    flow = [opening_commands(OPEN)]
+    for _ in range(phases):
+        flow.append([command for _ in range(STEPS) for command in demo.step()])
+    return flow
+
+
+def embedded_registry(reference: ReferenceData, commands: list[Command], path: Path):
+    """The same commands straight through a sequencer into an SQLite ledger."""
+    sequencer = Sequencer(reference, SettlementHolds(reference))
+    events = [event for command in commands for event in sequencer.apply(command)]
+    ledger = Ledger.open(f"sqlite:///{path}", reference)
+    try:
+        ledger.book(events)
+        return registry_of(ledger)
+    finally:
+        ledger.close()
+
+
+def last_seq_after(reference: ReferenceData, commands: list[Command]) -> int:
+    sequencer = Sequencer(reference, SettlementHolds(reference))
+    for command in commands:
+        sequencer.apply(command)
+    return sequencer.next_seq - 1
+
+
+def registry_of(ledger: Ledger) -> tuple[int, dict, list]:
+    return ledger.last_seq(), ledger.all_balances(), ledger.trades_after(0)
+
+
+class Service:
+    """One `tcx <component>` process, its output in a file for when a test fails."""
+
+    def __init__(self, component: str, env: dict[str, str], root: Path) -> None:
+        self.component = component
+        self.port = free_port()
+        self.env = {**env, "TCX_DATA_DIR": str(root / component), "TCX_HTTP_PORT": str(self.port)}
+        self.output = root / f"{component}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with open(self.output, "ab") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gateway.cli", self.component],
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=STOP_BOUND)
+
+    async def stop(self) -> int:
+        """SIGTERM, and the exit code once it has stopped (bounded)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        for _ in range(int(STOP_BOUND * 10)):
+            if self.process.poll() is not None:
+                return self.process.returncode
+            await asyncio.sleep(0.1)
+        self.process.kill()
+        self.process.wait()
+        raise AssertionError(f"{self.component} did not stop within {STOP_BOUND} s of SIGTERM")
+
+    async def health(self, client: httpx.AsyncClient) -> dict | None:
+        try:
+            response = await client.get(f"http://127.0.0.1:{self.port}/health", timeout=2)
+        except httpx.HTTPError:
+            return None
+        return response.json() if response.status_code == 200 else None
+
+    def last_seq(self, health: dict | None) -> int | None:
+        return None if health is None else health[f"{self.component}_last_seq"]
+
+    def tail(self) -> str:
+        return f"--- {self.component} ---\n" + self.output.read_text()[-3000:]
+
+
+@pytest.fixture
+def registry_url(postgres_server: str) -> str:
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        connection.execute("DROP SCHEMA public CASCADE")
+        connection.execute("CREATE SCHEMA public")
+    return postgres_server
+
+
+@pytest.fixture
+async def proxied_broker() -> AsyncIterator[tuple[Tansu, TcpProxy]]:
+    async with proxied_tansu() as broker_and_proxy:
+        yield broker_and_proxy
+
+
+@pytest.fixture
+def services(
+    tmp_path: Path, registry_url: str, proxied_broker: tuple[Tansu, TcpProxy]
+) -> Iterator[dict[str, Service]]:
+    members = tmp_path / "members.toml"
+    ensure_member_file(members)
+    env = {
+        **os.environ,
+        "TCX_STREAM": "kafka",
+        "TCX_KAFKA_BOOTSTRAP": proxied_broker[0].bootstrap_servers,
+        "TCX_REGISTRY_URL": registry_url,
+        "TCX_MEMBERS_FILE": str(members),
+        "TCX_LOG_LEVEL": "warning",
+    }
+    running = {component: Service(component, env, tmp_path) for component in SERVICES}
+    # an fsync per command: slow enough that the kill and the outage find the engine at work
+    running["engine"].env["TCX_JOURNAL_BATCH_SIZE"] = "1"
+    yield running
+    for service in running.values():
+        if service.process is not None and service.process.poll() is None:
+            service.process.kill()
+            service.process.wait()
+
+
+async def until(condition, bound: float, what: str, services: dict[str, Service]) -> None:
+    for _ in range(int(bound * 5)):
+        if await condition():
+            return
+        await asyncio.sleep(0.2)
+    logs = "\n".join(service.tail() for service in services.values())
+    raise AssertionError(f"{what}: not within {bound} s\n{logs}")
+
+
+async def committed(broker: Tansu, group: str, topic: str) -> int | None:
+    reader = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap_servers, group_id=group)
+    await reader.start()
+    try:
+        return await reader.committed(TopicPartition(topic, 0))
+    finally:
+        await reader.stop()
+
+
+async def publish(publisher: Publisher, commands: list[Command]) -> None:
+    """As the gateway hands commands to the engine, a few dozen at a time."""
+    for start in range(0, len(commands), 40):
+        await publisher.publish(COMMANDS_TOPIC, commands[start : start + 40])
+        await asyncio.sleep(0.01)
+
+
+async def test_processes_over_kafka_and_postgresql_book_what_the_embedded_run_books(
+    services: dict[str, Service],
+    proxied_broker: tuple[Tansu, TcpProxy],
+    registry_url: str,
+    tmp_path: Path,
+) -> None:
+    broker, proxy = proxied_broker
+    journal_file = tmp_path / "engine" / "journal" / "journal.log"
+    reference = load_reference_data()
+    opening, first, second, third = order_flow(reference, phases=3)
+    commands = [*opening, *first, *second, *third]
+    expected = embedded_registry(reference, commands, tmp_path / "embedded.sqlite3")
+    expected_last_seq = expected[0]
+    assert len(expected[2]) > 100  # the flow really trades
+
+    async with httpx.AsyncClient() as client:
+
+        async def seq_of(component: str) -> int | None:
+            service = services[component]
+            return service.last_seq(await service.health(client))
+
+        async def reached(component: str, seq: int) -> bool:
+            last = await seq_of(component)
+            return last is not None and last >= seq
+
+        async def everyone_at(seq: int) -> bool:
+            return all([await seq_of(component) == seq for component in SERVICES])
+
+        for service in services.values():
+            service.start()
+        for component in SERVICES:
+            await until(lambda c=component: reached(c, 0), START_BOUND, f"{component} up", services)
+
+        injector = KafkaStream(broker.bootstrap_servers).publisher()
+        try:
+            await publish(injector, [*opening, *first])
+            await injector.flush()
+            await until(lambda: reached("settlement", 200), QUIET_BOUND, "booking", services)
+
+            services["settlement"].kill()  # mid-flow: batches read and not committed
+            await publish(injector, second)
+            await injector.flush()
+            await until(lambda: reached("engine", 1200), QUIET_BOUND, "engine busy", services)
+            services["engine"].kill()  # journaled, maybe not yet committed or published
+            services["settlement"].start()
+            services["engine"].start()
+            before = last_seq_after(reference, [*opening, *first, *second])
+            await until(lambda: reached("engine", before), QUIET_BOUND, "engine back", services)
+
+            half = len(third) // 2
+            journaled = journal_file.stat().st_size
+            await injector.publish(COMMANDS_TOPIC, third[:half])
+            await injector.flush()
+            for _ in range(5000):  # until the engine journals them: it is then at work
+                if journal_file.stat().st_size > journaled:
+                    break
+                await asyncio.sleep(0.002)
+            proxy.cut_off()  # before it can publish their events
+            await publish(injector, third[half:])  # queued behind the outage
+            await asyncio.sleep(OUTAGE)
+            at_restore = await seq_of("engine")
+            assert proxy.refused > 0  # the services really tried to reach the broker
+            proxy.restore()
+            # it went on journaling and applying what it had read, its events queued
+            assert at_restore is not None and at_restore > before
+            await asyncio.wait_for(injector.flush(), QUIET_BOUND)
+        finally:
+            await injector.close()
+
+        await until(
+            lambda: everyone_at(expected_last_seq), QUIET_BOUND, "every service done", services
+        )
+        metrics = (await client.get(f"http://127.0.0.1:{services['engine'].port}/metrics")).text
+        assert "tcx_journal_fsync_seconds_count" in metrics
+        assert 'tcx_stream_consumer_lag{consumer="engine"} 0.0' in metrics
+        for component in ("gateway", "surveillance", "settlement", "engine"):
+            assert await services[component].stop() == 0, services[component].tail()
+
+    # stopped cleanly: the input positions are committed up to what was applied
+    events = await raw_messages(broker.bootstrap_servers, EVENTS_TOPIC, 1)
+    assert await committed(broker, "settlement", EVENTS_TOPIC) == events[-1].offset + 1
+    mark = resume_point(journal_file.parent).mark
+    assert mark is not None
+    assert await committed(broker, "engine", COMMANDS_TOPIC) == mark.position[0]
+
+    journal = JournalReader(journal_file)
+    assert [command for batch in journal for command in batch] == commands  # each once
+    ledger = Ledger.open(registry_url, reference)
+    try:
+        assert registry_of(ledger) == expected
+    finally:
+        ledger.close()

@@ -1,0 +1,39 @@
+"""A service stopping while the broker is away: its consumer's last commit and its leaving
+the group give up after a bound instead of waiting for the broker (SIGTERM must work in
+an outage), and what was not committed is simply read again later."""
+
+import asyncio
+
+import pytest
+
+from engine.stream import EVENTS_TOPIC
+from tests.brokers import proxied_tansu
+from tests.engine.conftest import kafka_stream_for_tests, make_events, read, seqs
+
+pytestmark = pytest.mark.anyio
+
+HANG_GUARD = 60.0  # seconds: far above the stream's 5 s bounds; a hang fails the test
+
+
+async def test_a_consumer_closes_while_the_broker_is_away_and_its_batches_come_again() -> None:
+    async with proxied_tansu() as (broker, proxy):
+        stream = kafka_stream_for_tests(broker.bootstrap_servers)
+        publisher = stream.publisher()
+        await publisher.publish(EVENTS_TOPIC, make_events(1, 20))
+        await publisher.flush()
+        await publisher.close()
+        consumer = stream.events_consumer(EVENTS_TOPIC, "settlement")
+        first, position = await read(consumer, 20, commit=False)
+        assert seqs(first) == list(range(1, 21))
+
+        proxy.cut_off()
+        await asyncio.wait_for(consumer.commit(position), HANG_GUARD)  # deferred
+        await asyncio.wait_for(consumer.close(), HANG_GUARD)
+        proxy.restore()
+
+        again = stream.events_consumer(EVENTS_TOPIC, "settlement")
+        try:
+            second, _ = await read(again, 20)
+        finally:
+            await again.close()
+        assert seqs(second) == seqs(first)  # nothing reached the broker: read again
