@@ -241,9 +241,7 @@ class Sequencer:
             ]
         self.next_order_id = order_id + 1
         account.client_ids[client_order_id] = order_id
-        order = Order(
-            order_id, name, account.owner, client_order_id, symbol, side, limit, quantity
-        )
+        order = Order(order_id, name, account.owner, client_order_id, symbol, side, limit, quantity)
         seq = self.next_seq  # _seq() inlined: the hot path
         self.next_seq = seq + 1
         events: list[Event] = [
