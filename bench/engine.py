@@ -43,8 +43,6 @@ from engine.durable_sequencer import GroupCommit
 from engine.reference_book import ReferenceBook
 from engine.sequencer import Sequencer
 
-__all__ = ["book_target", "plain_sequencer", "sequencer_target", "settlement_sequencer"]
-
 
 def latencies(apply: Apply, events: Sequence[Command]) -> list[int]:
     """Wall-clock nanoseconds per event, in event order."""
