@@ -4,8 +4,8 @@ The accounts are a market's: a fifth are compliance entities holding their alloc
 (100,000 to 2,000,000 t), the rest investors holding 300,000 t, well inside the
 1,000,000 t position limit per class, so settlement's holds refuse nothing the flow
 sends (no account buys more than its limit leaves room for) and the benchmark measures
-accepted orders. Cash is 100 million CNY each, a few times what one account's buys
-could ever reserve.
+accepted orders. Cash is 100 million CNY each, far more than one account's buys
+reach in a default run.
 
 1,000 resting orders as warm-up, then the timed events: about 60% limit day orders
 resting near the mid, 30% cancels of resting orders and 10% marketable IOC orders that
