@@ -1,4 +1,4 @@
-"""Benchmark (c): the sequencer with pre-trade holds and the journal on.
+"""Benchmark (c): the sequencer with settlement's pre-trade holds and the journal on.
 
     python -m bench.journal [--runs 5] [--events 200000] [--seed 1] [--max-commands 1000]
                             [--max-wait-us 2000] [--snapshot-every 1000000] [--directory /tmp]
@@ -22,14 +22,16 @@ import gc
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from bench.engine import plain_sequencer, sequencer_target, throughput
+from bench.targets import plain_sequencer, sequencer_target, settlement_sequencer, throughput
 from bench.workload import Workload, generate
 from engine.durable_sequencer import DurableSequencer, GroupCommit
+from engine.sequencer import Sequencer
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,18 +43,25 @@ class JournalLatency:
     snapshot_mb: float
 
 
-def prepared(directory: Path, workload: Workload, policy: GroupCommit) -> DurableSequencer:
+def prepared(
+    directory: Path, workload: Workload, policy: GroupCommit, factory: Callable[[], Sequencer]
+) -> DurableSequencer:
     """A journaled sequencer with the workload's set-up and warm-up durable and applied."""
-    sequencer = DurableSequencer(directory, plain_sequencer(), policy)
+    sequencer = DurableSequencer(directory, factory(), policy)
     for command in workload.setup + workload.warmup:
         sequencer.submit(command)
     sequencer.flush()
     return sequencer
 
 
-def journaled_throughput(directory: Path, workload: Workload, policy: GroupCommit) -> float:
+def journaled_throughput(
+    directory: Path,
+    workload: Workload,
+    policy: GroupCommit,
+    factory: Callable[[], Sequencer] = plain_sequencer,
+) -> float:
     """Commands/s until the last timed command is acknowledged; no per-command timing."""
-    sequencer = prepared(directory, workload, policy)
+    sequencer = prepared(directory, workload, policy, factory)
     submit = sequencer.submit
     gc.collect()
     started = time.perf_counter()
@@ -62,8 +71,13 @@ def journaled_throughput(directory: Path, workload: Workload, policy: GroupCommi
     return len(workload.timed) / (time.perf_counter() - started)
 
 
-def journaled_latency(directory: Path, workload: Workload, policy: GroupCommit) -> JournalLatency:
-    sequencer = prepared(directory, workload, policy)
+def journaled_latency(
+    directory: Path,
+    workload: Workload,
+    policy: GroupCommit,
+    factory: Callable[[], Sequencer] = plain_sequencer,
+) -> JournalLatency:
+    sequencer = prepared(directory, workload, policy, factory)
     timed = workload.timed
     clock = time.perf_counter_ns
     submit = sequencer.submit
@@ -120,11 +134,17 @@ def main() -> None:
     journaled: list[float] = []
     latencies: list[JournalLatency] = []
     for _ in range(args.runs):
-        bare.append(throughput(sequencer_target(plain_sequencer, workload)(), workload.timed))
+        bare.append(
+            throughput(sequencer_target(settlement_sequencer, workload)(), workload.timed)[0]
+        )
         with tempfile.TemporaryDirectory(dir=args.directory) as directory:
-            journaled.append(journaled_throughput(Path(directory), workload, policy))
+            journaled.append(
+                journaled_throughput(Path(directory), workload, policy, settlement_sequencer)
+            )
         with tempfile.TemporaryDirectory(dir=args.directory) as directory:
-            latencies.append(journaled_latency(Path(directory), workload, policy))
+            latencies.append(
+                journaled_latency(Path(directory), workload, policy, settlement_sequencer)
+            )
 
     def median(values: list[float]) -> float:
         return statistics.median(values)
@@ -133,9 +153,9 @@ def main() -> None:
         f"{len(workload.timed):,} timed commands after {len(workload.warmup):,} warm-up orders, "
         f"median of {args.runs} runs; {policy}"
     )
-    print(f"(b) sequencer + holds            {median(bare):>10,.0f} commands/s")
+    print(f"(b) sequencer + settlement holds {median(bare):>10,.0f} commands/s")
     print(
-        f"(c) sequencer + holds + journal  {median(journaled):>10,.0f} commands/s"
+        f"(c) (b) + journal                {median(journaled):>10,.0f} commands/s"
         f"  ({median(journaled) / median(bare):.2f} x (b))"
     )
     ack = [median([run.ack_us[i] for run in latencies]) for i in range(3)]

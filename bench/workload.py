@@ -1,5 +1,12 @@
 """A seeded order-flow workload for one instrument, as sequencer commands.
 
+The accounts are a market's: a fifth are compliance entities holding their allocation
+(100,000 to 2,000,000 t), the rest investors holding 300,000 t, well inside the
+1,000,000 t position limit per class, so settlement's holds refuse nothing the flow
+sends (no account buys more than its limit leaves room for) and the benchmark measures
+accepted orders. Cash is 100 million CNY each, far more than one account's buys
+reach in a default run.
+
 1,000 resting orders as warm-up, then the timed events: about 60% limit day orders
 resting near the mid, 30% cancels of resting orders and 10% marketable IOC orders that
 cross the spread, prices on the 0.01 grid around 50.00 and within its ±10% band.
@@ -28,6 +35,9 @@ MID = 5000  # fen: 50.00, TJEA25's reference price in the shipped reference data
 BAND = (4500, 5500)
 TICK = 1
 ACCOUNTS = 100
+COMPLIANCE_EVERY = 5  # every fifth account is a compliance entity
+INVESTOR_TONNES = 300_000
+CASH = 10**10  # fen: 100 million CNY
 MAX_QUANTITY = 100
 # 2026-11-24 10:00 Beijing time: inside the morning session of a trading day
 SESSION_TS = 1_795_485_600_000_000_000
@@ -127,14 +137,20 @@ class _Resting:
 
 
 def _setup() -> list[Command]:
+    rng = random.Random(0)
     commands: list[Command] = []
     for number in range(ACCOUNTS):
         account = f"ACC{number:03d}"
+        if number % COMPLIANCE_EVERY == 0:
+            kind, allocation = AccountKind.COMPLIANCE, rng.randrange(100_000, 2_000_001, 1_000)
+            tonnes = allocation
+        else:
+            kind, allocation, tonnes = AccountKind.INVESTOR, 0, INVESTOR_TONNES
         commands += [
-            OpenAccount(0, account, f"M{number % 10}", AccountKind.INVESTOR, "", 0, "bench"),
-            MoveCash(0, account, 10**15, CashMovementKind.DEPOSIT, f"cash-{account}", "bench"),
+            OpenAccount(0, account, f"M{number % 10}", kind, "", allocation, "bench"),
+            MoveCash(0, account, CASH, CashMovementKind.DEPOSIT, f"cash-{account}", "bench"),
             MoveHolding(
-                0, account, SYMBOL, 10**9, HoldingMovementKind.ALLOCATE, f"t-{account}", "bench"
+                0, account, SYMBOL, tonnes, HoldingMovementKind.ALLOCATE, f"t-{account}", "bench"
             ),
         ]
     return commands

@@ -41,6 +41,24 @@ class _Side:
         self.occupied = 0
         self.best = levels
 
+    def clear(self) -> None:
+        """Takes every order off, cutting the links between them: orders are not tracked
+        by the garbage collector (engine/order.py), so linked ones would never be freed."""
+        heads = self.heads
+        for key in range(len(heads)):
+            order = heads[key]
+            while order is not None:
+                after = order.next
+                order.prev = order.next = None
+                order = after
+            heads[key] = self.tails[key] = None
+        self.occupied = 0
+        self.best = len(heads)
+
+    def __del__(self) -> None:
+        """A side dropped with orders still on it (a discarded sequencer) frees them."""
+        self.clear()
+
     def empty_level(self, key: int) -> None:
         """Level `key` has just lost its last order."""
         occupied = self.occupied ^ (1 << key)
@@ -121,6 +139,11 @@ class Book:
 
     def orders(self, side: int) -> list[Order]:
         return (self.bids if side == _BUY else self.asks).orders()
+
+    def clear(self) -> None:
+        """Takes every order off both sides; they may then rest on another book."""
+        self.bids.clear()
+        self.asks.clear()
 
     def fillable(self, incoming: Order, limit: int, prevention: int) -> int:
         """How much of `incoming` would trade at or better than `limit` (a FOK's test),

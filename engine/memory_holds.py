@@ -12,6 +12,7 @@ from engine.orders import CashMovementKind, HoldingMovementKind, Side
 from engine.reasons import Reason
 
 _BUY = Side.BUY.value
+_OK = Reason.OK.value  # a plain int: reading an enum member costs ~50 ns
 _ADD = (HoldingMovementKind.ALLOCATE, HoldingMovementKind.TRANSFER_IN)
 _REMOVE = (
     HoldingMovementKind.TRANSFER_OUT,
@@ -86,7 +87,7 @@ class MemoryHolds:
         if account in self.accounts:
             return Reason.ACCOUNT_EXISTS
         self.accounts[account] = Account(account)
-        return Reason.OK
+        return _OK
 
     def reserve(
         self, order_id: int, account: str, instrument: str, side: int, quantity: int, price: int
@@ -107,7 +108,7 @@ class MemoryHolds:
         self.reservations[order_id] = Reservation(
             holder, position, instrument, side, quantity, price
         )
-        return Reason.OK
+        return _OK
 
     def amend(self, order_id: int, leaves: int, price: int) -> int:
         held = self.reservations[order_id]
@@ -123,7 +124,7 @@ class MemoryHolds:
             held.position.reserved += increase
         held.leaves = leaves
         held.price = price
-        return Reason.OK
+        return _OK
 
     def fill(self, buy_order_id: int, sell_order_id: int, quantity: int, price: int) -> None:
         value = quantity * price
@@ -159,7 +160,7 @@ class MemoryHolds:
             holder.cash -= amount
         else:
             return Reason.BAD_AMOUNT
-        return Reason.OK
+        return _OK
 
     def move_holding(self, account: str, instrument: str, quantity: int, kind: int) -> int:
         holder = self.accounts.get(account)
@@ -182,7 +183,7 @@ class MemoryHolds:
             position.tonnes -= quantity
         else:
             position.encumbered += quantity
-        return Reason.OK
+        return _OK
 
     def roll_day(self) -> None:
         """Nothing rolls: this implementation has no T+1 and no withdrawal delay."""

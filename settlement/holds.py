@@ -28,7 +28,9 @@ OK = Reason.OK.value
 BUY = Side.BUY.value
 
 
-class HoldingState(msgspec.Struct, array_like=True):
+# The snapshot rows hold only numbers, strings and lists of rows, so no cycles: untracked by
+# the garbage collector (gc=False), as a snapshot makes one per open order.
+class HoldingState(msgspec.Struct, array_like=True, gc=False):
     instrument: str
     available: int
     held: int
@@ -37,7 +39,7 @@ class HoldingState(msgspec.Struct, array_like=True):
     frozen: int
 
 
-class AccountState(msgspec.Struct, array_like=True):
+class AccountState(msgspec.Struct, array_like=True, gc=False):
     account: str
     kind: int
     allocation: int
@@ -47,7 +49,7 @@ class AccountState(msgspec.Struct, array_like=True):
     holdings: list[HoldingState]
 
 
-class ReservationState(msgspec.Struct, array_like=True):
+class ReservationState(msgspec.Struct, array_like=True, gc=False):
     order_id: int
     account: str
     instrument: str

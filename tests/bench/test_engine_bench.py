@@ -6,7 +6,7 @@ figures against the reference book."""
 
 import pytest
 
-from bench.engine import book_target, plain_sequencer, sequencer_target
+from bench.engine import book_target, plain_sequencer, sequencer_target, settlement_sequencer
 from bench.workload import Workload, generate
 from engine.book import Book
 from engine.orders import Side
@@ -49,3 +49,18 @@ def test_sequencer(benchmark, workload: Workload) -> None:
 
     benchmark.pedantic(apply_all, setup=lambda: ((prepare(), workload), {}), rounds=5, iterations=1)
     assert events and not any(type(e).__name__.endswith("Rejected") for e in events)
+
+
+def test_settlement_holds_accept_the_whole_workload(workload: Workload) -> None:
+    """The accounts are realistic (investors inside the position limit, compliance
+    entities with allocations) yet every order is accepted, so (b) with settlement's holds
+    measures the same work as with the memory holds."""
+    events = []
+    for target in (settlement_sequencer, plain_sequencer):
+        sequencer = target()
+        emitted = [
+            e for c in workload.setup + workload.warmup + workload.timed for e in sequencer.apply(c)
+        ]
+        events.append([(type(e).__name__, getattr(e, "order_id", 0)) for e in emitted])
+    assert not any(name.endswith("Rejected") for name, _ in events[0])
+    assert events[0] == events[1]

@@ -130,3 +130,15 @@ def test_fast_book_matches_the_reference_book(stream: list) -> None:
         assert (fast.best_bid(), fast.best_ask()) == (plain.best_bid(), plain.best_ask())
         bid, ask = fast.best_bid(), fast.best_ask()
         assert not (bid and ask and bid >= ask), "the book rests crossed"
+
+
+def test_a_dropped_book_cuts_the_links_of_its_resting_orders() -> None:
+    """Orders are not tracked by the garbage collector, so a book dropped with orders
+    resting (a discarded sequencer) must unlink them or they would never be freed."""
+    book = Book(4500, 5500, 1)
+    resting = [order(n, "A", Side.BUY, 5000, 10) for n in range(1, 4)]
+    for o in resting:
+        book.add(o)
+    assert resting[1].prev is resting[0] and resting[1].next is resting[2]
+    del book
+    assert all(o.prev is None and o.next is None for o in resting)
