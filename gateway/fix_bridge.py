@@ -7,8 +7,8 @@ execution reports, and go out through the acceptor, which sequences and stores e
 so a member that was away recovers it with a ResendRequest.
 
 Events are replayed from the start of the day when the gateway starts (to rebuild the
-order views); the last event already turned into reports is remembered on disk, so a
-restart never sends a report twice.
+order views); the last event already turned into reports is remembered on disk, written
+only once the reports are in the session store, so a restart never sends a report twice.
 """
 
 import asyncio
@@ -49,8 +49,8 @@ class FixBridge:
         self.clock = clock
         self.comp_id = comp_id
         self.outbox = None  # the Acceptor, set once it exists (it needs us first)
-        self.delivered_file = delivered_file
         self.delivered_seq = _read_seq(delivered_file)
+        self._delivered = _SeqFile(delivered_file)
         self._pending: set[asyncio.Task] = set()
 
     # -- Authenticator ---------------------------------------------------------------------
@@ -110,8 +110,9 @@ class FixBridge:
         self._send(deliveries)
         last = events[-1].seq
         if deliveries and last > self.delivered_seq:
+            self.outbox.flush()  # the reports are stored (and sent) before they count
             self.delivered_seq = last
-            _write_seq(self.delivered_file, last)
+            self._delivered.write(last)
 
     def _send(self, deliveries: Sequence[Delivery]) -> None:
         for delivery in deliveries:
@@ -138,7 +139,13 @@ def _read_seq(path: Path) -> int:
         return 0
 
 
-def _write_seq(path: Path, seq: int) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(str(seq))
-    os.replace(temporary, path)
+class _SeqFile:
+    """One sequence number, rewritten in place as fixed-width text: one small write per
+    batch of events rather than a file created and renamed each time."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+
+    def write(self, seq: int) -> None:
+        os.pwrite(self._fd, b"%020d\n" % seq, 0)
