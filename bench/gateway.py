@@ -123,9 +123,29 @@ async def _serve(data_dir: Path, port: int, sessions: int, ready) -> None:
     await running
 
 
+@dataclass(frozen=True)
+class ServerProcess:
+    url: str  # the /fix websocket
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the server has used (Linux /proc)."""
+        stat = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+    def wait_until_idle(self, window_s: float = 0.25, busy_share: float = 0.1) -> None:
+        """Until the server's consumers (settlement, surveillance) have caught up with the
+        last run: under 10% of a core over a quarter of a second, or a minute at most."""
+        for _ in range(240):
+            before = self.cpu_seconds()
+            time.sleep(window_s)
+            if self.cpu_seconds() - before < busy_share * window_s:
+                return
+
+
 @contextmanager
-def exchange_process(sessions: int, profile: Path | None = None) -> Iterator[str]:
-    """Runs the server process on a free loopback port; yields the /fix websocket URL."""
+def exchange_process(sessions: int, profile: Path | None = None) -> Iterator[ServerProcess]:
+    """Runs the server process on a free loopback port until the block ends."""
     context = multiprocessing.get_context("spawn")
     ready = context.Event()
     with tempfile.TemporaryDirectory(prefix="tcx-bench-gateway-") as data_dir:
@@ -138,7 +158,7 @@ def exchange_process(sessions: int, profile: Path | None = None) -> Iterator[str
             if not ready.wait(SETUP_TIMEOUT_S):
                 raise RuntimeError("the exchange did not start (see its output above)")
             print(f"exchange process {process.pid} on port {port}", file=sys.stderr)
-            yield f"ws://127.0.0.1:{port}/fix"
+            yield ServerProcess(f"ws://127.0.0.1:{port}/fix", process.pid)
         finally:
             if process.is_alive():
                 os.kill(process.pid, signal.SIGTERM)
@@ -212,6 +232,7 @@ class Answers:
     first_sent: int = 0
     last_answer: int = 0
     schedule_lag_ns: int = 0  # how far the client fell behind a fixed-rate schedule
+    server_cpu_s: float = 0.0  # from the first request to the last answer
 
     @property
     def per_second(self) -> float:
@@ -335,14 +356,15 @@ class Member:
 
 
 async def run_once(
-    url: str, sessions: int, orders: int, rate: float | None, window: int, run: int
+    server: ServerProcess, sessions: int, orders: int, rate: float | None, window: int, run: int
 ) -> Answers:
     """One run: log on, send `orders` requests in total (in flight up to `window` per
     session, or on a fixed schedule at `rate` per second), wait for every answer."""
     answers = Answers()
     members = [Member(n, run, random.Random(run * 1000 + n), answers) for n in range(sessions)]
-    await asyncio.gather(*(member.log_on(url) for member in members))
+    await asyncio.gather(*(member.log_on(server.url) for member in members))
     readers = [asyncio.create_task(member.read()) for member in members]
+    cpu_before = server.cpu_seconds()
     try:
         if rate is None:
             share = [orders // sessions + (n < orders % sessions) for n in range(sessions)]
@@ -352,6 +374,7 @@ async def run_once(
         else:
             await _scheduled(members, orders, rate, answers)
         await asyncio.wait_for(_all_answered(members), ANSWER_TIMEOUT_S)
+        answers.server_cpu_s = server.cpu_seconds() - cpu_before
         await asyncio.gather(*(member.clear_book_and_log_out() for member in members))
         await asyncio.wait_for(asyncio.gather(*readers), ANSWER_TIMEOUT_S)
     finally:
@@ -403,6 +426,7 @@ class Figures:
     p99_ms: float
     p999_ms: float
     lag_ms: float
+    server_us: float  # server CPU per request: steadier than rates on a shared machine
 
 
 def figures(answers: Answers) -> Figures:
@@ -418,6 +442,7 @@ def figures(answers: Answers) -> Figures:
         at(0.99),
         at(0.999),
         answers.schedule_lag_ns / 1e6,
+        answers.server_cpu_s * 1e6 / max(1, len(latencies)),
     )
 
 
@@ -431,22 +456,31 @@ def median_figures(runs: Sequence[Figures]) -> Figures:
 def table(rows: Sequence[tuple[str, int, Figures]]) -> str:
     lines = [
         f"{'load':<18} {'sessions':>8} {'answered':>9} {'orders/s':>9} "
-        f"{'p50 ms':>7} {'p99 ms':>7} {'p99.9 ms':>8} {'lag ms':>7}"
+        f"{'p50 ms':>7} {'p99 ms':>7} {'p99.9 ms':>8} {'lag ms':>7} {'server µs/req':>13}"
     ]
     for load, sessions, f in rows:
         lines.append(
             f"{load:<18} {sessions:>8} {f.answered:>9.0f} {f.per_second:>9,.0f} "
             f"{f.p50_ms:>7.2f} {f.p99_ms:>7.2f} {f.p999_ms:>8.2f} {f.lag_ms:>7.1f}"
+            f" {f.server_us:>13.0f}"
         )
     return "\n".join(lines)
 
 
 def measure(
-    url: str, sessions: int, orders: int, rate: float | None, window: int, runs: int
+    server: ServerProcess,
+    sessions: int,
+    orders: int,
+    rate: float | None,
+    window: int,
+    runs: range,
 ) -> Figures:
+    """Medians over `runs`, numbered across the whole bench: a run's number makes its
+    ClOrdIDs, which must be new for the day."""
     results = []
-    for run in range(runs):
-        answers = asyncio.run(run_once(url, sessions, orders, rate, window, run))
+    for run in runs:
+        server.wait_until_idle()
+        answers = asyncio.run(run_once(server, sessions, orders, rate, window, run))
         results.append(figures(answers))
         print(f"  run {run + 1}: {table([('', sessions, results[-1])]).splitlines()[1]}")
     return median_figures(results)
@@ -463,11 +497,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if min(args.sessions, args.orders, args.runs, args.window) < 1 or args.rate <= 0:
         parser.error("--sessions, --orders, --runs, --window and --rate must be positive")
-    with exchange_process(args.sessions, args.profile) as url:
+    with exchange_process(args.sessions, args.profile) as server:
         print(f"max rate, {args.window} in flight per session:")
-        peak = measure(url, args.sessions, args.orders, None, args.window, args.runs)
+        runs = range(args.runs)
+        peak = measure(server, args.sessions, args.orders, None, args.window, runs)
         print(f"fixed rate, {args.rate:,.0f} requests/s:")
-        steady = measure(url, args.sessions, args.orders, args.rate, args.window, args.runs)
+        runs = range(args.runs, 2 * args.runs)
+        steady = measure(server, args.sessions, args.orders, args.rate, args.window, runs)
     print(f"\nmedians of {args.runs} runs, {args.orders:,} requests each:")
     print(
         table(

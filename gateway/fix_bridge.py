@@ -52,6 +52,7 @@ class FixBridge:
         self.delivered_seq = _read_seq(delivered_file)
         self._delivered = _SeqFile(delivered_file)
         self._pending: set[asyncio.Task] = set()
+        self._unsubmitted: list[Command] = []
 
     # -- Authenticator ---------------------------------------------------------------------
 
@@ -119,7 +120,15 @@ class FixBridge:
             self.outbox.send(SessionId(delivery.session_id, self.comp_id), _fix(delivery.message))
 
     def _submit(self, commands: list[Command]) -> None:
-        """On the event loop, in order: tasks start in the order they were created."""
+        """Gathered over one turn of the event loop and handed to the engine together, at
+        its end: one publish for a batch of orders from every session, in arrival order."""
+        if not self._unsubmitted:
+            asyncio.get_running_loop().call_soon(self._submit_gathered)
+        self._unsubmitted.extend(commands)
+
+    def _submit_gathered(self) -> None:
+        """Tasks start in the order they were created, so batches stay in order."""
+        commands, self._unsubmitted = self._unsubmitted, []
         task = asyncio.get_running_loop().create_task(self.gateway.submit(commands))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)

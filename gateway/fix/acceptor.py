@@ -109,20 +109,22 @@ class Acceptor:
     def seal(self, key: SessionKey, message: Message, now: int) -> tuple[int, bytes]:
         """Stamp the header with the next MsgSeqNum, keep the frame, and return both."""
         seq = self.store.next_numbers(key)[0]
-        stamped = Message.of(
-            message.msg_type,
+        header = [
+            (tags.MSG_TYPE, message.msg_type),
             (tags.MSG_SEQ_NUM, str(seq)),
             (tags.SENDER_COMP_ID, key.sender),
             (tags.SENDING_TIME, format_utc_timestamp(now)),
             (tags.TARGET_COMP_ID, key.target),
-        )
-        header = [f for f in message.fields if f[0] in self._header_tags and f[0] not in _STAMPED]
-        body = [
-            f
-            for f in message.fields
-            if f[0] not in self._header_tags and f[0] not in self.dictionary.trailer.tags
         ]
-        stamped.fields += header + body
+        body = []
+        trailer_tags = self.dictionary.trailer.tags
+        for field in message.fields:
+            if field[0] in self._header_tags:
+                if field[0] not in _STAMPED:
+                    header.append(field)
+            elif field[0] not in trailer_tags:
+                body.append(field)
+        stamped = Message(header + body)
         frame = encode(stamped, self.dictionary.begin_string)
         admin = self.dictionary.is_admin(message.msg_type)
         self.store.record_sent(key, seq, None if admin else frame)

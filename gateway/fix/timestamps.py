@@ -12,8 +12,10 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 NS_PER_SECOND = 1_000_000_000
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_utc_timestamp(text: str) -> int | None:
-    """ns since the epoch, or None when the text is not a valid UTCTimestamp."""
+    """ns since the epoch, or None when the text is not a valid UTCTimestamp. Cached:
+    SendingTime and TransactTime repeat across a burst of messages."""
     match = _UTC_TIMESTAMP.fullmatch(text)
     if match is None:
         return None

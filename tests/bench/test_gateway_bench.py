@@ -13,23 +13,23 @@ ORDERS = 60
 
 
 @pytest.fixture(scope="module")
-def url():
-    with exchange_process(sessions=2) as url:
-        yield url
+def server():
+    with exchange_process(sessions=2) as server:
+        yield server
 
 
-@pytest.mark.parametrize("rate", [None, 500.0], ids=["max rate", "fixed rate"])
-def test_every_request_is_answered_and_measured(url, rate):
-    answers = asyncio.run(run_once(url, sessions=2, orders=ORDERS, rate=rate, window=4, run=0))
+@pytest.mark.parametrize(("rate", "run"), [(None, 0), (500.0, 1)], ids=["max", "fixed"])
+def test_every_request_is_answered_and_measured(server, rate, run):
+    answers = asyncio.run(run_once(server, sessions=2, orders=ORDERS, rate=rate, window=4, run=run))
     result = figures(answers)
     assert result.answered == ORDERS
     assert result.per_second > 0
     assert 0 < result.p50_ms <= result.p99_ms <= result.p999_ms
 
 
-def test_a_second_run_starts_afresh_on_the_same_exchange(url):
+def test_a_second_run_starts_afresh_on_the_same_exchange(server):
     """Sessions log on again with ResetSeqNumFlag and new ClOrdIDs."""
-    answers = asyncio.run(run_once(url, sessions=2, orders=10, rate=None, window=2, run=1))
+    answers = asyncio.run(run_once(server, sessions=2, orders=10, rate=None, window=2, run=2))
     assert len(answers.latencies_ns) == 10
 
 
