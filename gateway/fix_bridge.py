@@ -9,8 +9,8 @@ out through the acceptor, which sequences and stores each one, so a member that 
 recovers it with a ResendRequest.
 
 Events are replayed from the start of the day when the gateway starts (to rebuild the
-order views); the last event already turned into reports is remembered on disk, so a
-restart never sends a report twice.
+order views); the last event already turned into reports is remembered on disk, written
+only once the reports are in the session store, so a restart never sends a report twice.
 """
 
 import asyncio
@@ -53,9 +53,10 @@ class FixBridge:
         self.comp_id = comp_id
         self.outbox = None  # the Acceptor, set once it exists (it needs us first)
         self.market_data: FixMarketData | None = None  # set with the outbox, which it needs
-        self.delivered_file = delivered_file
         self.delivered_seq = _read_seq(delivered_file)
+        self._delivered = _SeqFile(delivered_file)
         self._pending: set[asyncio.Task] = set()
+        self._unsubmitted: list[Command] = []
 
     # -- Authenticator ---------------------------------------------------------------------
 
@@ -120,15 +121,24 @@ class FixBridge:
         self._send(deliveries)
         last = events[-1].seq
         if deliveries and last > self.delivered_seq:
+            self.outbox.flush()  # the reports are stored (and sent) before they count
             self.delivered_seq = last
-            _write_seq(self.delivered_file, last)
+            self._delivered.write(last)
 
     def _send(self, deliveries: Sequence[Delivery]) -> None:
         for delivery in deliveries:
             self.outbox.send(SessionId(delivery.session_id, self.comp_id), _fix(delivery.message))
 
     def _submit(self, commands: list[Command]) -> None:
-        """On the event loop, in order: tasks start in the order they were created."""
+        """Gathered over one turn of the event loop and handed to the engine together, at
+        its end: one publish for a batch of orders from every session, in arrival order."""
+        if not self._unsubmitted:
+            asyncio.get_running_loop().call_soon(self._submit_gathered)
+        self._unsubmitted.extend(commands)
+
+    def _submit_gathered(self) -> None:
+        """Tasks start in the order they were created, so batches stay in order."""
+        commands, self._unsubmitted = self._unsubmitted, []
         task = asyncio.get_running_loop().create_task(self.gateway.submit(commands))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
@@ -149,7 +159,13 @@ def _read_seq(path: Path) -> int:
         return 0
 
 
-def _write_seq(path: Path, seq: int) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(str(seq))
-    os.replace(temporary, path)
+class _SeqFile:
+    """One sequence number, rewritten in place as fixed-width text: one small write per
+    batch of events rather than a file created and renamed each time."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+
+    def write(self, seq: int) -> None:
+        os.pwrite(self._fd, b"%020d\n" % seq, 0)

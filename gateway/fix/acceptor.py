@@ -1,7 +1,14 @@
 """The acceptor: everything the sessions share (dictionary, store, authenticator,
 application) and the register of who is logged on, so a second connection for a logged-on
-member is refused and messages for a member reach its live session or wait in the store."""
+member is refused and messages for a member reach its live session or wait in the store.
 
+It also holds back what the sessions send (frames, and the closing of a connection, in
+order) until the store has committed: inside an event loop that happens once at the end of
+the loop's turn, for every session at once, so one transaction covers a whole batch of
+orders and execution reports; outside one (unit tests), at once.
+"""
+
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -63,6 +70,8 @@ class Acceptor:
         self._clock = clock
         self._header_tags = frozenset(dictionary.header.tags)
         self._active: dict[SessionId, Session] = {}
+        self._held: list[tuple[Transport, bytes | None]] = []  # None: close the transport
+        self._flush_due = False
 
     def open(self, transport: Transport, peer: str, now: int) -> Session:
         """A new connection: a session that waits for its Logon."""
@@ -93,6 +102,7 @@ class Acceptor:
         if session is not None and session.logged_on:
             return session.send(message, now)
         seq, _ = self.seal(self.session_key(session_id, now), message, now)
+        self.settle()
         return seq
 
     def logout(self, session_id: SessionId, text: str) -> bool:
@@ -105,21 +115,51 @@ class Acceptor:
     def seal(self, key: SessionKey, message: Message, now: int) -> tuple[int, bytes]:
         """Stamp the header with the next MsgSeqNum, keep the frame, and return both."""
         seq = self.store.next_numbers(key)[0]
-        stamped = Message.of(
-            message.msg_type,
+        header = [
+            (tags.MSG_TYPE, message.msg_type),
             (tags.MSG_SEQ_NUM, str(seq)),
             (tags.SENDER_COMP_ID, key.sender),
             (tags.SENDING_TIME, format_utc_timestamp(now)),
             (tags.TARGET_COMP_ID, key.target),
-        )
-        header = [f for f in message.fields if f[0] in self._header_tags and f[0] not in _STAMPED]
-        body = [
-            f
-            for f in message.fields
-            if f[0] not in self._header_tags and f[0] not in self.dictionary.trailer.tags
         ]
-        stamped.fields += header + body
+        body = []
+        trailer_tags = self.dictionary.trailer.tags
+        for field in message.fields:
+            if field[0] in self._header_tags:
+                if field[0] not in _STAMPED:
+                    header.append(field)
+            elif field[0] not in trailer_tags:
+                body.append(field)
+        stamped = Message(header + body)
         frame = encode(stamped, self.dictionary.begin_string)
         kept = not self.dictionary.is_admin(message.msg_type) and message.msg_type not in _STALE
         self.store.record_sent(key, seq, frame if kept else None)
         return seq, frame
+
+    def transmit(self, transport: Transport, frame: bytes | None) -> None:
+        """Send `frame` (None: close the transport) once what came before it is stored."""
+        self._held.append((transport, frame))
+
+    def settle(self) -> None:
+        """Called when a session has done its work: flush at the end of this event-loop
+        turn (once however many sessions worked in it), or at once outside a loop."""
+        if self._flush_due:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        self._flush_due = True
+        loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Commit the store, then let the held frames go, in the order they were sent."""
+        self._flush_due = False
+        self.store.commit()
+        held, self._held = self._held, []
+        for transport, frame in held:
+            if frame is None:
+                transport.close()
+            else:
+                transport.send(frame)

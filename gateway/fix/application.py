@@ -51,3 +51,7 @@ class Outbox(Protocol):
         """Start the Logout handshake with `text` (say, far over the message rate limit);
         False when the member is not logged on."""
         ...
+
+    def flush(self) -> None:
+        """Store and transmit what was sent so far now, not at the end of the loop's turn."""
+        ...

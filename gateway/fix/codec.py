@@ -30,6 +30,38 @@ def parse(frame: bytes, data_length: Mapping[int, int]) -> Message:
     """`data_length` maps a length tag to its DATA tag, whose value may contain SOH."""
     if not frame.endswith(SOH):
         raise GarbledFrame("does not end with SOH")
+    plain = _plain_fields(frame, data_length)
+    fields, starts = plain if plain is not None else _any_fields(frame, data_length)
+    _check_envelope(frame, fields, starts)
+    return Message(fields)
+
+
+def _plain_fields(
+    frame: bytes, data_length: Mapping[int, int]
+) -> tuple[list[tuple[int, str]], list[int]] | None:
+    """The fields and their byte offsets, by splitting at SOH: the common case of an ASCII
+    frame with no data field. None for any other frame, which `_any_fields` reads."""
+    if not frame.isascii():
+        return None
+    fields: list[tuple[int, str]] = []
+    starts: list[int] = []
+    position = 0
+    for piece in frame[:-1].decode().split("\x01"):
+        tag_text, equals, value = piece.partition("=")
+        if not equals or not tag_text.isdigit() or len(tag_text) > 9:
+            return None
+        tag = int(tag_text)
+        if tag in data_length:
+            return None
+        fields.append((tag, value))
+        starts.append(position)
+        position += len(piece) + 1
+    return fields, starts
+
+
+def _any_fields(
+    frame: bytes, data_length: Mapping[int, int]
+) -> tuple[list[tuple[int, str]], list[int]]:
     fields: list[tuple[int, str]] = []
     starts: list[int] = []
     position = 0
@@ -59,8 +91,7 @@ def parse(frame: bytes, data_length: Mapping[int, int]) -> Message:
         fields.append((tag, value))
         starts.append(position)
         position = end + 1
-    _check_envelope(frame, fields, starts)
-    return Message(fields)
+    return fields, starts
 
 
 def _check_envelope(frame: bytes, fields: list[tuple[int, str]], starts: list[int]) -> None:
@@ -85,10 +116,8 @@ def _check_envelope(frame: bytes, fields: list[tuple[int, str]], starts: list[in
 
 def encode(message: Message, begin_string: str) -> bytes:
     """The frame for `message`, with BeginString, a true BodyLength and CheckSum."""
-    body = b"".join(
-        b"%d=%s\x01" % (tag, value.encode())
-        for tag, value in message.fields
-        if tag not in _ENVELOPE
-    )
+    body = "".join(
+        [f"{tag}={value}\x01" for tag, value in message.fields if tag not in _ENVELOPE]
+    ).encode()
     head = b"8=%s\x019=%d\x01" % (begin_string.encode(), len(body))
     return b"%s%s10=%03d\x01" % (head, body, checksum(head + body))

@@ -81,6 +81,14 @@ class Session:
     # ---- inputs -------------------------------------------------------------------------
 
     def on_frame(self, frame: bytes, now: int) -> None:
+        self._on_frame(frame, now)
+        self._acceptor.settle()
+
+    def on_timer(self, now: int) -> None:
+        self._on_timer(now)
+        self._acceptor.settle()
+
+    def _on_frame(self, frame: bytes, now: int) -> None:
         if self.state is State.CLOSED:
             return
         try:
@@ -100,7 +108,7 @@ class Session:
             self._process(message, now)
         self._drain_queue(now)
 
-    def on_timer(self, now: int) -> None:
+    def _on_timer(self, now: int) -> None:
         if self.state is State.CLOSED:
             return
         if self.state is State.AWAITING_LOGON:
@@ -134,14 +142,18 @@ class Session:
     def on_disconnect(self) -> None:
         """The connection is gone (the member closed it or the network failed)."""
         self._disconnect("connection closed")
+        self._acceptor.settle()
 
     def send(self, message: Message, now: int) -> int:
         """Send an application message on this logged-on session; returns its MsgSeqNum."""
-        return self._send(message, now)
+        seq = self._send(message, now)
+        self._acceptor.settle()
+        return seq
 
     def log_out(self, text: str, now: int) -> None:
         """Ask the member to log out; the connection closes on its answer or the timeout."""
         self._logout(now, text)
+        self._acceptor.settle()
 
     @property
     def logged_on(self) -> bool:
@@ -173,7 +185,7 @@ class Session:
         if not acceptor.authenticator.authenticate(member, username, password):
             acceptor.throttle.record_failure(self.peer, now)
             log.warning("%s: failed logon as %r (username %r)", self.peer, member, username)
-            self._transport.send(self._unsequenced_logout(member, now))
+            self._acceptor.transmit(self._transport, self._unsequenced_logout(member, now))
             self._disconnect("failed logon")
             return
         session_id = SessionId(member=member, gateway=self._settings.comp_id)
@@ -406,7 +418,7 @@ class Session:
         return seq
 
     def _transmit(self, frame: bytes, now: int) -> None:
-        self._transport.send(frame)
+        self._acceptor.transmit(self._transport, frame)
         self._last_sent = now
 
     def _reject(self, message: Message, rejection: Rejection, now: int) -> None:
@@ -543,7 +555,7 @@ class Session:
         was_logged_on = self.logged_on
         self.state = State.CLOSED
         log.info("%s: disconnecting: %s", self._name, reason)
-        self._transport.close()
+        self._acceptor.transmit(self._transport, None)
         if self.session_id is not None:
             self._acceptor.release(self.session_id, self)
             if was_logged_on:

@@ -5,8 +5,10 @@ the gateway restarted, within the trading day continues the same sequence and ca
 any execution report it missed with a ResendRequest. A new trading day starts at 1. Admin
 messages are not kept, because a resend replaces them with a gap fill anyway.
 
-SQLite in WAL mode: every change is committed before the frame leaves, so a crash of the
-gateway loses nothing a member has seen.
+SQLite in WAL mode. Changes wait in memory until `commit`, which writes them in one
+transaction: the acceptor commits once per turn of the event loop, before it lets that
+turn's frames leave (gateway/fix/acceptor.py), so a crash of the gateway still loses
+nothing a member has seen, at one transaction per batch instead of one per message.
 """
 
 import sqlite3
@@ -41,36 +43,52 @@ class SessionStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._numbers: dict[SessionKey, list[int]] = {}  # [next sender, next target]
+        self._changed: set[SessionKey] = set()
+        self._unsaved_frames: list[tuple[str, str, str, int, bytes]] = []
 
     def close(self) -> None:
+        self.commit()
         self._db.close()
 
     def next_numbers(self, key: SessionKey) -> tuple[int, int]:
         """(next MsgSeqNum we send, next MsgSeqNum we expect); (1, 1) for a new session."""
-        row = self._db.execute(
-            "SELECT next_sender, next_target FROM sequence WHERE sender=? AND target=? AND day=?",
-            (key.sender, key.target, key.day),
-        ).fetchone()
-        return (row[0], row[1]) if row else (1, 1)
+        numbers = self._entry(key)
+        return numbers[0], numbers[1]
 
     def record_sent(self, key: SessionKey, seq: int, frame: bytes | None) -> None:
         """Advance past `seq`; keep `frame` (an application message) for resending."""
-        with self._db:
-            self._db.execute("BEGIN")
-            self._upsert(key, "next_sender", seq + 1)
-            if frame is not None:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO sent VALUES (?, ?, ?, ?, ?)",
-                    (key.sender, key.target, key.day, seq, frame),
-                )
+        self._entry(key)[0] = seq + 1
+        self._changed.add(key)
+        if frame is not None:
+            self._unsaved_frames.append((key.sender, key.target, key.day, seq, frame))
 
     def set_next_target(self, key: SessionKey, seq: int) -> None:
+        self._entry(key)[1] = seq
+        self._changed.add(key)
+
+    def commit(self) -> None:
+        """Writes every change since the last commit, in one transaction."""
+        if not self._changed:
+            return
+        numbers = [(k.sender, k.target, k.day, *self._numbers[k]) for k in self._changed]
         with self._db:
             self._db.execute("BEGIN")
-            self._upsert(key, "next_target", seq)
+            self._db.executemany(
+                "INSERT INTO sequence VALUES (?, ?, ?, ?, ?) ON CONFLICT (sender, target, day)"
+                " DO UPDATE SET next_sender=excluded.next_sender,"
+                " next_target=excluded.next_target",
+                numbers,
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO sent VALUES (?, ?, ?, ?, ?)", self._unsaved_frames
+            )
+        self._changed.clear()
+        self._unsaved_frames.clear()
 
     def sent(self, key: SessionKey, begin: int, end: int) -> dict[int, bytes]:
         """The kept frames with begin <= seq <= end."""
+        self.commit()
         rows = self._db.execute(
             "SELECT seq, frame FROM sent WHERE sender=? AND target=? AND day=?"
             " AND seq BETWEEN ? AND ? ORDER BY seq",
@@ -80,16 +98,21 @@ class SessionStore:
 
     def reset(self, key: SessionKey) -> None:
         """Both sequences back to 1 and the kept messages dropped (ResetSeqNumFlag)."""
+        self.commit()
         with self._db:
             self._db.execute("BEGIN")
             where = (key.sender, key.target, key.day)
             self._db.execute("DELETE FROM sent WHERE sender=? AND target=? AND day=?", where)
             self._db.execute("DELETE FROM sequence WHERE sender=? AND target=? AND day=?", where)
+        self._numbers[key] = [1, 1]
 
-    def _upsert(self, key: SessionKey, column: str, value: int) -> None:
-        numbers = {"next_sender": 1, "next_target": 1, column: value}
-        self._db.execute(
-            "INSERT INTO sequence VALUES (?, ?, ?, ?, ?) ON CONFLICT (sender, target, day)"
-            f" DO UPDATE SET {column}=excluded.{column}",
-            (key.sender, key.target, key.day, numbers["next_sender"], numbers["next_target"]),
-        )
+    def _entry(self, key: SessionKey) -> list[int]:
+        numbers = self._numbers.get(key)
+        if numbers is None:
+            row = self._db.execute(
+                "SELECT next_sender, next_target FROM sequence"
+                " WHERE sender=? AND target=? AND day=?",
+                (key.sender, key.target, key.day),
+            ).fetchone()
+            numbers = self._numbers[key] = [row[0], row[1]] if row else [1, 1]
+        return numbers

@@ -1,6 +1,7 @@
 """FIX UTCTimestamp text (YYYYMMDD-HH:MM:SS[.sss]) to and from ns since the epoch."""
 
 import datetime as dt
+import functools
 import re
 
 _UTC_TIMESTAMP = re.compile(
@@ -11,8 +12,10 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 NS_PER_SECOND = 1_000_000_000
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_utc_timestamp(text: str) -> int | None:
-    """ns since the epoch, or None when the text is not a valid UTCTimestamp."""
+    """ns since the epoch, or None when the text is not a valid UTCTimestamp. Cached:
+    SendingTime and TransactTime repeat across a burst of messages."""
     match = _UTC_TIMESTAMP.fullmatch(text)
     if match is None:
         return None
@@ -31,5 +34,10 @@ def parse_utc_timestamp(text: str) -> int | None:
 def format_utc_timestamp(ns: int) -> str:
     """Millisecond precision, the finest FIX 4.4 defines."""
     seconds, rest = divmod(ns, NS_PER_SECOND)
-    moment = _EPOCH + dt.timedelta(seconds=seconds)
-    return f"{moment:%Y%m%d-%H:%M:%S}.{rest // 1_000_000:03d}"
+    return f"{_whole_second(seconds)}.{rest // 1_000_000:03d}"
+
+
+@functools.lru_cache(maxsize=16)
+def _whole_second(seconds: int) -> str:
+    """Formatted once per second: every message sent stamps SendingTime with it."""
+    return f"{_EPOCH + dt.timedelta(seconds=seconds):%Y%m%d-%H:%M:%S}"

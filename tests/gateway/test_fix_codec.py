@@ -5,6 +5,7 @@ import simplefix
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway.fix import codec
 from gateway.fix.codec import GarbledFrame, checksum, encode, parse
 from gateway.fix.message import Message
 from tests.gateway.fix_harness import DICTIONARY
@@ -111,3 +112,27 @@ def test_non_utf8_value_is_garbled() -> None:
     body = b"35=0\x0158=\xff\x01"
     head = b"8=FIX.4.4\x019=%d\x01" % len(body)
     assert garbled(head + body + b"10=%03d\x01" % checksum(head + body))
+
+
+def _read_with(reader, frame: bytes):
+    try:
+        return reader(frame, DATA_LENGTH)
+    except GarbledFrame:
+        return "garbled"
+
+
+@given(
+    body_fields,
+    st.lists(st.tuples(st.integers(0, 400), st.binary(max_size=3)), max_size=3),
+)
+def test_the_plain_fast_path_reads_as_the_general_parser(fields, damage):
+    """Where `_plain_fields` answers, it answers as the general reader does, on well-formed
+    frames and on frames with bytes overwritten."""
+    frame = bytearray(encode(Message.of("D", *fields), BEGIN))
+    for position, replacement in damage:
+        frame[position : position + len(replacement)] = replacement
+    if not frame.endswith(SOH):  # parse refuses these before either reader
+        return
+    plain = _read_with(codec._plain_fields, bytes(frame))
+    if plain is not None:
+        assert plain == _read_with(codec._any_fields, bytes(frame))

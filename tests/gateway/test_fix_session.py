@@ -1,5 +1,6 @@
 """The acceptor session driven directly, with time injected: no sockets, no clock reads."""
 
+import asyncio
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +13,7 @@ from gateway.fix.application import SessionId
 from gateway.fix.logon_throttle import FailedLogonThrottle
 from gateway.fix.message import Message
 from gateway.fix.session import Session, SessionSettings, State
+from gateway.fix.store import SessionKey, SessionStore
 from gateway.fix.tags import MsgType
 from tests.gateway.fix_harness import (
     GATEWAY,
@@ -22,10 +24,12 @@ from tests.gateway.fix_harness import (
     inbound,
     logon,
     make_acceptor,
+    trading_day,
 )
 
 S = 1_000_000_000
 T0 = 1_790_000_000 * S  # 2026-09-21, a fixed moment
+DAY = trading_day(T0)
 ORDER = ((11, "ORD-1"), (21, "1"), (38, "10"), (40, "2"), (44, "71.50"), (54, "1"), (55, "CEA"))
 
 
@@ -344,3 +348,27 @@ def test_acceptor_reports_who_is_logged_on(harness: Harness) -> None:
     assert acceptor.is_logged_on(member)
     session.on_disconnect()
     assert not acceptor.is_logged_on(member)
+
+
+def test_inside_an_event_loop_frames_wait_for_the_store_commit_at_the_turns_end(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """Every session's work in one loop turn is committed in one transaction, and no frame
+    leaves before it: a crash then loses nothing a member has seen."""
+    session, transport = harness.logged_on()
+    other, other_transport = harness.connect(peer="10.0.0.2")
+
+    async def one_turn() -> tuple[int, int, int]:
+        session.on_frame(order(2, T0), T0)
+        other.on_frame(logon(1, T0, sender="OTHER"), T0)
+        held = len(transport.frames) + len(other_transport.frames)
+        on_disk = SessionStore(tmp_path).next_numbers(SessionKey(GATEWAY, MEMBER, DAY))[0]
+        await asyncio.sleep(0)  # the turn ends: the acceptor flushes
+        return held, on_disk, len(transport.frames) + len(other_transport.frames)
+
+    held, on_disk_before, sent = asyncio.run(one_turn())
+    assert (held, on_disk_before, sent) == (0, 2, 2)  # the echo and OTHER's logon reply
+    key = SessionKey(GATEWAY, MEMBER, DAY)
+    assert SessionStore(tmp_path).next_numbers(key) == (3, 3)
+    (echo,) = transport.take()
+    assert echo.seq_num == 2

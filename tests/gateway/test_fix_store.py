@@ -42,3 +42,17 @@ def test_reset_starts_again_and_forgets_kept_frames(tmp_path: Path) -> None:
     assert store.next_numbers(TODAY) == (1, 1)
     assert store.sent(TODAY, 1, 5) == {}
     assert store.sent(ANOTHER_MEMBER, 1, 5) == {1: b"kept"}
+
+
+def test_changes_reach_the_disk_only_at_commit(tmp_path: Path) -> None:
+    """The acceptor commits before it lets frames go; until then another reader of the
+    file sees nothing, while this store already counts the change."""
+    store = SessionStore(tmp_path)
+    store.record_sent(TODAY, 1, b"report")
+    store.set_next_target(TODAY, 2)
+    assert store.next_numbers(TODAY) == (2, 2)
+    assert SessionStore(tmp_path).next_numbers(TODAY) == (1, 1)
+    store.commit()
+    other = SessionStore(tmp_path)
+    assert other.next_numbers(TODAY) == (2, 2)
+    assert other.sent(TODAY, 1, 1) == {1: b"report"}
