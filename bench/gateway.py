@@ -1,0 +1,520 @@
+"""Member gateway benchmark: `python -m bench.gateway [--sessions 10] [--orders 20000]
+[--rate 5000] [--runs 5] [--window 32] [--profile FILE]`.
+
+The embedded exchange (`tcx up`'s Exchange: engine with its fsynced journal, settlement,
+surveillance, FIX gateway) runs in its own process, so that on a 2-core machine the
+clients here do not share its core. This process plays N member sessions over loopback
+websockets with a minimal FIX encoder of its own, and times each request from the moment
+its frame is handed to the socket to the first answer naming its ClOrdID (ExecutionReport
+New / Rejected / Canceled, OrderCancelReject).
+
+Each session trades its own compliance account: about 65% day limit orders that rest
+within 50 ticks of the mid, 10% IOC orders that cross the spread, 25% cancels of the
+session's own earlier orders (some already filled: their OrderCancelReject is an answer
+too). Two measures, each run `--runs` times with the medians reported:
+  max rate: every session keeps `--window` requests in flight; acknowledged requests per
+            second over the run, and the latency under that load;
+  fixed rate: `--rate` requests per second in total, sent on schedule (open loop)
+            whatever the answers; the latency a member sees at that load.
+Between runs every session mass-cancels its orders and logs out, so each run starts on
+the same, empty book. `--profile FILE` writes the server's cProfile statistics.
+"""
+
+import argparse
+import asyncio
+import cProfile
+import datetime as dt
+import multiprocessing
+import os
+import random
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from websockets.asyncio.client import ClientConnection, connect
+
+SYMBOL = "TJEA25"
+MID = 5000  # fen: TJEA25's reference price, 50.00
+GATEWAY = "TCX"
+PASSWORD = "bench-secret"
+ORDER_MIX = (("rest", 0.65), ("cross", 0.10), ("cancel", 0.25))
+SETUP_TIMEOUT_S = 180.0
+ANSWER_TIMEOUT_S = 60.0  # a run whose answers stop coming fails instead of hanging
+
+
+# ---- the exchange, in its own process --------------------------------------------------
+
+
+def session_id(number: int) -> str:
+    return f"BENCH{number:03d}"
+
+
+def account_of(number: int) -> str:
+    return f"ACC{number:03d}"
+
+
+def serve(data_dir: Path, port: int, sessions: int, ready, profile: Path | None) -> None:
+    """The server process: an embedded exchange whose members are the bench's sessions,
+    each with a funded account; `ready` is set once they can trade. Stops on SIGTERM."""
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    try:
+        asyncio.run(_serve(data_dir, port, sessions, ready))
+    finally:
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
+
+
+async def _serve(data_dir: Path, port: int, sessions: int, ready) -> None:
+    from engine.commands import MoveCash, MoveHolding, OpenAccount
+    from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind
+    from engine.reference import load_reference_data
+    from gateway.clock import SessionClock
+    from gateway.exchange import Exchange
+    from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
+    from gateway.settings import load_settings
+
+    settings = load_settings(data_dir=data_dir, http_port=port, log_level="warning")
+    members, logins = {}, {}
+    password_hash = hash_password(PASSWORD)
+    for number in range(sessions):
+        member, account = f"M{number:03d}", account_of(number)
+        members[member] = Member(
+            member, f"Bench member {number}", Role.MEMBER, frozenset({account})
+        )
+        logins[session_id(number)] = Session(
+            session_id(number),
+            member,
+            SessionType.ORDER_ENTRY,
+            password_hash,
+            messages_per_second=1_000_000,
+        )
+    # orders are stamped inside a trading session whatever the hour the bench runs at
+    clock = SessionClock(load_reference_data(settings.reference_data).calendar)
+    exchange = Exchange(settings, directory=Directory(members, logins), clock=clock)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    running = asyncio.create_task(exchange.run(stop))
+    now = exchange.clock.now()
+    setup = []
+    for number in range(sessions):
+        member, account = f"M{number:03d}", account_of(number)
+        setup += [
+            OpenAccount(now, account, member, AccountKind.COMPLIANCE, "", 10**7, "bench"),
+            MoveCash(now, account, 10**13, CashMovementKind.DEPOSIT, f"cash-{account}", "bench"),
+            MoveHolding(
+                now, account, SYMBOL, 10**6, HoldingMovementKind.ALLOCATE, f"t-{account}", "bench"
+            ),
+        ]
+    await exchange.submit(setup[:-1])
+    await exchange.gateway.request(setup[-1], timeout=SETUP_TIMEOUT_S)
+    while exchange.http is None or not exchange.http.started:
+        await asyncio.sleep(0.01)
+    ready.set()
+    await running
+
+
+@dataclass(frozen=True)
+class ServerProcess:
+    url: str  # the /fix websocket
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the server has used (Linux /proc)."""
+        stat = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+    def wait_until_idle(self, window_s: float = 0.25, busy_share: float = 0.1) -> None:
+        """Until the server's consumers (settlement, surveillance) have caught up with the
+        last run: under 10% of a core over a quarter of a second, or a minute at most."""
+        for _ in range(240):
+            before = self.cpu_seconds()
+            time.sleep(window_s)
+            if self.cpu_seconds() - before < busy_share * window_s:
+                return
+
+
+@contextmanager
+def exchange_process(sessions: int, profile: Path | None = None) -> Iterator[ServerProcess]:
+    """Runs the server process on a free loopback port until the block ends."""
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    with tempfile.TemporaryDirectory(prefix="tcx-bench-gateway-") as data_dir:
+        port = _free_port()
+        process = context.Process(
+            target=serve, args=(Path(data_dir), port, sessions, ready, profile), daemon=True
+        )
+        process.start()
+        try:
+            if not ready.wait(SETUP_TIMEOUT_S):
+                raise RuntimeError("the exchange did not start (see its output above)")
+            print(f"exchange process {process.pid} on port {port}", file=sys.stderr)
+            yield ServerProcess(f"ws://127.0.0.1:{port}/fix", process.pid)
+        finally:
+            if process.is_alive():
+                os.kill(process.pid, signal.SIGTERM)
+            process.join(60)
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# ---- the member side: a minimal FIX client ---------------------------------------------
+
+
+class SendingTime:
+    """FIX UTCTimestamp of now, formatted once per second (the gateway allows 120 s skew)."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = b""
+
+    def now(self) -> bytes:
+        second = int(time.time())
+        if second != self._second:
+            self._second = second
+            stamp = dt.datetime.fromtimestamp(second, dt.UTC).strftime("%Y%m%d-%H:%M:%S")
+            self._text = stamp.encode() + b".000"
+        return self._text
+
+
+def fix_frame(msg_type: bytes, seq: int, sender: bytes, sending_time: bytes, body: bytes) -> str:
+    """One tag=value frame: header, `body` (already SOH-terminated fields), BodyLength and
+    CheckSum."""
+    fields = b"35=%s\x0134=%d\x0149=%s\x0152=%s\x0156=TCX\x01%s" % (
+        msg_type,
+        seq,
+        sender,
+        sending_time,
+        body,
+    )
+    head = b"8=FIX.4.4\x019=%d\x01" % len(fields)
+    frame = head + fields
+    return (frame + b"10=%03d\x01" % (sum(frame) % 256)).decode()
+
+
+def field_of(frame: str, tag: str) -> str | None:
+    """The value of `tag` (given as "\\x0111=") in a frame; None when absent."""
+    start = frame.find(tag)
+    if start < 0:
+        return None
+    start += len(tag)
+    return frame[start : frame.find("\x01", start)]
+
+
+_MSG_TYPE, _CL_ORD_ID, _EXEC_TYPE = "\x0135=", "\x0111=", "\x01150="
+
+
+def _price(fen: int) -> bytes:
+    return b"%d.%02d" % divmod(fen, 100)
+
+
+@dataclass
+class Answers:
+    """What one run measured, over every session."""
+
+    latencies_ns: list[int] = field(default_factory=list)
+    first_sent: int = 0
+    last_answer: int = 0
+    schedule_lag_ns: int = 0  # how far the client fell behind a fixed-rate schedule
+    server_cpu_s: float = 0.0  # from the first request to the last answer
+
+    @property
+    def per_second(self) -> float:
+        seconds = (self.last_answer - self.first_sent) / 1e9
+        return len(self.latencies_ns) / seconds if seconds > 0 else 0.0
+
+
+class Member:
+    """One order-entry session: sends the order mix and matches answers to requests."""
+
+    def __init__(self, number: int, run: int, rng: random.Random, answers: Answers):
+        self.comp_id = session_id(number).encode()
+        self.account = account_of(number).encode()
+        self.prefix = f"r{run}s{number}-"
+        self.rng = rng
+        self.answers = answers
+        self.seq = 1
+        self.sent = 0
+        self.outstanding: dict[str, tuple[int, bool]] = {}  # ClOrdID -> sent ns, rests
+        self.cancellable: list[str] = []
+        self.answered = asyncio.Event()
+        self.connection: ClientConnection | None = None
+        self.clock = SendingTime()
+        self._mass_cancelled = asyncio.Event()
+
+    async def log_on(self, url: str) -> None:
+        self.connection = await connect(url, max_queue=None, compression=None)
+        credentials = b"98=0\x01108=30\x01141=Y\x01553=%s\x01554=%s\x01" % (
+            self.comp_id,
+            PASSWORD.encode(),
+        )
+        await self._send(b"A", credentials)
+        reply = await asyncio.wait_for(self.connection.recv(), ANSWER_TIMEOUT_S)
+        if field_of(reply, _MSG_TYPE) != "A":
+            raise RuntimeError(f"{self.comp_id.decode()}: logon refused: {reply!r}")
+
+    async def send_request(self) -> None:
+        """The next request of the mix: a resting order, a crossing IOC or a cancel."""
+        self.sent += 1
+        client_order_id = f"{self.prefix}{self.sent}"
+        draw = self.rng.random()
+        side = self.rng.choice((1, 2))
+        if draw < ORDER_MIX[2][1] and self.cancellable:
+            victim = self.cancellable.pop(self.rng.randrange(len(self.cancellable)))
+            body = b"1=%s\x0111=%s\x0141=%s\x0154=%d\x0155=%s\x0160=%s\x01" % (
+                self.account,
+                client_order_id.encode(),
+                victim.encode(),
+                side,
+                SYMBOL.encode(),
+                self.clock.now(),
+            )
+            await self._request(b"F", client_order_id, body, rests=False)
+            return
+        crosses = draw > 1 - ORDER_MIX[1][1]
+        if crosses:
+            price = MID + 20 if side == 1 else MID - 20
+        else:
+            offset = self.rng.randint(1, 50)
+            price = MID - offset if side == 1 else MID + offset
+        body = (
+            b"1=%s\x0111=%s\x0138=%d\x0140=2\x0144=%s\x0154=%d\x0155=%s\x0159=%s\x0160=%s\x01"
+            % (
+                self.account,
+                client_order_id.encode(),
+                self.rng.randint(1, 100),
+                _price(price),
+                side,
+                SYMBOL.encode(),
+                b"3" if crosses else b"0",
+                self.clock.now(),
+            )
+        )
+        await self._request(b"D", client_order_id, body, rests=not crosses)
+
+    async def _request(self, msg_type: bytes, client_order_id: str, body: bytes, rests: bool):
+        sent = time.perf_counter_ns()
+        self.outstanding[client_order_id] = (sent, rests)
+        if not self.answers.first_sent:
+            self.answers.first_sent = sent
+        await self._send(msg_type, body)
+
+    async def _send(self, msg_type: bytes, body: bytes) -> None:
+        frame = fix_frame(msg_type, self.seq, self.comp_id, self.clock.now(), body)
+        self.seq += 1
+        await self.connection.send(frame)
+
+    async def read(self) -> None:
+        """Every frame from the gateway until it closes the connection."""
+        async for frame in self.connection:
+            msg_type = field_of(frame, _MSG_TYPE)
+            if msg_type == "1":  # TestRequest: prove we are alive
+                test_request_id = field_of(frame, "\x01112=")
+                await self._send(b"0", b"112=%s\x01" % test_request_id.encode())
+                continue
+            if msg_type == "r":
+                self._mass_cancelled.set()
+                continue
+            client_order_id = field_of(frame, _CL_ORD_ID)
+            request = self.outstanding.pop(client_order_id, None)
+            if request is None:
+                continue  # a fill or cancel of an order already answered
+            now = time.perf_counter_ns()
+            sent, rests = request
+            self.answers.latencies_ns.append(now - sent)
+            self.answers.last_answer = now
+            if rests and field_of(frame, _EXEC_TYPE) == "0":
+                self.cancellable.append(client_order_id)
+            self.answered.set()
+
+    async def clear_book_and_log_out(self) -> None:
+        """Cancels what rests (so the next run starts on an empty book) and logs out."""
+        self._mass_cancelled.clear()
+        body = b"11=%sq\x01530=7\x0160=%s\x01" % (self.prefix.encode(), self.clock.now())
+        await self._send(b"q", body)
+        await asyncio.wait_for(self._mass_cancelled.wait(), ANSWER_TIMEOUT_S)
+        await self._send(b"5", b"")
+
+
+# ---- runs ------------------------------------------------------------------------------
+
+
+async def run_once(
+    server: ServerProcess, sessions: int, orders: int, rate: float | None, window: int, run: int
+) -> Answers:
+    """One run: log on, send `orders` requests in total (in flight up to `window` per
+    session, or on a fixed schedule at `rate` per second), wait for every answer."""
+    answers = Answers()
+    members = [Member(n, run, random.Random(run * 1000 + n), answers) for n in range(sessions)]
+    await asyncio.gather(*(member.log_on(server.url) for member in members))
+    readers = [asyncio.create_task(member.read()) for member in members]
+    cpu_before = server.cpu_seconds()
+    try:
+        if rate is None:
+            share = [orders // sessions + (n < orders % sessions) for n in range(sessions)]
+            await asyncio.gather(
+                *(_windowed(m, k, window) for m, k in zip(members, share, strict=True))
+            )
+        else:
+            await _scheduled(members, orders, rate, answers)
+        await asyncio.wait_for(_all_answered(members), ANSWER_TIMEOUT_S)
+        answers.server_cpu_s = server.cpu_seconds() - cpu_before
+        await asyncio.gather(*(member.clear_book_and_log_out() for member in members))
+        await asyncio.wait_for(asyncio.gather(*readers), ANSWER_TIMEOUT_S)
+    finally:
+        for reader in readers:
+            reader.cancel()
+        for member in members:
+            await member.connection.close()
+    return answers
+
+
+async def _windowed(member: Member, orders: int, window: int) -> None:
+    while member.sent < orders:
+        if len(member.outstanding) < window:
+            await member.send_request()
+        else:
+            member.answered.clear()
+            await asyncio.wait_for(member.answered.wait(), ANSWER_TIMEOUT_S)
+
+
+async def _scheduled(members: Sequence[Member], orders: int, rate: float, answers: Answers):
+    """Open loop: request i is due at start + i / rate, round-robin over the sessions."""
+    start = time.perf_counter_ns()
+    interval_ns = 1e9 / rate
+    for index in range(orders):
+        due = start + int(index * interval_ns)
+        now = time.perf_counter_ns()
+        if due > now:
+            await asyncio.sleep((due - now) / 1e9)
+        else:
+            answers.schedule_lag_ns = max(answers.schedule_lag_ns, now - due)
+        await members[index % len(members)].send_request()
+
+
+async def _all_answered(members: Sequence[Member]) -> None:
+    for member in members:
+        while member.outstanding:
+            member.answered.clear()
+            await member.answered.wait()
+
+
+# ---- figures ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    answered: int
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+    p999_ms: float
+    lag_ms: float
+    server_us: float  # server CPU per request: steadier than rates on a shared machine
+
+
+def figures(answers: Answers) -> Figures:
+    latencies = sorted(answers.latencies_ns)
+
+    def at(fraction: float) -> float:
+        return latencies[min(len(latencies) - 1, int(fraction * len(latencies)))] / 1e6
+
+    return Figures(
+        len(latencies),
+        answers.per_second,
+        at(0.50),
+        at(0.99),
+        at(0.999),
+        answers.schedule_lag_ns / 1e6,
+        answers.server_cpu_s * 1e6 / max(1, len(latencies)),
+    )
+
+
+def median_figures(runs: Sequence[Figures]) -> Figures:
+    """Each figure's median over the runs (not one run's figures)."""
+    return Figures(
+        *(statistics.median(getattr(run, name) for run in runs) for name in Figures.__annotations__)
+    )
+
+
+def table(rows: Sequence[tuple[str, int, Figures]]) -> str:
+    lines = [
+        f"{'load':<18} {'sessions':>8} {'answered':>9} {'orders/s':>9} "
+        f"{'p50 ms':>7} {'p99 ms':>7} {'p99.9 ms':>8} {'lag ms':>7} {'server µs/req':>13}"
+    ]
+    for load, sessions, f in rows:
+        lines.append(
+            f"{load:<18} {sessions:>8} {f.answered:>9.0f} {f.per_second:>9,.0f} "
+            f"{f.p50_ms:>7.2f} {f.p99_ms:>7.2f} {f.p999_ms:>8.2f} {f.lag_ms:>7.1f}"
+            f" {f.server_us:>13.0f}"
+        )
+    return "\n".join(lines)
+
+
+def measure(
+    server: ServerProcess,
+    sessions: int,
+    orders: int,
+    rate: float | None,
+    window: int,
+    runs: range,
+) -> Figures:
+    """Medians over `runs`, numbered across the whole bench: a run's number makes its
+    ClOrdIDs, which must be new for the day."""
+    results = []
+    for run in runs:
+        server.wait_until_idle()
+        answers = asyncio.run(run_once(server, sessions, orders, rate, window, run))
+        results.append(figures(answers))
+        print(f"  run {run + 1}: {table([('', sessions, results[-1])]).splitlines()[1]}")
+    return median_figures(results)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=10, help="member sessions (default 10)")
+    parser.add_argument("--orders", type=int, default=20_000, help="requests per run")
+    parser.add_argument("--rate", type=float, default=5_000, help="fixed rate, requests/s")
+    parser.add_argument("--runs", type=int, default=5, help="runs per measure (median)")
+    parser.add_argument("--window", type=int, default=32, help="in flight per session, max rate")
+    parser.add_argument("--profile", type=Path, help="write the server's cProfile stats here")
+    args = parser.parse_args(argv)
+    if min(args.sessions, args.orders, args.runs, args.window) < 1 or args.rate <= 0:
+        parser.error("--sessions, --orders, --runs, --window and --rate must be positive")
+    with exchange_process(args.sessions, args.profile) as server:
+        print(f"max rate, {args.window} in flight per session:")
+        runs = range(args.runs)
+        peak = measure(server, args.sessions, args.orders, None, args.window, runs)
+        print(f"fixed rate, {args.rate:,.0f} requests/s:")
+        runs = range(args.runs, 2 * args.runs)
+        steady = measure(server, args.sessions, args.orders, args.rate, args.window, runs)
+    print(f"\nmedians of {args.runs} runs, {args.orders:,} requests each:")
+    print(
+        table(
+            [
+                ("max rate", args.sessions, peak),
+                (f"{args.rate:,.0f}/s", args.sessions, steady),
+            ]
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
