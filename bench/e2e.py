@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -329,13 +329,23 @@ def machine() -> str:
     )
 
 
-def report(load: Load, f: Figures, checks: list[Check], command: str, where: str, host: str) -> str:
+def report(
+    title: str,
+    load: Load,
+    f: Figures,
+    checks: list[Check],
+    command: str,
+    host: str,
+    images: tuple[tuple[str, str], ...] = (),
+) -> str:
+    """Markdown: how the run was made, its figures, its end checks, then the charts."""
     rate = "as fast as answered" if load.rate is None else f"{load.rate:,.0f} requests/s"
     lines = [
-        "# tcx end-to-end benchmark",
+        f"# {title}",
         "",
         f"- command: `{command}`",
-        f"- deployment: {where}; {load.sessions} member sessions over loopback websockets, "
+        f"- deployment: embedded exchange in its own process; {load.sessions} member "
+        "sessions over loopback websockets, "
         f"{rate}, {load.duration_s:g} s of sending, seed {load.seed}",
         f"- machine: {host}",
         "",
@@ -355,11 +365,13 @@ def report(load: Load, f: Figures, checks: list[Check], command: str, where: str
         "|---|---|---|",
         *(f"| {c.name} | {'pass' if c.passed else 'FAIL'} | {c.detail} |" for c in checks),
         "",
-        "![latency distribution](latency.png)",
-        "![throughput over time](throughput.png)",
+        *(f"![{name}]({file})" for name, file in CHARTS + images),
         "",
     ]
     return "\n".join(lines)
+
+
+CHARTS = (("latency distribution", "latency.png"), ("throughput over time", "throughput.png"))
 
 
 def charts(tally: Tally, timing: Timing, booked_ns: dict[int, int], out: Path) -> None:
@@ -417,10 +429,14 @@ class Outcome:
 
 
 def run(
-    deployment: Deployment, load: Load, poll_s: float, observer=None
+    deployment: Deployment,
+    load: Load,
+    poll_s: float,
+    observer: Callable[[Deployment, Tally], Awaitable[None]] | None = None,
 ) -> tuple[Tally, Timing, dict[int, int]]:
     """Drives the load against a running deployment until every trade is booked;
-    `observer(deployment)`, a coroutine, runs alongside (the soak's progress and memory)."""
+    `observer(deployment, tally)`, a coroutine, runs alongside (the soak's progress and
+    memory)."""
     tally = Tally()
     watch = SettlementWatch(deployment.registry_url, poll_s)
     watch.start()
@@ -430,7 +446,7 @@ def run(
         if observer is None:
             timing = await driving
         else:
-            timing, _ = await asyncio.gather(driving, observer(deployment))
+            timing, _ = await asyncio.gather(driving, observer(deployment, tally))
         await watch.until_booked(set(tally.trade_reports))
         return timing
 
@@ -479,9 +495,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="tcx-bench-e2e-") as data_dir:
         outcome = benchmark(load, args.poll_ms / 1000, Path(data_dir))
     command = "python -m bench.e2e " + " ".join(argv if argv is not None else sys.argv[1:])
-    text = report(
-        load, outcome.figures, outcome.checks, command.strip(), "embedded exchange process", host
-    )
+    title = "tcx end-to-end benchmark"
+    text = report(title, load, outcome.figures, outcome.checks, command.strip(), host)
     (args.out / "e2e.md").write_text(text)
     charts(outcome.tally, outcome.timing, outcome.booked_ns, args.out)
     print(text)
