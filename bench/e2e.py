@@ -35,7 +35,14 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.gateway import ANSWER_TIMEOUT_S, SETUP_TIMEOUT_S, ServerProcess, _free_port, serve
+from bench.gateway import (
+    ANSWER_TIMEOUT_S,
+    SETUP_TIMEOUT_S,
+    ServerProcess,
+    _all_answered,
+    _free_port,
+    serve,
+)
 from bench.load_client import Tally, Trader, traders
 from engine.commands import AmendOrder, CancelOrder, NewOrder
 from engine.journal import JournalReader
@@ -189,13 +196,6 @@ async def _scheduled(members: list[Trader], rate: float, end: int, timing: Timin
         index += 1
 
 
-async def _all_answered(members: list[Trader]) -> None:
-    for member in members:
-        while member.outstanding:
-            member.answered.clear()
-            await member.answered.wait()
-
-
 # ---- the end checks --------------------------------------------------------------------
 
 
@@ -329,6 +329,9 @@ def machine() -> str:
     )
 
 
+CHARTS = (("latency distribution", "latency.png"), ("throughput over time", "throughput.png"))
+
+
 def report(
     title: str,
     load: Load,
@@ -369,9 +372,6 @@ def report(
         "",
     ]
     return "\n".join(lines)
-
-
-CHARTS = (("latency distribution", "latency.png"), ("throughput over time", "throughput.png"))
 
 
 def charts(tally: Tally, timing: Timing, booked_ns: dict[int, int], out: Path) -> None:
@@ -474,7 +474,12 @@ def benchmark(load: Load, poll_s: float, data_dir: Path) -> Outcome:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mode", choices=("embedded",), default="embedded")
+    parser.add_argument(
+        "--mode",
+        choices=("embedded",),
+        default="embedded",
+        help="where the exchange runs: embedded = tcx up's exchange in a process of its own",
+    )
     parser.add_argument("--sessions", type=int, default=10, help="member sessions (default 10)")
     pace = parser.add_mutually_exclusive_group()
     pace.add_argument("--rate", type=float, default=500.0, help="steady requests/s in total")

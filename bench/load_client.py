@@ -8,25 +8,12 @@ own resting orders. A session never keeps more than `RESTING_CAP` orders resting
 it cancels), so a long run holds a steady book instead of one that grows without bound.
 """
 
-import asyncio
 import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from websockets.asyncio.client import ClientConnection, connect
-
-from bench.gateway import (
-    ANSWER_TIMEOUT_S,
-    MID,
-    PASSWORD,
-    SYMBOL,
-    SendingTime,
-    account_of,
-    field_of,
-    fix_frame,
-    session_id,
-)
+from bench.gateway import MID, SYMBOL, Answers, Member, field_of
 
 NEW, CROSS, AMEND, CANCEL = "new", "cross", "amend", "cancel"
 MIX = ((NEW, 0.40), (CROSS, 0.20), (AMEND, 0.15), (CANCEL, 0.25))
@@ -50,33 +37,15 @@ class Tally:
     trade_quantity: dict[int, int] = field(default_factory=dict)  # TrdMatchID -> tonnes
 
 
-class Trader:
-    """One order-entry session sending the mix and matching answers to its requests."""
+class Trader(Member):
+    """One order-entry session sending the e2e mix; bench.gateway's Member for the logon,
+    the framing and the outstanding requests, with answers kept in a Tally."""
 
     def __init__(self, number: int, rng: random.Random, tally: Tally):
-        self.comp_id = session_id(number).encode()
-        self.account = account_of(number).encode()
-        self.prefix = f"s{number}-"
-        self.rng = rng
+        super().__init__(number, 0, rng, Answers())
         self.tally = tally
-        self.seq = 1
-        self.sent = 0
         self.outstanding: dict[str, tuple[int, str]] = {}  # ClOrdID -> sent ns, kind
         self.resting: dict[str, tuple[int, int]] = {}  # ClOrdID -> side, price
-        self.answered = asyncio.Event()
-        self.connection: ClientConnection | None = None
-        self.clock = SendingTime()
-
-    async def log_on(self, url: str) -> None:
-        self.connection = await connect(url, max_queue=None, compression=None)
-        credentials = b"98=0\x01108=30\x01141=Y\x01553=%s\x01554=%s\x01" % (
-            self.comp_id,
-            PASSWORD.encode(),
-        )
-        await self._send(b"A", credentials)
-        reply = await asyncio.wait_for(self.connection.recv(), ANSWER_TIMEOUT_S)
-        if field_of(reply, _MSG_TYPE) != "A":
-            raise RuntimeError(f"{self.comp_id.decode()}: logon refused: {reply!r}")
 
     async def log_out(self) -> None:
         await self._send(b"5", b"")
@@ -151,11 +120,6 @@ class Trader:
         self.outstanding[client_order_id] = (sent, kind)
         self.tally.sent_ns[client_order_id] = sent
         await self._send(msg_type, body)
-
-    async def _send(self, msg_type: bytes, body: bytes) -> None:
-        frame = fix_frame(msg_type, self.seq, self.comp_id, self.clock.now(), body)
-        self.seq += 1
-        await self.connection.send(frame)
 
     async def read(self) -> None:
         """Every frame from the gateway until it closes the connection."""
