@@ -1,10 +1,12 @@
 """The `tcx` command line: run the exchange, or one of its services, and administer it.
 
 tcx up [--demo]           everything in one process (SQLite, in-process stream)
-tcx engine | settlement | gateway
+tcx engine | settlement | surveillance | gateway
                           one service per process, over Kafka (settings: stream = "kafka")
 tcx admin ...             supervisors' administration of a running exchange (REST)
 tcx members ...           member and session logins (the member file)
+tcx member ...            a member's FIX client: orders, cancels, reports, market data
+tcx surveil ...           export a day's events from the journal; back-test detectors
 """
 
 import argparse
@@ -26,7 +28,7 @@ from gateway.demo_market import (
     DemoMarket,
     demo_directory,
 )
-from gateway.exchange import EVERYTHING, AlreadyRunning, Exchange
+from gateway.exchange import EVERYTHING, AlreadyRunning, Exchange, JournalBehindStream
 from gateway.first_run import FIRST_SUPERVISOR, ensure_member_file
 from gateway.member_commands import add_member_client_commands
 from gateway.member_file_commands import add_member_commands
@@ -43,7 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (SettingsError, ReferenceDataError, MemberFileError, AlreadyRunning) as error:
+    except (
+        SettingsError,
+        ReferenceDataError,
+        MemberFileError,
+        AlreadyRunning,
+        JournalBehindStream,
+    ) as error:
         print(f"tcx: {error}", file=sys.stderr)
         return 2
 

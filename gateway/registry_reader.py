@@ -6,9 +6,13 @@ WAL, and with PostgreSQL, reads here never block settlement's writes.
 """
 
 import asyncio
+import contextlib
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
+
+import psycopg
 
 from engine.reference import ReferenceData
 from settlement.ledger import Ledger
@@ -26,7 +30,14 @@ class RegistryReader:
     def _run(self, read: Callable[[Ledger], T]) -> T:
         if self._ledger is None:
             self._ledger = Ledger.open(self._url, self._reference)
-        return read(self._ledger)
+        try:
+            return read(self._ledger)
+        except (sqlite3.OperationalError, psycopg.OperationalError):
+            # the database went away: the next read opens a new connection
+            with contextlib.suppress(Exception):
+                self._ledger.close()
+            self._ledger = None
+            raise
 
     async def __call__(self, read: Callable[[Ledger], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, self._run, read)
