@@ -225,7 +225,8 @@ class Exchange:
             tasks.append(asyncio.create_task(self.settlement.run(stop), name="settlement"))
         if self.engine is not None:
             await self._catch_up_consumers(stop)
-            self.reconciliation = await self._reconcile_holds()
+            if self.settlement is not None:  # the registry is booked by this process
+                self.reconciliation = await self._reconcile_holds()
             tasks.append(asyncio.create_task(self.engine.run(stop), name="engine"))
         if self.surveillance is not None:
             tasks.append(asyncio.create_task(self.surveillance.run(stop), name="surveillance"))
