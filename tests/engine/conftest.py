@@ -216,15 +216,12 @@ def make_events(first_seq: int, count: int) -> list[Event]:
     return events
 
 
-async def read(
-    consumer: Consumer, count: int, commit: bool = True, patience: int = 40
-) -> tuple[list[Any], Position]:
-    """Reads until `count` items arrived or the consumer stays quiet for `patience` quarter
-    seconds; commits each batch."""
+async def read(consumer: Consumer, count: int, commit: bool = True) -> tuple[list[Any], Position]:
+    """Reads until `count` items arrived or the consumer stays quiet; commits each batch."""
     items: list[Any] = []
     position: Position = {}
     quiet = 0
-    while len(items) < count and quiet < patience:
+    while len(items) < count and quiet < 40:
         batch = await consumer.next_batch(timeout=0.25)
         quiet = 0 if batch.items else quiet + 1
         items.extend(batch.items)
