@@ -18,6 +18,7 @@ from prometheus_client import Gauge
 from surveillance.market_data import MarketDataPublisher, encode_message
 from surveillance.market_data.messages import Message
 from surveillance.market_data.publisher import UnknownInstrument
+from surveillance.websocket_departure import until_client_leaves
 
 SUBSCRIBERS = Gauge("tcx_market_data_subscribers", "Open public market-data websockets")
 QUEUE_LIMIT = 10_000  # messages a subscriber may fall behind before it is dropped
@@ -87,7 +88,7 @@ def market_data_router(publisher: MarketDataPublisher) -> APIRouter:
             return
         SUBSCRIBERS.inc()
         sending = asyncio.create_task(_send_until_dropped(websocket, queue))
-        listening = asyncio.create_task(_until_client_leaves(websocket))
+        listening = asyncio.create_task(until_client_leaves(websocket))
         try:
             await asyncio.wait((sending, listening), return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -106,9 +107,3 @@ async def _send_until_dropped(websocket: WebSocket, queue: asyncio.Queue) -> Non
         while (message := await queue.get()) is not None:
             await websocket.send_text(encode_message(message).decode())
         await websocket.close(1013, "too slow: reconnect for a fresh snapshot")
-
-
-async def _until_client_leaves(websocket: WebSocket) -> None:
-    """The feed is read-only: anything a client sends is ignored until it disconnects."""
-    while (await websocket.receive())["type"] != "websocket.disconnect":
-        pass

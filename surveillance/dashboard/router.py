@@ -35,6 +35,7 @@ from surveillance.dashboard.alert_feed import AlertFeed
 from surveillance.dashboard.day_history import DayHistory, OrderEvent
 from surveillance.dashboard.sessions import Sessions
 from surveillance.store_thread import StoreThread
+from surveillance.websocket_departure import until_client_leaves
 from surveillance.workflow import User, require_supervisor
 
 _form_login = HTTPBasic(auto_error=False)
@@ -304,7 +305,7 @@ def dashboard_router(
             loop = asyncio.get_running_loop()
             attached.append(await store(lambda alerts: feed.attach(alerts, loop)))
         queue = feed.listen()
-        listening = asyncio.create_task(_until_client_leaves(websocket))
+        listening = asyncio.create_task(until_client_leaves(websocket))
         try:
             while not listening.done():
                 getting = asyncio.create_task(queue.get())
@@ -344,8 +345,3 @@ def _in_evidence(event: OrderEvent, alert: Alert) -> bool:
 
 def _ts(event: OrderEvent) -> int:
     return event.ts
-
-
-async def _until_client_leaves(websocket: WebSocket) -> None:
-    while (await websocket.receive())["type"] != "websocket.disconnect":
-        pass
