@@ -1,10 +1,17 @@
-"""End-to-end benchmark: `python -m bench.e2e [--sessions 10] [--rate 500 | --max]
-[--duration 30] [--out bench/out] [--seed 1]`.
+"""End-to-end benchmark: `python -m bench.e2e [--mode embedded | distributed]
+[--sessions 10] [--rate 500 | --max] [--duration 30] [--out bench/out] [--seed 1]`.
 
-The embedded exchange (`tcx up`'s Exchange: engine with its fsynced journal, settlement on
-its SQLite registry, surveillance, FIX gateway) runs in a process of its own; this process
-plays N member sessions over loopback websockets (bench/load_client.py's mix of new
-orders, crossing IOCs, amends and cancels), at a steady rate or as fast as answers come.
+Where the exchange runs (`--mode`):
+  embedded (default): `tcx up`'s Exchange (engine with its fsynced journal, settlement on
+      its SQLite registry, surveillance, FIX gateway) in a process of its own;
+  distributed: `tcx engine`, `tcx settlement`, `tcx surveillance` and `tcx gateway` as four
+      OS processes (bench/distributed.py) over the Tansu broker and a fresh database on the
+      local PostgreSQL, both made for the run and gone after it; `--broker HOST:PORT` and
+      `--database URL` use a broker with empty topics and an empty database instead (the
+      bench still starts the four services, with its own logins and data directories).
+This process plays N member sessions over loopback websockets (bench/load_client.py's mix
+of new orders, crossing IOCs, amends and cancels), at a steady rate or as fast as answers
+come.
 Two latencies per request:
   order-to-acknowledgement: from handing the frame to the socket to the first answer
       naming its ClOrdID (ExecutionReport New / Replaced / Canceled / Rejected, or
@@ -20,6 +27,7 @@ and two charts (latency distribution, throughput over time) go to `--out`.
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import platform
@@ -34,25 +42,40 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import psycopg
 
+from bench.distributed import (
+    Service,
+    broker_and_database,
+    running_services,
+    service_environment,
+    until_every_service_at,
+)
 from bench.gateway import (
+    ALLOCATION,
     ANSWER_TIMEOUT_S,
+    DEPOSIT,
     SETUP_TIMEOUT_S,
     ServerProcess,
     _all_answered,
     _free_port,
+    bench_directory,
+    funding,
     serve,
 )
 from bench.load_client import Tally, Trader, traders
 from engine.commands import AmendOrder, CancelOrder, NewOrder
 from engine.journal import JournalReader
+from engine.kafka_stream import KafkaStream
 from engine.recovery import JOURNAL_FILE
 from engine.reference import load_reference_data
+from engine.stream import COMMANDS_TOPIC
+from gateway.clock import SessionClock
+from gateway.members import save_directory
 from settlement.booking import CNY, FEES
 from settlement.ledger import Ledger
 
-DEPOSIT = 10**13  # fen per bench account (bench.gateway.serve funds each so)
-ALLOCATION = 10**6  # tonnes per bench account
+EMBEDDED = "embedded exchange in its own process"
 SETTLE_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 60.0
 
@@ -71,16 +94,10 @@ class Load:
 
 @dataclass(frozen=True)
 class Deployment:
-    server: ServerProcess
-    data_dir: Path
-
-    @property
-    def registry_url(self) -> str:
-        return f"sqlite:///{self.data_dir / 'registry.sqlite3'}"
-
-    @property
-    def journal(self) -> Path:
-        return self.data_dir / "journal" / JOURNAL_FILE
+    server: ServerProcess  # the gateway's websocket, and the process serving it
+    registry_url: str
+    journal: Path  # the engine's, read by the checks once it has stopped
+    description: str  # for the report
 
 
 @contextmanager
@@ -95,7 +112,9 @@ def embedded_exchange(data_dir: Path, sessions: int) -> Iterator[Deployment]:
     try:
         if not ready.wait(SETUP_TIMEOUT_S):
             raise RuntimeError("the exchange did not start (see its output above)")
-        yield Deployment(ServerProcess(f"ws://127.0.0.1:{port}/fix", process.pid), data_dir)
+        server = ServerProcess(f"ws://127.0.0.1:{port}/fix", process.pid)
+        registry = f"sqlite:///{data_dir / 'registry.sqlite3'}"
+        yield Deployment(server, registry, data_dir / "journal" / JOURNAL_FILE, EMBEDDED)
     finally:
         if process.is_alive():
             os.kill(process.pid, signal.SIGTERM)
@@ -105,6 +124,42 @@ def embedded_exchange(data_dir: Path, sessions: int) -> Iterator[Deployment]:
             process.join()
         if process.exitcode not in (0, -signal.SIGKILL):
             print(f"exchange process exited with {process.exitcode}", file=sys.stderr)
+
+
+@contextmanager
+def distributed_exchange(
+    data_dir: Path, sessions: int, bootstrap_servers: str, registry_url: str, broker_name: str
+) -> Iterator[Deployment]:
+    """The four services as processes with the bench's logins, their accounts funded
+    through the commands topic; stopped with SIGTERM when the block ends."""
+    members = data_dir / "members.toml"
+    save_directory(bench_directory(sessions), members)
+    # the gateway stamps orders inside a trading session whatever the hour
+    environment = service_environment(bootstrap_servers, registry_url, members, TCX_CLOCK="session")
+    with running_services(data_dir, environment) as running:
+        asyncio.run(_fund(bootstrap_servers, sessions, running))
+        gateway = running["gateway"]
+        assert gateway.process is not None
+        yield Deployment(
+            ServerProcess(f"ws://127.0.0.1:{gateway.port}/fix", gateway.process.pid),
+            registry_url,
+            data_dir / "engine" / "journal" / JOURNAL_FILE,
+            "distributed: tcx engine, settlement, surveillance and gateway as four processes "
+            f"over {broker_name} and PostgreSQL",
+        )
+
+
+async def _fund(bootstrap_servers: str, sessions: int, running: dict[str, Service]) -> None:
+    """Opens and funds the accounts, as an operator's back office would, and waits until
+    every service has seen it (one event per command)."""
+    publisher = KafkaStream(bootstrap_servers).publisher()
+    try:
+        now = SessionClock(load_reference_data().calendar).now()
+        await publisher.publish(COMMANDS_TOPIC, funding(sessions, now))
+        await publisher.flush()
+    finally:
+        await publisher.close()
+    await until_every_service_at(running, 3 * sessions, SETUP_TIMEOUT_S, "accounts funded")
 
 
 class SettlementWatch(threading.Thread):
@@ -164,6 +219,8 @@ async def drive(url: str, load: Load, tally: Tally) -> Timing:
             await _scheduled(members, load.rate, end, timing)
         timing.last_sent_ns = time.perf_counter_ns()
         await asyncio.wait_for(_all_answered(members), ANSWER_TIMEOUT_S)
+        with contextlib.suppress(TimeoutError):  # the booked-once check then names the gap
+            await asyncio.wait_for(_both_sides_told(tally), ANSWER_TIMEOUT_S)
         await asyncio.gather(*(member.log_out() for member in members))
     finally:
         for reader in readers:
@@ -171,6 +228,14 @@ async def drive(url: str, load: Load, tally: Tally) -> Timing:
         for member in members:
             await member.connection.close()
     return timing
+
+
+async def _both_sides_told(tally: Tally) -> None:
+    """Until every trade has reached both its sessions: the resting side hears of a fill
+    on its own session, possibly after the aggressor's answer, and must not have logged
+    out by then (bench sessions trade only with each other, so each trade has two)."""
+    while any(count < 2 for count in tally.trade_reports.values()):
+        await asyncio.sleep(0.01)
 
 
 async def _windowed(member: Trader, window: int, end: int) -> None:
@@ -340,6 +405,7 @@ def report(
     command: str,
     host: str,
     images: tuple[tuple[str, str], ...] = (),
+    deployment: str = EMBEDDED,
 ) -> str:
     """Markdown: how the run was made, its figures, its end checks, then the charts."""
     rate = "as fast as answered" if load.rate is None else f"{load.rate:,.0f} requests/s"
@@ -347,7 +413,7 @@ def report(
         f"# {title}",
         "",
         f"- command: `{command}`",
-        f"- deployment: embedded exchange in its own process; {load.sessions} member "
+        f"- deployment: {deployment}; {load.sessions} member "
         "sessions over loopback websockets, "
         f"{rate}, {load.duration_s:g} s of sending, seed {load.seed}",
         f"- machine: {host}",
@@ -472,14 +538,46 @@ def benchmark(load: Load, poll_s: float, data_dir: Path) -> Outcome:
     return Outcome(figures(tally, timing, booked_ns), checks, tally, timing, booked_ns)
 
 
+def distributed_benchmark(
+    load: Load, poll_s: float, data_dir: Path, broker: str | None, database: str | None
+) -> tuple[Outcome, str]:
+    """The same run and checks against the distributed deployment (the checks once the
+    services have stopped, before the broker and database go); and its description."""
+    with broker_and_database(broker, database) as (bootstrap_servers, registry_url):
+        where = "Tansu (in memory)" if broker is None else f"the broker at {broker}"
+        with distributed_exchange(
+            data_dir, load.sessions, bootstrap_servers, registry_url, where
+        ) as deployment:
+            tally, timing, booked_ns = run(deployment, load, poll_s)
+        checks = checks_after_stop(deployment, tally, load.sessions)
+    outcome = Outcome(figures(tally, timing, booked_ns), checks, tally, timing, booked_ns)
+    return outcome, deployment.description
+
+
+def empty_database_problem(url: str) -> str | None:
+    """Why `url` cannot hold the run's registry (the end checks count every balance in
+    it), or None."""
+    try:
+        with psycopg.connect(url, connect_timeout=3) as connection:
+            tables = connection.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+            ).fetchone()
+    except psycopg.Error as error:
+        return f"cannot connect: {str(error).strip()}"
+    return f"not empty ({tables[0]} tables in schema public)" if tables and tables[0] else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--mode",
-        choices=("embedded",),
+        choices=("embedded", "distributed"),
         default="embedded",
-        help="where the exchange runs: embedded = tcx up's exchange in a process of its own",
+        help="embedded = tcx up's exchange in a process of its own; distributed = the four "
+        "tcx services as processes over Kafka (Tansu) and PostgreSQL",
     )
+    parser.add_argument("--broker", help="distributed: HOST:PORT of a broker with empty topics")
+    parser.add_argument("--database", help="distributed: postgresql:// URL of an empty database")
     parser.add_argument("--sessions", type=int, default=10, help="member sessions (default 10)")
     pace = parser.add_mutually_exclusive_group()
     pace.add_argument("--rate", type=float, default=500.0, help="steady requests/s in total")
@@ -492,16 +590,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if min(args.sessions, args.window) < 1 or min(args.rate, args.duration, args.poll_ms) <= 0:
         parser.error("--sessions, --window, --rate, --duration and --poll-ms must be positive")
+    if args.mode == "embedded" and (args.broker or args.database):
+        parser.error("--broker and --database go with --mode distributed")
+    if args.database and (problem := empty_database_problem(args.database)):
+        parser.error(f"--database {args.database}: {problem}")
     load = Load(
         args.sessions, None if args.max else args.rate, args.duration, args.seed, args.window
     )
     args.out.mkdir(parents=True, exist_ok=True)
     host = machine()  # before the run: the load average it started under
+    poll_s = args.poll_ms / 1000
     with tempfile.TemporaryDirectory(prefix="tcx-bench-e2e-") as data_dir:
-        outcome = benchmark(load, args.poll_ms / 1000, Path(data_dir))
+        if args.mode == "embedded":
+            outcome, deployment = benchmark(load, poll_s, Path(data_dir)), EMBEDDED
+        else:
+            outcome, deployment = distributed_benchmark(
+                load, poll_s, Path(data_dir), args.broker, args.database
+            )
     command = "python -m bench.e2e " + " ".join(argv if argv is not None else sys.argv[1:])
-    title = "tcx end-to-end benchmark"
-    text = report(title, load, outcome.figures, outcome.checks, command.strip(), host)
+    title = f"tcx end-to-end benchmark ({args.mode})"
+    f, checks = outcome.figures, outcome.checks
+    text = report(title, load, f, checks, command.strip(), host, deployment=deployment)
     (args.out / "e2e.md").write_text(text)
     charts(outcome.tally, outcome.timing, outcome.booked_ns, args.out)
     print(text)

@@ -17,7 +17,10 @@ too). Two measures, each run `--runs` times with the medians reported:
   fixed rate: `--rate` requests per second in total, sent on schedule (open loop)
             whatever the answers; the latency a member sees at that load.
 Between runs every session mass-cancels its orders and logs out, so each run starts on
-the same, empty book. `--profile FILE` writes the server's cProfile statistics.
+the same, empty book. Besides rates and latencies, the table gives the CPU time each
+request cost the server process (all its threads) and this client process: if the client
+came near a core's worth, it would be the limit. `--profile FILE` writes the server's
+cProfile statistics.
 """
 
 import argparse
@@ -37,13 +40,23 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import uvloop
 from websockets.asyncio.client import ClientConnection, connect
+
+from bench import memory_trace
+
+if TYPE_CHECKING:  # the client side of the bench imports neither
+    from engine.commands import Command
+    from gateway.members import Directory
 
 SYMBOL = "TJEA25"
 MID = 5000  # fen: TJEA25's reference price, 50.00
 GATEWAY = "TCX"
 PASSWORD = "bench-secret"
+DEPOSIT = 10**13  # fen per bench account
+ALLOCATION = 10**6  # tonnes per bench account
 ORDER_MIX = (("rest", 0.65), ("cross", 0.10), ("cancel", 0.25))
 SETUP_TIMEOUT_S = 180.0
 ANSWER_TIMEOUT_S = 60.0  # a run whose answers stop coming fails instead of hanging
@@ -62,28 +75,25 @@ def account_of(number: int) -> str:
 
 def serve(data_dir: Path, port: int, sessions: int, ready, profile: Path | None) -> None:
     """The server process: an embedded exchange whose members are the bench's sessions,
-    each with a funded account; `ready` is set once they can trade. Stops on SIGTERM."""
+    each with a funded account; `ready` is set once they can trade. Stops on SIGTERM.
+    Traces its memory when bench.memory_trace's environment variable says where to."""
+    memory_trace.start_if_asked()
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
     try:
-        asyncio.run(_serve(data_dir, port, sessions, ready))
+        uvloop.run(_serve(data_dir, port, sessions, ready))  # as `tcx up` runs
     finally:
         if profiler:
             profiler.disable()
             profiler.dump_stats(profile)
 
 
-async def _serve(data_dir: Path, port: int, sessions: int, ready) -> None:
-    from engine.commands import MoveCash, MoveHolding, OpenAccount
-    from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind
-    from engine.reference import load_reference_data
-    from gateway.clock import SessionClock
-    from gateway.exchange import Exchange
+def bench_directory(sessions: int) -> "Directory":
+    """The bench's logins: member M<n> with one order-entry session BENCH<n> (password
+    PASSWORD, no throttle) acting for account ACC<n>."""
     from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
-    from gateway.settings import load_settings
 
-    settings = load_settings(data_dir=data_dir, http_port=port, log_level="warning")
     members, logins = {}, {}
     password_hash = hash_password(PASSWORD)
     for number in range(sessions):
@@ -98,23 +108,48 @@ async def _serve(data_dir: Path, port: int, sessions: int, ready) -> None:
             password_hash,
             messages_per_second=1_000_000,
         )
-    # orders are stamped inside a trading session whatever the hour the bench runs at
-    clock = SessionClock(load_reference_data(settings.reference_data).calendar)
-    exchange = Exchange(settings, directory=Directory(members, logins), clock=clock)
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    running = asyncio.create_task(exchange.run(stop))
-    now = exchange.clock.now()
+    return Directory(members, logins)
+
+
+def funding(sessions: int, now: int) -> "list[Command]":
+    """The commands that open each session's account with DEPOSIT fen and ALLOCATION t."""
+    from engine.commands import MoveCash, MoveHolding, OpenAccount
+    from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind
+
     setup = []
     for number in range(sessions):
         member, account = f"M{number:03d}", account_of(number)
         setup += [
             OpenAccount(now, account, member, AccountKind.COMPLIANCE, "", 10**7, "bench"),
-            MoveCash(now, account, 10**13, CashMovementKind.DEPOSIT, f"cash-{account}", "bench"),
+            MoveCash(now, account, DEPOSIT, CashMovementKind.DEPOSIT, f"cash-{account}", "bench"),
             MoveHolding(
-                now, account, SYMBOL, 10**6, HoldingMovementKind.ALLOCATE, f"t-{account}", "bench"
+                now,
+                account,
+                SYMBOL,
+                ALLOCATION,
+                HoldingMovementKind.ALLOCATE,
+                f"t-{account}",
+                "bench",
             ),
         ]
+    return setup
+
+
+async def _serve(data_dir: Path, port: int, sessions: int, ready) -> None:
+    from engine.reference import load_reference_data
+    from gateway.clock import SessionClock
+    from gateway.exchange import Exchange
+    from gateway.settings import load_settings
+
+    settings = load_settings(data_dir=data_dir, http_port=port, log_level="warning")
+    # orders are stamped inside a trading session whatever the hour the bench runs at
+    clock = SessionClock(load_reference_data(settings.reference_data).calendar)
+    exchange = Exchange(settings, directory=bench_directory(sessions), clock=clock)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    memory_trace.snapshot_on_signal(asyncio.get_running_loop())
+    running = asyncio.create_task(exchange.run(stop))
+    setup = funding(sessions, exchange.clock.now())
     await exchange.submit(setup[:-1])
     await exchange.gateway.request(setup[-1], timeout=SETUP_TIMEOUT_S)
     while exchange.http is None or not exchange.http.started:
@@ -233,6 +268,7 @@ class Answers:
     last_answer: int = 0
     schedule_lag_ns: int = 0  # how far the client fell behind a fixed-rate schedule
     server_cpu_s: float = 0.0  # from the first request to the last answer
+    client_cpu_s: float = 0.0  # this process's, over the same span: is the client the limit?
 
     @property
     def per_second(self) -> float:
@@ -364,7 +400,7 @@ async def run_once(
     members = [Member(n, run, random.Random(run * 1000 + n), answers) for n in range(sessions)]
     await asyncio.gather(*(member.log_on(server.url) for member in members))
     readers = [asyncio.create_task(member.read()) for member in members]
-    cpu_before = server.cpu_seconds()
+    cpu_before, client_before = server.cpu_seconds(), time.process_time()
     try:
         if rate is None:
             share = [orders // sessions + (n < orders % sessions) for n in range(sessions)]
@@ -375,6 +411,7 @@ async def run_once(
             await _scheduled(members, orders, rate, answers)
         await asyncio.wait_for(_all_answered(members), ANSWER_TIMEOUT_S)
         answers.server_cpu_s = server.cpu_seconds() - cpu_before
+        answers.client_cpu_s = time.process_time() - client_before
         for member in members:  # one at a time: each mass cancel is thousands of events
             await member.clear_book_and_log_out()
         await asyncio.wait_for(asyncio.gather(*readers), ANSWER_TIMEOUT_S)
@@ -428,6 +465,7 @@ class Figures:
     p999_ms: float
     lag_ms: float
     server_us: float  # server CPU per request: steadier than rates on a shared machine
+    client_us: float  # the bench's own CPU per request
 
 
 def figures(answers: Answers) -> Figures:
@@ -444,6 +482,7 @@ def figures(answers: Answers) -> Figures:
         at(0.999),
         answers.schedule_lag_ns / 1e6,
         answers.server_cpu_s * 1e6 / max(1, len(latencies)),
+        answers.client_cpu_s * 1e6 / max(1, len(latencies)),
     )
 
 
@@ -458,12 +497,13 @@ def table(rows: Sequence[tuple[str, int, Figures]]) -> str:
     lines = [
         f"{'load':<18} {'sessions':>8} {'answered':>9} {'orders/s':>9} "
         f"{'p50 ms':>7} {'p99 ms':>7} {'p99.9 ms':>8} {'lag ms':>7} {'server µs/req':>13}"
+        f" {'client µs/req':>13}"
     ]
     for load, sessions, f in rows:
         lines.append(
             f"{load:<18} {sessions:>8} {f.answered:>9.0f} {f.per_second:>9,.0f} "
             f"{f.p50_ms:>7.2f} {f.p99_ms:>7.2f} {f.p999_ms:>8.2f} {f.lag_ms:>7.1f}"
-            f" {f.server_us:>13.0f}"
+            f" {f.server_us:>13.0f} {f.client_us:>13.0f}"
         )
     return "\n".join(lines)
 
@@ -481,7 +521,7 @@ def measure(
     results = []
     for run in runs:
         server.wait_until_idle()
-        answers = asyncio.run(run_once(server, sessions, orders, rate, window, run))
+        answers = uvloop.run(run_once(server, sessions, orders, rate, window, run))
         results.append(figures(answers))
         print(f"  run {run + 1}: {table([('', sessions, results[-1])]).splitlines()[1]}")
     return median_figures(results)

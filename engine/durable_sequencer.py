@@ -28,12 +28,26 @@ waiting come out of the next call.
 `flush(mark)` can note where the caller's input stands once everything submitted so far
 is taken (an opaque position, see engine/command_intake.py): the mark is journaled in the
 record that ends with those commands, a record of its own if none is pending.
+
+A driver with an event loop of its own (engine/engine_service.py) must never wait on the
+disk, so it uses the pipelined group commit instead of `submit`/`poll`/`flush`:
+`enqueue` adds commands (and the input mark after them) to the next record without ever
+cutting it; `start` cuts that record and starts its fsync only when no fsync is in
+flight, and returns the fsync's future to await; once it is done, `land` hands back the
+batch's events, and the driver calls `start` again at once. So while one record syncs the
+next one fills with whatever arrives: the record size follows the load (one command when
+idle, thousands when busy) and the disk is never idle while commands wait. Records are
+still written one at a time, each after the previous one is durable, so only the last can
+be torn. A due snapshot is taken by `start` too, with the state captured on the caller's
+thread and the file written and fsynced on a thread of its own; if writing it fails, the
+next `start` raises (as `submit` does), and the journal is untouched either way. One
+sequencer is driven one way or the other, not both.
 """
 
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,11 +98,14 @@ class DurableSequencer:
         "_flight_events",
         "_journal",
         "_machine",
+        "_mark",
         "_max_commands",
         "_max_wait_ns",
         "_snapshot_at",
         "_snapshot_every",
+        "_snapshot_flight",
         "_snapshots",
+        "_snapshotter",
         "_sync_started",
         "_syncer",
         "commands",
@@ -117,7 +134,11 @@ class DurableSequencer:
         self._clock = clock
         self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-sync")
         self._sync_started = threading.Event()
+        # `start` writes snapshots on a thread of its own, so as not to delay a fsync
+        self._snapshotter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot")
+        self._snapshot_flight: Future[object] | None = None  # a snapshot being written
         self._batch: list[Command] = []
+        self._mark: bytes | None = None  # the input mark after the pending batch
         self._batch_started = 0
         self._flight: Future[None] | None = None  # the fsync of the batch in flight
         self._flight_commands = 0
@@ -154,8 +175,58 @@ class DurableSequencer:
     def flush(self, mark: bytes | None = None) -> list[Event]:
         """Cuts the pending batch (with the input `mark`, if given) and waits until
         everything is durable; returns all the events not yet handed back."""
-        if self._batch or mark is not None:
-            self._cut(mark)
+        if mark is not None:
+            self._mark = mark
+        if self._batch or self._mark is not None:
+            self._cut()
+        self._land()
+        self._wait_for_snapshot()
+        return self._hand_back()
+
+    def enqueue(self, commands: Sequence[Command], mark: bytes | None = None) -> None:
+        """Adds `commands` to the next record, with the input `mark` that follows them;
+        never cuts the record (that is `start`'s) and never blocks. Commands without a
+        mark void an earlier pending one, which would claim to cover them."""
+        if commands or mark is not None:
+            self._batch.extend(commands)
+            self._mark = mark
+
+    @property
+    def max_commands(self) -> int:
+        """The group commit policy's commands per record: `submit` cuts there, and a
+        pipelined driver stops adding once that many are queued."""
+        return self._max_commands
+
+    @property
+    def queued(self) -> int:
+        """Commands waiting for the next record."""
+        return len(self._batch)
+
+    def start(self) -> Future[None] | None:
+        """The fsync to wait for: the one in flight, or else a new one of the pending
+        record (commands or a mark), cut now and applied while the disk works. None when
+        nothing is pending or in flight. Blocks on nothing but writing the record."""
+        if self._flight is not None:
+            return self._flight
+        if not self._batch and self._mark is None:
+            return None
+        written = self._snapshot_flight
+        if written is not None and written.done():
+            self._wait_for_snapshot()  # raises if writing it failed
+        if self.commands >= self._snapshot_at:
+            self._wait_for_snapshot()
+            snapshot = self._capture_snapshot()
+            self._snapshot_at = self._next_snapshot(snapshot.commands)
+            self._snapshot_flight = self._snapshotter.submit(self._snapshots.save, snapshot)
+        self._cut(hand_over=False)
+        return self._flight
+
+    def land(self) -> list[Event]:
+        """The events of the record whose fsync (from `start`) is done, now durable;
+        raises what the fsync raised, and then accepts nothing more."""
+        flight = self._flight
+        if flight is not None and not flight.done():
+            raise RuntimeError("landing a journal record whose fsync is still running")
         self._land()
         return self._hand_back()
 
@@ -167,14 +238,32 @@ class DurableSequencer:
         self._save_snapshot()
 
     def _save_snapshot(self) -> None:
-        self._snapshots.save(
-            Snapshot(
-                commands=self.commands,
-                journal_end=self._journal.durable_end,
-                state=self._machine.snapshot(),
-            )
+        self._wait_for_snapshot()
+        snapshot = self._capture_snapshot()
+        self._snapshots.save(snapshot)
+        self._snapshot_at = self._next_snapshot(snapshot.commands)
+
+    def _capture_snapshot(self) -> Snapshot:
+        """The state now, which must match the durable journal: nothing pending applied,
+        nothing in flight."""
+        return Snapshot(
+            commands=self.commands,
+            journal_end=self._journal.durable_end,
+            state=self._machine.snapshot(),
         )
-        self._snapshot_at = self._next_snapshot(self.commands)
+
+    def _wait_for_snapshot(self) -> None:
+        """Waits for the snapshot `start` is writing, if any; if writing it failed, raises
+        that, and the next cut takes a snapshot again."""
+        flight = self._snapshot_flight
+        if flight is None:
+            return
+        self._snapshot_flight = None
+        try:
+            flight.result()
+        except BaseException:
+            self._snapshot_at = self.commands
+            raise
 
     @property
     def last_sync_ns(self) -> int:
@@ -188,18 +277,28 @@ class DurableSequencer:
             return self.flush()
         finally:
             self._syncer.shutdown()
+            self._snapshotter.shutdown()
             self._journal.close()
 
-    def _cut(self, mark: bytes | None = None) -> None:
-        """Lands the batch in flight, then journals the pending batch, starts its fsync
-        and applies it while the disk works."""
+    def _cut(self, hand_over: bool = True) -> None:
+        """Lands the batch in flight, then journals the pending batch with the pending
+        mark, starts its fsync and applies it while the disk works. `hand_over` waits
+        until the sync thread has started (see `_sync`); `start` does not, as its caller
+        is an event loop that must not wait on another thread being scheduled, and that
+        gives up the GIL whenever it waits for input anyway."""
         self._land()
         batch = self._batch
-        self._journal.append(batch, mark)
+        try:
+            self._journal.append(batch, self._mark)
+        except BaseException:
+            self._fail()  # a failed write, or a writer a failed fsync closed
+            raise
         self._batch = []
+        self._mark = None
         self._sync_started.clear()
         self._flight = self._syncer.submit(self._sync)
-        self._sync_started.wait()
+        if hand_over:
+            self._sync_started.wait()
         self._flight_commands = len(batch)
         events = self._flight_events
         apply = self._machine.apply
@@ -239,9 +338,12 @@ class DurableSequencer:
         return events
 
     def _fail(self) -> None:
-        """Stops journaling for good; the batch in flight is never acknowledged."""
+        """Stops journaling for good; the batch in flight and the pending one are never
+        acknowledged (so `close` has nothing left to write)."""
         self._syncer.shutdown(wait=True)
         self._journal.close()
+        self._batch = []
+        self._mark = None
         self._flight = None
         self._flight_commands = 0
         self._flight_events = []

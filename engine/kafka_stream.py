@@ -26,6 +26,10 @@ seeks to the position its journal holds (the journal, not the group, is the trut
 `from_start` event consumers, which read the topic from its beginning. A message that is not
 a readable envelope of this schema version is logged, copied to `<topic>.quarantine`
 with the reason in a header, and skipped.
+
+A `Topic` of another vocabulary travels the same way (one partition, messages keyed by
+instrument, envelopes of its own version); its consumers join `name`'s group, or read
+from the beginning or the end without one.
 """
 
 import asyncio
@@ -48,12 +52,15 @@ from prometheus_client import Gauge
 
 from engine.command_intake import Intake, Resume
 from engine.commands import Command
-from engine.envelope import EnvelopeError, decode_envelope, encode_envelope
+from engine.envelope import COMMANDS, EVENTS, EnvelopeError, Envelopes
 from engine.events import Event
 from engine.stream import (
     Batch,
     Deduplicator,
     Position,
+    Start,
+    T,
+    Topic,
     quarantine_log,
     quarantine_topic,
     routing_key,
@@ -88,6 +95,7 @@ class KafkaStream:
         max_backoff: float = 5.0,
         close_timeout: float = 5.0,
         commit_timeout: float = 5.0,
+        fetch_wait_ms: int = 10,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.client_id = client_id
@@ -100,6 +108,10 @@ class KafkaStream:
         self.max_backoff = max_backoff
         self.close_timeout = close_timeout  # seconds a closing client waits for the broker
         self.commit_timeout = commit_timeout  # seconds a commit waits before it is deferred
+        # How long the broker may hold a fetch with nothing new. Apache Kafka answers as soon
+        # as a record arrives, but some brokers (Tansu) hold the fetch for the whole wait, so
+        # the library's 500 ms default became a quarter second on every hop.
+        self.fetch_wait_ms = fetch_wait_ms
         self._existing_topics: set[str] = set()
 
     def publisher(self) -> "KafkaPublisher":
@@ -108,26 +120,40 @@ class KafkaStream:
     def events_consumer(
         self, topic: str, name: str, after_seq: int = 0, from_start: bool = False
     ) -> "KafkaConsumer":
-        return KafkaConsumer(self, topic, name, Deduplicator(after_seq), from_start=from_start)
+        start = "beginning" if from_start else "committed"
+        return KafkaConsumer(self, topic, name, EVENTS, Deduplicator(after_seq), start=start)
 
     def commands_consumer(
         self, topic: str, name: str, resume: Resume | None = None
     ) -> "KafkaConsumer":
         intake = Intake(resume or Resume(None, 0))
-        return KafkaConsumer(self, topic, name, None, intake=intake)
+        return KafkaConsumer(self, topic, name, COMMANDS, None, intake=intake)
+
+    def topic_consumer(
+        self, topic: Topic[T], name: str, start: Start = "committed"
+    ) -> "KafkaConsumer":
+        return KafkaConsumer(self, topic.name, name, topic.envelopes, None, start=start)
 
     async def last_seq(self, topic: str) -> int:
         """Waits for the broker (retrying with backoff) as long as it is away."""
+        last_events = await self._retried_last_items(topic, EVENTS)
+        return max((event.seq for event in last_events), default=0)
+
+    async def last_items(self, topic: Topic[T]) -> list[T]:
+        """Waits for the broker (retrying with backoff) as long as it is away."""
+        return await self._retried_last_items(topic.name, topic.envelopes)
+
+    async def _retried_last_items(self, topic: str, envelopes: Envelopes) -> list[Any]:
         failures = 0
         while True:
             try:
-                return await self._last_seq(topic)
+                return await self._last_items(topic, envelopes)
             except UNREACHABLE as error:
                 failures += 1
                 log.warning("cannot read the end of %s (%s); retrying", topic, error)
                 await asyncio.sleep(self.backoff(failures))
 
-    async def _last_seq(self, topic: str) -> int:
+    async def _last_items(self, topic: str, envelopes: Envelopes) -> list[Any]:
         """Reads each partition backwards from its end to the last readable envelope."""
         await self.ensure_topic(topic)
         reader = AIOKafkaConsumer(
@@ -136,17 +162,19 @@ class KafkaStream:
             enable_auto_commit=False,
             request_timeout_ms=self.request_timeout_ms,
         )
-        highest = 0
+        found = []
         try:
             await reader.start()
             await reader.topics()  # loads the metadata partitions_for_topic reads
             tps = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or ()]
             reader.assign(tps)
             for tp, end in (await reader.end_offsets(tps)).items():
-                highest = max(highest, await _last_seq_before(reader, tp, end))
+                last = await _last_item_before(reader, tp, end, envelopes)
+                if last is not None:
+                    found.append(last)
         finally:
             await _stop(reader)
-        return highest
+        return found
 
     def backoff(self, failures: int) -> float:
         return min(self.max_backoff, self.first_backoff * 2 ** max(0, failures - 1))
@@ -215,6 +243,12 @@ class KafkaPublisher:
         """Queues `items` as runs of one key; a run continuing the backlog's last message
         (same topic and key, not yet being sent) joins it, so small publishes share
         messages."""
+        self._queue(topic, items, EVENTS)  # events and commands share one envelope version
+
+    async def publish_to(self, topic: Topic[T], items: Sequence[T]) -> None:
+        self._queue(topic.name, items, topic.envelopes)
+
+    def _queue(self, topic: str, items: Sequence[Any], envelopes: Envelopes) -> None:
         if not items:
             return
         if topic not in self._partitions:
@@ -231,7 +265,7 @@ class KafkaPublisher:
             ):
                 last.items.extend(run)
             else:
-                backlog.append(_Message(topic, key, list(run)))
+                backlog.append(_Message(topic, key, list(run), envelopes))
         self._idle.clear()
         self._work.set()
         if self._sender is None:
@@ -328,7 +362,7 @@ class KafkaPublisher:
             builder = builders.get(tp)
             if builder is None:
                 builder = builders[tp] = producer.create_batch()
-            value = encode_envelope(message.items)
+            value = message.envelopes.encode(message.items)
             headers = [
                 (ORIGIN_HEADER, self._origin),
                 (NUMBER_HEADER, str(self._numbered + 1).encode()),
@@ -346,9 +380,7 @@ class KafkaPublisher:
         return self._producer
 
 
-def key_runs(
-    items: Sequence[Event | Command], limit: int
-) -> Iterator[tuple[str, Sequence[Event | Command]]]:
+def key_runs(items: Sequence[Any], limit: int) -> Iterator[tuple[str, Sequence[Any]]]:
     """Consecutive items with one key, at most `limit` together: the messages' contents."""
     start = 0
     while start < len(items):
@@ -363,12 +395,13 @@ def key_runs(
 class _Message:
     """A run of items of one key, waiting in the backlog; encoded when it is sent."""
 
-    __slots__ = ("items", "key", "topic")
+    __slots__ = ("envelopes", "items", "key", "topic")
 
-    def __init__(self, topic: str, key: str, items: list[Event | Command]) -> None:
+    def __init__(self, topic: str, key: str, items: list[Any], envelopes: Envelopes) -> None:
         self.topic = topic
         self.key = key
         self.items = items
+        self.envelopes = envelopes
 
 
 class _Front:
@@ -395,17 +428,19 @@ class KafkaConsumer:
         stream: KafkaStream,
         topic: str,
         name: str,
+        envelopes: Envelopes,
         dedupe: Deduplicator | None,
         *,
-        from_start: bool = False,
+        start: Start = "committed",
         intake: Intake | None = None,
     ) -> None:
         self._stream = stream
         self._topic = topic
         self._name = name
+        self._envelopes = envelopes
         self._dedupe = dedupe
-        self._carries_events = dedupe is not None
-        self._from_start = from_start
+        self._begin = start
+        self._grouped = start == "committed" and intake is None  # positions kept by a group
         self._intake = intake
         self._starting: asyncio.Task[AIOKafkaConsumer] | None = None
         self._quarantine: AIOKafkaProducer | None = None
@@ -442,8 +477,8 @@ class KafkaConsumer:
         return None if self._intake is None else self._intake.mark()
 
     async def commit(self, position: Position) -> None:
-        if self._from_start:
-            return  # no group: the next start reads from the beginning again
+        if self._begin != "committed":
+            return  # no group: the next start reads from the beginning (or end) again
         self._uncommitted.update(position)
         if not self._uncommitted or self._starting is None or not self._starting.done():
             return
@@ -486,12 +521,13 @@ class KafkaConsumer:
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=self._stream.bootstrap_servers,
                 client_id=self._stream.client_id,
-                group_id=None if self._from_start else self._name,
+                group_id=self._name if self._begin == "committed" else None,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 session_timeout_ms=self._stream.session_timeout_ms,
                 heartbeat_interval_ms=max(100, self._stream.session_timeout_ms // 5),
                 rebalance_timeout_ms=self._stream.rebalance_timeout_ms,
+                fetch_max_wait_ms=self._stream.fetch_wait_ms,
                 request_timeout_ms=max(
                     self._stream.request_timeout_ms, self._stream.session_timeout_ms + 1000
                 ),
@@ -499,7 +535,7 @@ class KafkaConsumer:
             try:
                 await self._stream.ensure_topic(self._topic)
                 await consumer.start()
-                if self._intake is None and not self._from_start:
+                if self._grouped:
                     consumer.subscribe([self._topic])
                 else:
                     await self._assign(consumer)
@@ -512,8 +548,8 @@ class KafkaConsumer:
                 await asyncio.sleep(delay)
 
     async def _assign(self, consumer: AIOKafkaConsumer) -> None:
-        """Takes every partition without joining the group, and seeks: to the beginning,
-        or to where the engine's journal says its input stands."""
+        """Takes every partition without joining the group, and seeks: to the beginning
+        or the end, or to where the engine's journal says its input stands."""
         await consumer.topics()  # loads the metadata partitions_for_topic reads
         tps = [TopicPartition(self._topic, p) for p in consumer.partitions_for_topic(self._topic)]
         consumer.assign(tps)
@@ -521,14 +557,16 @@ class KafkaConsumer:
         for tp in tps:
             if intake is not None and tp.partition in intake.position:
                 consumer.seek(tp, intake.position[tp.partition])
-            elif self._from_start or (intake is not None and intake.skip):
+            elif self._begin == "beginning" or (intake is not None and intake.skip):
                 # commands journaled before any mark came from the beginning
                 await consumer.seek_to_beginning(tp)
+            elif self._begin == "end":
+                await consumer.seek_to_end(tp)
             # else: the group's committed position, or the beginning without one
 
     async def _decode(self, message: ConsumerRecord) -> list[Any]:
         try:
-            return decode_envelope(message.value, self._carries_events)
+            return self._envelopes.decode(message.value)
         except EnvelopeError as error:
             where = f"{message.topic}/{message.partition}@{message.offset}"
             quarantine_log.warning("quarantined the message at %s: %s", where, error)
@@ -574,20 +612,23 @@ async def _stop(consumer: AIOKafkaConsumer) -> None:
     await asyncio.gather(consumer.stop(), return_exceptions=True)
 
 
-async def _last_seq_before(reader: AIOKafkaConsumer, tp: TopicPartition, end: int) -> int:
+async def _last_item_before(
+    reader: AIOKafkaConsumer, tp: TopicPartition, end: int, envelopes: Envelopes
+) -> Any:
+    """The last item of the last readable envelope before `end`, None if there is none."""
     if end == 0:
-        return 0
+        return None
     # Some brokers (Tansu) report a partition's end as its last record batch's base
     # offset + 1; the high watermark a fetch returns is right, so read once to learn it.
     await _record_at(reader, tp, end - 1)
     for offset in range(max(end, reader.highwater(tp) or 0) - 1, -1, -1):
         try:
-            items = decode_envelope(await _record_at(reader, tp, offset), carries_events=True)
+            items = envelopes.decode(await _record_at(reader, tp, offset))
         except EnvelopeError:
             continue
         if items:
-            return items[-1].seq
-    return 0
+            return items[-1]
+    return None
 
 
 async def _record_at(reader: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> bytes:

@@ -32,6 +32,7 @@ class Reason(IntEnum):
     DUPLICATE_REFERENCE = 21  # a registry movement whose reference was already used
     NOT_WITHDRAWABLE = 22  # cash exists but is not yet withdrawable (sale proceeds, T+1)
     HOLDINGS_ENCUMBERED = 23  # tonnes pledged or frozen
+    DAY_ALREADY_CLOSED = 24  # an end of day for a date closed already, or an earlier one
 
 
 # FIX OrdRejReason (103) for each reason on a new order.
@@ -93,6 +94,7 @@ TEXT: dict[Reason, str] = {
     Reason.DUPLICATE_REFERENCE: "a movement with that reference was already booked",
     Reason.NOT_WITHDRAWABLE: "not enough withdrawable cash (sale proceeds withdraw next day)",
     Reason.HOLDINGS_ENCUMBERED: "not enough unencumbered tonnes (pledged or frozen)",
+    Reason.DAY_ALREADY_CLOSED: "that trading day, or a later one, is closed already",
 }
 
 

@@ -109,6 +109,7 @@ class _Snapshot(msgspec.Struct, array_like=True):
     accounts: list[tuple[str, str, str, dict[str, int]]]
     references: list[str]
     holds: bytes
+    closed_through: str = ""  # the last trading date closed (YYYY-MM-DD)
 
 
 class Sequencer:
@@ -128,6 +129,7 @@ class Sequencer:
         self.orders: dict[int, Order] = {}
         self.references: set[str] = set()  # cash and holding movements booked
         self.market_halted = False
+        self.closed_through = ""  # the last trading date an EndOfDay closed
         self.next_order_id = 1
         self.next_trade_id = 1
         self.sessions = Sessions(reference.calendar)
@@ -575,7 +577,11 @@ class Sequencer:
         ]
 
     def _end_of_day(self, c: EndOfDay) -> list[Event]:
-        """Expires the day orders, fixes each close, rolls reference prices and bands."""
+        """Expires the day orders, fixes each close, rolls reference prices and bands. A day
+        closes once: closing it again would roll bands and T+1 twice."""
+        if c.trading_date <= self.closed_through:
+            return self._command_rejected(c, "", c.trading_date, Reason.DAY_ALREADY_CLOSED)
+        self.closed_through = c.trading_date
         events: list[Event] = []
         expired = dict.fromkeys(self.listings, 0)
         for order in list(self.orders.values()):
@@ -738,6 +744,7 @@ class Sequencer:
             ],
             references=sorted(self.references),
             holds=self.holds.snapshot(),
+            closed_through=self.closed_through,
         )
 
     def snapshot(self) -> bytes:
@@ -756,6 +763,7 @@ class Sequencer:
         self.next_order_id = state.next_order_id
         self.next_trade_id = state.next_trade_id
         self.market_halted = state.market_halted
+        self.closed_through = state.closed_through
         self.references = set(state.references)
         self.accounts = {}
         for name, member, control_group, client_ids in state.accounts:

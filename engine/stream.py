@@ -9,21 +9,31 @@ after its own processing is durable; a restarted consumer resumes from its commi
 position, so anything read but not committed comes again. Event consumers drop what they
 have already seen by `seq` (see `Deduplicator`), which is what makes "at least once"
 into "applied once" without any help from the broker.
+
+Other components may carry a vocabulary of their own on the stream (surveillance's market
+data): a `Topic` names the topic and the `Envelopes` that write and read its items, which
+those components define; the transports carry it as they carry events, keyed by
+`routing_key`, on one partition, undecodable messages quarantined the same way. The
+engine knows nothing of what such a topic holds.
 """
 
 import logging
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from engine.command_intake import Resume
 from engine.commands import Command
+from engine.envelope import Envelopes
 from engine.events import Event
+
+T = TypeVar("T")
 
 EVENTS_TOPIC = "tcx.events"
 COMMANDS_TOPIC = "tcx.commands"
 ADMIN_KEY = "admin"  # the key of items that belong to no instrument (accounts, cash, ...)
 
 Position = dict[int, int]  # partition -> offset of the next message to read
+Start = Literal["committed", "beginning", "end"]  # where a topic consumer starts reading
 
 quarantine_log = logging.getLogger("tcx.stream.quarantine")
 
@@ -38,9 +48,23 @@ class Batch:
         self.position = position
 
 
+class Topic(Generic[T]):
+    """A topic of another vocabulary than the engine's: its name, and the envelopes its
+    items travel in (their type and schema version)."""
+
+    __slots__ = ("envelopes", "name")
+
+    def __init__(self, name: str, envelopes: Envelopes[T]) -> None:
+        self.name = name
+        self.envelopes = envelopes
+
+
 class Publisher(Protocol):
     async def publish(self, topic: str, items: Sequence[Event | Command]) -> None:
         """Queues `items` for the topic in order; never waits for the broker."""
+
+    async def publish_to(self, topic: Topic[T], items: Sequence[T]) -> None:
+        """Queues items of `topic`'s vocabulary in order, as `publish` does events."""
 
     async def flush(self) -> None:
         """Returns once everything published so far is on the stream."""
@@ -85,6 +109,15 @@ class Stream(Protocol):
         """The highest seq on an events topic, 0 if none: a restarted engine publishes
         its journal's events above it, so a backlog lost with the process is not."""
 
+    def topic_consumer(self, topic: Topic[T], name: str, start: Start = "committed") -> Consumer:
+        """Reads `topic`'s items as they were published, duplicates included (the
+        vocabulary says how to spot them). `start`: "committed" resumes from `name`'s
+        committed position (the beginning if it has none); "beginning" and "end" read
+        from there and commit nothing, for a reader that keeps no position."""
+
+    async def last_items(self, topic: Topic[T]) -> list[T]:
+        """The last readable item of each partition of `topic` that has one."""
+
 
 class Deduplicator:
     """Drops events at or below the last seq seen: seqs only grow on an events topic, so
@@ -106,7 +139,7 @@ class Deduplicator:
         return kept
 
 
-def routing_key(item: Event | Command) -> str:
+def routing_key(item: Any) -> str:
     """Items of one instrument share a key, so a partitioned topic keeps their order."""
     return getattr(item, "instrument", "") or ADMIN_KEY
 

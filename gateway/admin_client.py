@@ -161,6 +161,13 @@ def add_admin_commands(subparsers: argparse._SubParsersAction) -> None:
         lambda a: "/api/admin/settlement-failures",
     )
 
+    command(
+        "reload-members",
+        "read the member file again (new members, sessions, passwords) without a restart",
+        "POST",
+        lambda a: "/api/admin/members/reload",
+    )
+
 
 def _request(args: argparse.Namespace) -> int:
     user = args.user or input("supervisor user: ")

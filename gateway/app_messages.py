@@ -5,7 +5,6 @@ header and trailer (the session layer adds 8/9/35/34/49/56/52/10). Keeping to pl
 lets this application layer plug into any FIX codec.
 """
 
-import datetime as dt
 import re
 from decimal import Decimal
 from typing import NamedTuple
@@ -95,10 +94,3 @@ def business_reject(ref_msg_type: str, reason: int, text: str, ref_id: str = "")
         fields.append((Tag.BusinessRejectRefID, ref_id))
     fields += [(Tag.BusinessRejectReason, str(reason)), (Tag.Text, text)]
     return AppMessage("j", fields)
-
-
-def utc_timestamp(ts: int) -> str:
-    """ns since the epoch -> FIX UTCTimestamp with milliseconds (YYYYMMDD-HH:MM:SS.sss)."""
-    seconds, ns = divmod(ts, 1_000_000_000)
-    moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
-    return f"{moment:%Y%m%d-%H:%M:%S}.{ns // 1_000_000:03d}"

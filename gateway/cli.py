@@ -7,6 +7,7 @@ tcx admin ...             supervisors' administration of a running exchange (RES
 tcx members ...           member and session logins (the member file)
 tcx member ...            a member's FIX client: orders, cancels, reports, market data
 tcx surveil ...           export a day's events from the journal; back-test detectors
+tcx marketdata watch      print the market-data stream topic (over Kafka)
 """
 
 import argparse
@@ -17,6 +18,8 @@ import shutil
 import signal
 import sys
 from pathlib import Path
+
+import uvloop
 
 from engine.reference import ReferenceDataError, load_reference_data
 from gateway.admin_client import add_admin_commands
@@ -30,6 +33,7 @@ from gateway.demo_market import (
 )
 from gateway.exchange import EVERYTHING, AlreadyRunning, Exchange, JournalBehindStream
 from gateway.first_run import FIRST_SUPERVISOR, ensure_member_file
+from gateway.market_data_commands import add_market_data_commands
 from gateway.member_commands import add_member_client_commands
 from gateway.member_file_commands import add_member_commands
 from gateway.members import MemberFileError
@@ -79,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_member_commands(commands)
     add_member_client_commands(commands)
     add_surveil_commands(commands)
+    add_market_data_commands(commands)
     return parser
 
 
@@ -143,11 +148,19 @@ def _run(exchange: Exchange, *extra) -> int:
         loop = asyncio.get_running_loop()
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signal_number, stop.set)
+        loop.add_signal_handler(signal.SIGHUP, _reload_members, exchange)
         await asyncio.gather(exchange.run(stop), *(task(stop) for task in extra))
 
-    asyncio.run(serve())
+    uvloop.run(serve())  # libuv's loop: less CPU per message than asyncio's
     log.info("stopped cleanly")
     return 0
+
+
+def _reload_members(exchange: Exchange) -> None:
+    try:
+        exchange.reload_members()
+    except MemberFileError as error:
+        log.error("member file not reloaded, the logins in use stay: %s", error)
 
 
 def _print_welcome(settings: Settings, demo: bool, new_password: str | None = None) -> None:

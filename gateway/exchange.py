@@ -26,8 +26,9 @@ from engine.reference import ReferenceData, load_reference_data
 from engine.sequencer import Sequencer
 from engine.stream import EVENTS_TOPIC, Stream
 from gateway.admin_api import admin_router
-from gateway.clock import Clock, WallClock
+from gateway.clock import Clock, SessionClock, WallClock
 from gateway.fix.acceptor import Acceptor
+from gateway.fix.application import SessionId
 from gateway.fix.dictionary import load_dictionary
 from gateway.fix.logon_throttle import FailedLogonThrottle
 from gateway.fix.session import SessionSettings
@@ -39,7 +40,8 @@ from gateway.gateway_service import GatewayService
 from gateway.holds_reconciliation import reconcile_holds
 from gateway.market_data_api import market_data_router
 from gateway.member_application import MemberApplication
-from gateway.members import Directory, load_directory
+from gateway.members import Directory, MemberFileError, load_directory
+from gateway.members_api import MembersReloaded, members_router
 from gateway.public_api import public_router
 from gateway.registry_reader import RegistryReader
 from gateway.server import create_app
@@ -52,6 +54,8 @@ from settlement.settlement_service import SettlementService
 from surveillance.alerts_api import alerts_router
 from surveillance.dashboard import DayHistory, dashboard_router
 from surveillance.market_data import MarketDataPublisher
+from surveillance.market_data.registry_bulletins import RegistryBulletins
+from surveillance.market_data.stream_topic import TopicPublication, market_data_topic
 from surveillance.parameters import Parameters
 from surveillance.runner import Surveillance
 from surveillance.store_thread import StoreThread
@@ -76,7 +80,7 @@ def open_stream(settings: Settings) -> Stream:
     if settings.stream == "kafka":
         from engine.kafka_stream import KafkaStream  # only the distributed mode needs aiokafka
 
-        return KafkaStream(settings.kafka_bootstrap)
+        return KafkaStream(settings.kafka_bootstrap, fetch_wait_ms=settings.kafka_fetch_wait_ms)
     return MemoryStream()
 
 
@@ -94,7 +98,10 @@ class Exchange:
         self.settings = settings
         self.reference: ReferenceData = load_reference_data(settings.reference_data)
         self.stream = stream if stream is not None else open_stream(settings)
-        self.clock = clock or WallClock()
+        if clock is None:
+            session = settings.clock == "session"
+            clock = SessionClock(self.reference.calendar) if session else WallClock()
+        self.clock = clock
         self.components = tuple(components)
         self.started = time.time()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -108,7 +115,6 @@ class Exchange:
             self._lock = _lock_directory(settings.data_dir)
             policy = GroupCommit(
                 max_commands=settings.journal_batch_size,
-                max_wait_ns=int(settings.journal_batch_interval_ms * 1e6),
                 snapshot_every=settings.snapshot_every,
             )
             self.sequencer = self.fresh_sequencer()
@@ -119,6 +125,10 @@ class Exchange:
                 lambda: Ledger.open(settings.registry, self.reference), self.stream
             )
         self.surveillance: SurveillanceService | None = None
+        self.acceptor: Acceptor | None = None
+        self.directory: Directory | None = None  # the logins, where people log in
+        # the demo's logins are built in; otherwise they come from the member file
+        self.members_file = None if directory else settings.members
         self.app = create_app(self._routers(directory), self.health)
 
     def _routers(self, directory: Directory | None) -> list[APIRouter]:
@@ -129,8 +139,13 @@ class Exchange:
             return []
         self.directory = directory or load_directory(settings.members)
         auth = SupervisorAuth(self.directory)
-        self.market_data = MarketDataPublisher(self.reference)
-        routers = [public_router(self.reference), market_data_router(self.market_data)]
+        routers = [members_router(self.reload_members, auth)]
+        # the bulletins' own connection, used on the event loop's thread (see the store)
+        self.bulletin_database = open_database(settings.registry)
+        self.market_data = MarketDataPublisher(
+            self.reference, RegistryBulletins(self.bulletin_database)
+        )
+        routers += [public_router(self.reference), market_data_router(self.market_data)]
         if "surveillance" in self.components:
             parameters = Parameters()
             self.alert_store = StoreThread(lambda: open_database(settings.registry), parameters)
@@ -139,6 +154,7 @@ class Exchange:
                 Surveillance(self.reference, parameters),
                 self.alert_store,
                 self.market_data,
+                TopicPublication(self.stream, market_data_topic(settings.market_data_topic)),
                 self.clock.now,
             )
             routers.append(alerts_router(self.alert_store, auth, self.clock.now))
@@ -161,8 +177,33 @@ class Exchange:
             routers.append(
                 admin_router(self.gateway, self.reference, auth, self.clock, self.registry_reader)
             )
-            routers.append(fix_router(self._fix_acceptor()))
+            self.acceptor = self._fix_acceptor()
+            routers.append(fix_router(self.acceptor))
         return routers
+
+    def reload_members(self) -> MembersReloaded:
+        """Reads the member file again, for new members and passwords without a restart.
+        A file with a mistake changes nothing (MemberFileError names it); sessions removed
+        from it, or moved to another member or type, are logged out."""
+        if self.directory is None:
+            raise MemberFileError("-", "(file)", "no one logs in to this process")
+        if self.members_file is None:
+            raise MemberFileError("<demo>", "(file)", "the demo market's logins are built in")
+        dropped = self.directory.adopt(load_directory(self.members_file))
+        gateway = self.settings.fix_comp_id
+        logged_out = [
+            session
+            for session in dropped
+            if self.acceptor is not None
+            and self.acceptor.logout(SessionId(session, gateway), "removed from the member file")
+        ]
+        reloaded = MembersReloaded(
+            members=len(self.directory.members),
+            sessions=len(self.directory.sessions),
+            logged_out=logged_out,
+        )
+        log.info("member file reloaded", extra={"file": str(self.members_file), **vars(reloaded)})
+        return reloaded
 
     def _fix_acceptor(self) -> Acceptor:
         """The members' FIX 4.4 sessions, bridged to the member application and the engine,
@@ -209,7 +250,7 @@ class Exchange:
 
     def health(self) -> dict:
         return {
-            "ok": not (self.settlement and self.settlement.stalled),
+            "ok": not any(part and part.stalled for part in (self.settlement, self.surveillance)),
             "components": list(self.components),
             "uptime_seconds": round(time.time() - self.started, 1),
             "engine_last_seq": self.engine.last_seq if self.engine else None,
@@ -242,6 +283,8 @@ class Exchange:
             stop.set()
             if self.gateway is not None:
                 self.registry_reader.close()
+            if self.gateway is not None or self.surveillance is not None:
+                self.bulletin_database.close()
             if self.surveillance is not None:
                 self.alert_store.close()
             if self.engine is not None:

@@ -28,7 +28,8 @@ from engine import events
 from engine.money import format_cny
 from engine.orders import CancelCause, MassCancelScope, Side
 from engine.reasons import TEXT, Reason, cxl_rej_reason, ord_rej_reason
-from gateway.app_messages import AppMessage, Body, Fields, utc_timestamp
+from gateway.app_messages import AppMessage, Body, Fields
+from gateway.fix.timestamps import format_utc_timestamp
 from gateway.members import Directory, SessionType
 from gateway.order_views import CANCELED, EXPIRED, UNKNOWN, OrderView, OrderViews
 from gateway.tags import Tag
@@ -122,7 +123,7 @@ class ExecutionReports:
                     (Tag.LeavesQty, "0"),
                     (Tag.CumQty, "0"),
                     (Tag.AvgPx, "0"),
-                    (Tag.TransactTime, utc_timestamp(ts)),
+                    (Tag.TransactTime, format_utc_timestamp(ts)),
                     (Tag.Text, "unknown order: no order of your member with that id today"),
                 ],
             )
@@ -193,7 +194,7 @@ class ExecutionReports:
                 (Tag.OrigClOrdID, event.orig_client_order_id or "NONE"),
                 (Tag.OrdStatus, status),
                 (Tag.Account, event.account),
-                (Tag.TransactTime, utc_timestamp(event.ts)),
+                (Tag.TransactTime, format_utc_timestamp(event.ts)),
                 (Tag.CxlRejResponseTo, "2" if event.is_amend else "1"),
                 (Tag.CxlRejReason, str(cxl_rej_reason(event.reason))),
                 (Tag.Text, event.text or TEXT[Reason(event.reason)]),
@@ -214,7 +215,7 @@ class ExecutionReports:
         fields.append((Tag.TotalAffectedOrders, str(event.cancelled)))
         if event.instrument:
             fields.append((Tag.Symbol, event.instrument))
-        fields.append((Tag.TransactTime, utc_timestamp(event.ts)))
+        fields.append((Tag.TransactTime, format_utc_timestamp(event.ts)))
         if event.reason:
             fields.append((Tag.Text, event.text or TEXT[Reason(event.reason)]))
         message = AppMessage("r", fields)
@@ -232,7 +233,7 @@ class ExecutionReports:
         ]
 
     def _view(self, order_id: int, event: events.Event) -> OrderView | None:
-        view = self.views.get(order_id)
+        view = self.views.live(order_id)
         if view is None:
             self.orphans += 1
             log.warning("event %d names order %d, never accepted today", event.seq, order_id)
@@ -295,7 +296,7 @@ def _order_report(
         (Tag.LeavesQty, str(view.leaves_qty)),
         (Tag.CumQty, str(view.cum_qty)),
         (Tag.AvgPx, avg_px(view.notional, view.cum_qty)),
-        (Tag.TransactTime, utc_timestamp(ts)),
+        (Tag.TransactTime, format_utc_timestamp(ts)),
         *tail,
     ]
     return AppMessage("8", fields)
@@ -320,7 +321,7 @@ def _order_rejected(event: events.OrderRejected) -> AppMessage:
         (Tag.LeavesQty, "0"),
         (Tag.CumQty, "0"),
         (Tag.AvgPx, "0"),
-        (Tag.TransactTime, utc_timestamp(event.ts)),
+        (Tag.TransactTime, format_utc_timestamp(event.ts)),
         (Tag.Text, event.text or TEXT[Reason(event.reason)]),
     ]
     return AppMessage("8", fields)

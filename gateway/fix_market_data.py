@@ -32,9 +32,10 @@ from enum import IntEnum, StrEnum
 from functools import partial
 from typing import NamedTuple
 
-from gateway.app_messages import Body, Fields, utc_timestamp
+from gateway.app_messages import Body, Fields
 from gateway.fix.application import Outbox, SessionId
 from gateway.fix.message import Message
+from gateway.fix.timestamps import format_utc_timestamp
 from surveillance.market_data import (
     Depth,
     Level,
@@ -357,7 +358,7 @@ def _level(level: Level, rank: int) -> Entry:
 
 
 def _trade(trade: TradePrint) -> Entry:
-    date, time = utc_timestamp(trade.ts).split("-")
+    date, time = format_utc_timestamp(trade.ts).split("-")
     return [
         (MDTag.MDEntryPx, trade.price),
         (MDTag.MDEntrySize, str(trade.quantity)),

@@ -1,17 +1,21 @@
 """Public market data over REST and a read-only websocket feed (no login).
 
-The publisher (surveillance/market_data) is fed every event by the gateway; this module
-only serves what it publishes. A websocket subscriber names its instruments, gets a
-snapshot of each, then every incremental message in order, each with a per-instrument
-`seq` so a gap is visible. A subscriber that cannot keep up is dropped (code 1013) rather
-than slowing the exchange: it reconnects and starts again from a snapshot.
+The publisher (surveillance/market_data) is fed every event by surveillance (or the gateway
+where surveillance runs elsewhere); this module only serves what it publishes. The
+bulletins' history is the registry's (the publisher's store), so it outlives restarts.
+
+A websocket subscriber names its instruments, gets a snapshot of each, then every
+incremental message in order, each with a per-instrument `seq` so a gap is visible. A
+subscriber that cannot keep up is dropped (code 1013) rather than slowing the exchange: it
+reconnects and starts again from a snapshot.
 """
 
 import asyncio
 import contextlib
+from typing import Annotated
 
 import msgspec
-from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response
 from prometheus_client import Gauge
 
@@ -56,6 +60,14 @@ def market_data_router(publisher: MarketDataPublisher) -> APIRouter:
         """Today's 1-minute OHLCV bars (minutes with trades only)."""
         known(symbol)
         return _json(publisher.bars(symbol))
+
+    @router.get("/api/bulletins")
+    async def all_bulletins(
+        trading_date: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+    ) -> Response:
+        """Every instrument's daily bulletins kept (the registry's history), in the order
+        they were published; `trading_date=YYYY-MM-DD` for one day's."""
+        return _json(publisher.store.history(trading_date=trading_date))
 
     @router.get("/api/bulletins/{symbol}")
     async def bulletins(symbol: str) -> Response:

@@ -73,17 +73,19 @@ class MemberApplication:
             return Outcome(
                 logout=f"message rate far above the limit of {session.messages_per_second}/s"
             )
-        ref_id = Body(fields).get(Tag.ClOrdID)
         if verdict is Verdict.REJECT:
             text = f"over the limit of {session.messages_per_second} messages/s: not processed"
-            return Outcome(reply=business_reject(msg_type, OTHER, text, ref_id))
-        if msg_type not in _HANDLED:
+            reason = OTHER
+        elif msg_type not in _HANDLED:
             text = f"MsgType {msg_type} is not offered by this exchange (see the FIX API guide)"
-            return Outcome(reply=business_reject(msg_type, UNSUPPORTED_MESSAGE_TYPE, text, ref_id))
-        if msg_type not in _ALLOWED[session.type]:
+            reason = UNSUPPORTED_MESSAGE_TYPE
+        elif msg_type not in _ALLOWED[session.type]:
             text = f"a {session.type.value} session may not send MsgType {msg_type}"
-            return Outcome(reply=business_reject(msg_type, NOT_AUTHORIZED, text, ref_id))
-        return None
+            reason = NOT_AUTHORIZED
+        else:
+            return None
+        ref_id = Body(fields).get(Tag.ClOrdID)
+        return Outcome(reply=business_reject(msg_type, reason, text, ref_id))
 
     def answer(self, session: Session, msg_type: str, fields: Fields, ts: int) -> Outcome:
         """A message that passed `refusal`, other than V."""

@@ -1,7 +1,8 @@
 """`tcx members ...`: the member file from the command line.
 
 Operators add members and their FIX sessions here; a session's password is generated,
-printed once and stored only as a hash. A running gateway reads the file when it starts.
+printed once and stored only as a hash. A running gateway reads the file when it starts
+and again on `tcx admin reload-members` or SIGHUP.
 """
 
 import argparse
@@ -55,6 +56,10 @@ def add_member_commands(subparsers: argparse._SubParsersAction) -> None:
     password.add_argument("session")
     password.set_defaults(run=_new_password)
 
+    remove = commands.add_parser("remove-session", help="remove a FIX session")
+    remove.add_argument("session")
+    remove.set_defaults(run=_remove_session)
+
     listing = commands.add_parser("list", help="members, their accounts and sessions")
     listing.set_defaults(run=_list)
 
@@ -91,12 +96,25 @@ def _add_session(args: argparse.Namespace) -> int:
 def _new_password(args: argparse.Namespace) -> int:
     directory = _load(args.file)
     if args.session not in directory.sessions:
-        print(f"tcx members: no session {args.session!r} in {args.file}", file=sys.stderr)
-        return 1
+        return _no_session(args)
     password = secrets.token_urlsafe(12)
     save_directory(directory.with_password(args.session, password), args.file)
     print(f"session {args.session}: new password (shown once): {password}")
     return 0
+
+
+def _remove_session(args: argparse.Namespace) -> int:
+    directory = _load(args.file)
+    if args.session not in directory.sessions:
+        return _no_session(args)
+    save_directory(directory.without_session(args.session), args.file)
+    print(f"session {args.session} removed from {args.file}")
+    return 0
+
+
+def _no_session(args: argparse.Namespace) -> int:
+    print(f"tcx members: no session {args.session!r} in {args.file}", file=sys.stderr)
+    return 1
 
 
 def _list(args: argparse.Namespace) -> int:

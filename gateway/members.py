@@ -132,6 +132,7 @@ class Directory:
         self.members = members
         self.sessions = sessions
         self._owner = {account: m.id for m in members.values() for account in m.accounts}
+        self._granted: dict[str, str] = {}  # account -> member, granted since the file was read
         supervision = [
             s
             for s in sessions.values()
@@ -178,9 +179,36 @@ class Directory:
             return False
         if owner is None:
             self._owner[account] = member
+            self._granted[account] = member
             known = self.members[member]
             self.members[member] = replace(known, accounts=known.accounts | {account})
         return True
+
+    def adopt(self, newer: "Directory") -> list[str]:
+        """Takes the logins of a re-read member file in place (every part of the gateway
+        holds this object), keeping the accounts the registry granted since the last read.
+        Returns the sessions that are gone or now belong to another member or session type:
+        those logged on must be logged out."""
+        dropped = [
+            session.id
+            for session in self.sessions.values()
+            if (kept := newer.sessions.get(session.id)) is None
+            or (kept.member, kept.type) != (session.member, session.type)
+        ]
+        granted = {
+            account: member
+            for account, member in self._granted.items()
+            if member in newer.members and newer.member_of(account) in (None, member)
+        }
+        members = dict(newer.members)
+        for account, member in granted.items():
+            known = members[member]
+            members[member] = replace(known, accounts=known.accounts | {account})
+        rebuilt = Directory(members, newer.sessions)
+        self.members, self.sessions = rebuilt.members, rebuilt.sessions
+        self._owner, self._report_sessions = rebuilt._owner, rebuilt._report_sessions
+        self._granted = granted
+        return dropped
 
     def with_member(self, member: Member) -> "Directory":
         """A directory with `member` added or replaced; its accounts must be no one else's."""
@@ -203,6 +231,9 @@ class Directory:
                 "<directory>", f"sessions.{session.id}.member", f"no member {session.member!r}"
             )
         return Directory(self.members, {**self.sessions, session.id: session})
+
+    def without_session(self, session_id: str) -> "Directory":
+        return Directory(self.members, {k: v for k, v in self.sessions.items() if k != session_id})
 
     def with_password(self, session_id: str, password: str) -> "Directory":
         session = self.sessions[session_id]

@@ -32,8 +32,8 @@ from gateway.app_messages import (
     FieldError,
     Fields,
     business_reject,
-    utc_timestamp,
 )
+from gateway.fix.timestamps import format_utc_timestamp
 from gateway.members import Directory, Role, Session
 from gateway.order_views import UNKNOWN, OrderViews
 from gateway.tags import Tag, label
@@ -228,7 +228,7 @@ class OrderEntry:
             (Tag.LeavesQty, "0"),
             (Tag.CumQty, "0"),
             (Tag.AvgPx, "0"),
-            (Tag.TransactTime, utc_timestamp(ts)),
+            (Tag.TransactTime, format_utc_timestamp(ts)),
             (Tag.Text, text),
         ]
         return AppMessage("8", fields)
@@ -251,7 +251,7 @@ class OrderEntry:
         ]
         fields += _echo(body, Tag.Account)
         fields += [
-            (Tag.TransactTime, utc_timestamp(ts)),
+            (Tag.TransactTime, format_utc_timestamp(ts)),
             (Tag.CxlRejResponseTo, response_to),
             (Tag.CxlRejReason, "1" if error.tag is Tag.OrderID else str(OTHER)),
             (Tag.Text, error.text),
@@ -329,5 +329,5 @@ def _mass_cancel_reject(body: Body, ts: int, reason: str, text: str) -> AppMessa
         (Tag.MassCancelRejectReason, reason),
     ]
     fields += _echo(body, Tag.Symbol)
-    fields += [(Tag.TransactTime, utc_timestamp(ts)), (Tag.Text, text)]
+    fields += [(Tag.TransactTime, format_utc_timestamp(ts)), (Tag.Text, text)]
     return AppMessage("r", fields)

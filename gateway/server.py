@@ -7,9 +7,11 @@ members, supervisors and Prometheus each reach what they need on one port.
 
 from collections.abc import Callable, Sequence
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from surveillance.registry_connection import RegistryUnavailable
 
 
 def create_app(routers: Sequence[APIRouter], health: Callable[[], dict]) -> FastAPI:
@@ -20,6 +22,11 @@ def create_app(routers: Sequence[APIRouter], health: Callable[[], dict]) -> Fast
     )
     for router in routers:
         app.include_router(router)
+
+    @app.exception_handler(RegistryUnavailable)
+    async def registry_unavailable(_: Request, exc: RegistryUnavailable) -> JSONResponse:
+        detail = f"the registry database is unavailable, nothing was changed; retry: {exc}"
+        return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "5"})
 
     @app.get("/health", tags=["operations"])
     async def healthcheck() -> JSONResponse:

@@ -18,6 +18,7 @@ from pydantic_settings import (
 )
 
 from engine.reference import DEFAULT_PATH as DEFAULT_REFERENCE_DATA
+from surveillance.market_data.stream_topic import MARKET_DATA_TOPIC
 
 
 class SettingsError(ValueError):
@@ -37,13 +38,27 @@ class Settings(BaseSettings):
     )
     stream: Literal["memory", "kafka"] = "memory"
     kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_fetch_wait_ms: int = Field(
+        10, ge=1, le=500, description="longest a consumer's fetch waits at the broker for news"
+    )
+    market_data_topic: str = Field(
+        MARKET_DATA_TOPIC,
+        pattern=r"^[A-Za-z0-9._-]{1,200}$",
+        description="the stream topic surveillance publishes market data on",
+    )
     fix_comp_id: str = Field("TCX", description="the exchange's CompID (TargetCompID for members)")
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=0, le=65535)
-    journal_batch_size: int = Field(512, ge=1, description="commands per group commit")
-    journal_batch_interval_ms: float = Field(2.0, gt=0, description="longest wait before fsync")
+    journal_batch_size: int = Field(
+        512, ge=1, description="commands waiting for the journal before reading pauses"
+    )
     snapshot_every: int = Field(100_000, ge=1, description="commands between snapshots")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    clock: Literal["wall", "session"] = Field(
+        "wall",
+        description="session: commands stamped from today's first trading session on, "
+        "at any hour (demos, benchmarks); never in production",
+    )
 
     @field_validator("registry_url")
     @classmethod

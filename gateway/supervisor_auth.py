@@ -48,7 +48,7 @@ class SupervisorAuth:
                 "unknown user or wrong password",
                 headers={"WWW-Authenticate": 'Basic realm="tcx supervisors"'},
             ) from None
-        member = self.directory.members[session.member]
-        if member.role is not Role.SUPERVISOR:
+        member = self.directory.members.get(session.member)  # None if reloaded away since
+        if member is None or member.role is not Role.SUPERVISOR:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs a supervisor's login")
         return User(session.id, member.id, member.role)

@@ -2,10 +2,16 @@
 
 An alert's id is derived from what it is about (pattern, instrument, accounts, window
 start), so replaying the same day gives the same ids, and a later, larger sighting of the
-same episode can be merged into the alert already raised (see `merge`).
+same episode can be merged into the alert already raised (see `absorb`).
+
+Order and trade ids are kept sorted, each once (`raise_alert` makes them so): an episode
+re-raised on every cancel for an hour holds thousands of ids, and sorted ids let `absorb`
+cost the size of the new sighting (a binary search per id, appending what is
+new) instead of rebuilding sets of the whole episode each time.
 """
 
 import hashlib
+from bisect import bisect_left
 
 import msgspec
 
@@ -22,8 +28,8 @@ class Alert(msgspec.Struct, frozen=True, kw_only=True):
     window_start: int  # ns since the epoch, UTC
     window_end: int
     evidence: Evidence  # each measured value beside the threshold it was tested against
-    order_ids: tuple[int, ...] = ()
-    trade_ids: tuple[int, ...] = ()
+    order_ids: tuple[int, ...] = ()  # sorted, each once
+    trade_ids: tuple[int, ...] = ()  # sorted, each once
     reason: str
 
 
@@ -46,7 +52,8 @@ def raise_alert(
     order_ids: tuple[int, ...] | list[int] = (),
     trade_ids: tuple[int, ...] | list[int] = (),
 ) -> Alert:
-    """Builds an alert with its deterministic id, sorted accounts and a clamped score."""
+    """Builds an alert with its deterministic id, sorted accounts and ids, and a clamped
+    score."""
     accounts = tuple(sorted(set(accounts)))
     return Alert(
         id=alert_id(pattern, instrument, accounts, window_start),
@@ -58,8 +65,8 @@ def raise_alert(
         window_start=window_start,
         window_end=window_end,
         evidence=evidence,
-        order_ids=tuple(order_ids),
-        trade_ids=tuple(trade_ids),
+        order_ids=tuple(sorted(set(order_ids))),
+        trade_ids=tuple(sorted(set(trade_ids))),
         reason=reason,
     )
 
@@ -76,16 +83,57 @@ def windows_touch(first: Alert, second: Alert) -> bool:
     return first.window_start <= second.window_end and second.window_start <= first.window_end
 
 
-def merge(kept: Alert, later: Alert) -> Alert:
+def absorb(kept: Alert, later: Alert) -> Alert | None:
     """One alert for both sightings: the kept id, the union of windows and ids, the
-    higher score, and the later evidence and reason (they describe the larger picture)."""
+    higher score, and the later evidence and reason (they describe the larger picture).
+    None when `later` brings nothing new (no wider window, no new ids, no higher score):
+    a redelivery, or an older or smaller sighting of what `kept` already holds, which
+    would only swap the evidence back and forth."""
+    orders = _missing(kept.order_ids, later.order_ids)
+    trades = _missing(kept.trade_ids, later.trade_ids)
+    if (
+        not orders
+        and not trades
+        and kept.window_start <= later.window_start
+        and later.window_end <= kept.window_end
+        and later.score <= kept.score
+    ):
+        return None
     return msgspec.structs.replace(
         kept,
         score=max(kept.score, later.score),
         window_start=min(kept.window_start, later.window_start),
         window_end=max(kept.window_end, later.window_end),
         evidence=later.evidence,
-        order_ids=tuple(sorted(set(kept.order_ids) | set(later.order_ids))),
-        trade_ids=tuple(sorted(set(kept.trade_ids) | set(later.trade_ids))),
+        order_ids=_union(kept.order_ids, orders),
+        trade_ids=_union(kept.trade_ids, trades),
         reason=later.reason,
     )
+
+
+def _missing(kept: tuple[int, ...], ids: tuple[int, ...]) -> list[int]:
+    """Those of `ids` not in `kept` (both sorted), in order."""
+    if not kept:
+        return list(ids)
+    last = kept[-1]
+    count = len(kept)
+    missing = []
+    for number in ids:
+        if number > last:
+            missing.append(number)
+            continue
+        at = bisect_left(kept, number)
+        if at == count or kept[at] != number:
+            missing.append(number)
+    return missing
+
+
+def _union(kept: tuple[int, ...], new: list[int]) -> tuple[int, ...]:
+    """`kept` with the sorted ids it lacks. A growing episode brings ids above those kept,
+    so the usual case appends; an id that falls inside re-sorts only the tail from it on."""
+    if not new:
+        return kept
+    if not kept or new[0] > kept[-1]:
+        return kept + tuple(new)
+    at = bisect_left(kept, new[0])
+    return kept[:at] + tuple(sorted((*kept[at:], *new)))

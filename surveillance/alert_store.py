@@ -6,7 +6,7 @@ window, more orders or trades, or a higher score, and otherwise changes nothing.
 
 An alert with a new id for the same pattern, instrument and accounts whose window touches
 a stored one is a duplicate: it merges into the stored alert (by
-`surveillance.alert.merge`), and its id becomes an alias that finds the kept alert. A
+`surveillance.alert.absorb`), and its id becomes an alias that finds the kept alert. A
 duplicate of a closed alert merges too (its window was the one decided) and the alert
 stays closed; the merge is in the audit trail and goes to subscribers, so the desk sees it.
 
@@ -28,7 +28,7 @@ from enum import StrEnum
 
 import msgspec
 
-from surveillance.alert import Alert, merge, windows_touch
+from surveillance.alert import Alert, absorb, windows_touch
 from surveillance.migrations import Database, migrate
 from surveillance.parameter_history import ParameterHistory
 from surveillance.parameters import Parameters
@@ -229,9 +229,9 @@ class AlertStore:
                 "ON CONFLICT (alias) DO NOTHING",
                 (alert.id, kept.id),
             )
-        if _covered(kept, alert):
+        merged = absorb(kept, alert)
+        if merged is None:
             return None
-        merged = merge(kept, alert)
         self._database.execute(
             f"UPDATE surveillance_alerts SET {_ALERT_FIELDS}, revision = ?, updated_ts = ? "
             "WHERE id = ?",
@@ -246,7 +246,6 @@ class AlertStore:
         return changed, entry
 
     def _insert(self, alert: Alert, now: int) -> tuple[StoredAlert, AuditEntry]:
-        alert = merge(alert, alert)  # order and trade ids as merges keep them: sorted, once
         stored = StoredAlert(
             alert=alert,
             status=Status.NEW,
@@ -384,18 +383,6 @@ def _conditions(where: AlertFilter) -> tuple[list[str], list]:
         clauses.append("window_start <= ?")
         params.append(where.until)
     return clauses, params
-
-
-def _covered(kept: Alert, alert: Alert) -> bool:
-    """Nothing new: a redelivery, or an older sighting of what the kept alert already
-    holds; merging it would only swap the evidence back and forth."""
-    return (
-        kept.window_start <= alert.window_start
-        and alert.window_end <= kept.window_end
-        and alert.score <= kept.score
-        and set(alert.order_ids) <= set(kept.order_ids)
-        and set(alert.trade_ids) <= set(kept.trade_ids)
-    )
 
 
 def _merged(alert: Alert, kept: Alert, merged: Alert) -> str:

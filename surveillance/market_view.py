@@ -2,11 +2,14 @@
 
 Who controls which account, the live orders with their acceptance times, the size of the
 book at each price (for the median top-of-book size spoofing is measured against), the
-day's trades per instrument, the price band, and each account's holdings. The runner
+day's volume and turnover per instrument, the price band, and each account's holdings.
+Nothing here is kept per request: memory follows the live orders, the accounts and the
+price levels, so a long busy day does not grow it. The runner
 applies an event here before the detectors see it and retires what it closed after, so a
 detector looking at a cancel or a fill still finds the order it is about.
 """
 
+import bisect
 import heapq
 from dataclasses import dataclass
 
@@ -60,28 +63,49 @@ class Order:
 
 
 class RunningMedian:
-    """The median of every value seen, in O(log n) per value (two heaps)."""
+    """The exact median of every value seen, in memory that grows with the distinct values
+    rather than with the count (top-of-book sizes repeat: a day samples one per order).
 
-    __slots__ = ("count", "high", "low")
+    The distinct values stay sorted, each with its count, and a cursor sits on the value
+    holding the lower middle rank; a new value moves the cursor by at most one value."""
+
+    __slots__ = ("below", "count", "counts", "cursor", "values")
 
     def __init__(self) -> None:
-        self.low: list[int] = []  # max-heap (negated) of the lower half
-        self.high: list[int] = []  # min-heap of the upper half
+        self.values: list[int] = []  # distinct, ascending
+        self.counts: dict[int, int] = {}
         self.count = 0
+        self.cursor = 0  # index in `values` of the lower middle value
+        self.below = 0  # how many values seen are smaller than values[cursor]
 
     def add(self, value: int) -> None:
-        self.count += 1
-        if len(self.low) == len(self.high):
-            heapq.heappush(self.low, -heapq.heappushpop(self.high, value))
+        values, counts = self.values, self.counts
+        if value in counts:
+            counts[value] += 1
         else:
-            heapq.heappush(self.high, -heapq.heappushpop(self.low, -value))
+            counts[value] = 1
+            index = bisect.bisect_left(values, value)
+            values.insert(index, value)
+            if index <= self.cursor and self.count:
+                self.cursor += 1  # the cursor's value moved right
+        if self.count and value < values[self.cursor]:
+            self.below += 1
+        self.count += 1
+        rank = (self.count - 1) // 2  # the lower middle, 0-based
+        while rank < self.below:
+            self.cursor -= 1
+            self.below -= counts[values[self.cursor]]
+        while rank >= self.below + counts[values[self.cursor]]:
+            self.below += counts[values[self.cursor]]
+            self.cursor += 1
 
     def median(self) -> float:
         if not self.count:
             return 0.0
-        if len(self.low) > len(self.high):
-            return float(-self.low[0])
-        return (-self.low[0] + self.high[0]) / 2
+        low = self.values[self.cursor]
+        if self.count % 2 or self.count // 2 < self.below + self.counts[low]:
+            return float(low)
+        return (low + self.values[self.cursor + 1]) / 2
 
 
 class Book:
@@ -147,7 +171,8 @@ class MarketView:
         self.holders: dict[str, Holder] = {}
         self.orders: dict[int, Order] = {}
         self.books: dict[str, Book] = {symbol: Book() for symbol in reference.instruments}
-        self.trades: dict[str, list[Trade]] = {symbol: [] for symbol in reference.instruments}
+        self.volume: dict[str, int] = {symbol: 0 for symbol in reference.instruments}  # today's
+        self.turnover: dict[str, int] = {symbol: 0 for symbol in reference.instruments}  # fen
         self.bands: dict[str, tuple[int, int]] = {
             symbol: price_band(instrument.reference_price, instrument.band_bps, instrument.tick)
             for symbol, instrument in reference.instruments.items()
@@ -171,7 +196,6 @@ class MarketView:
         book = self.books.get(instrument)
         if book is None:
             book = self.books[instrument] = Book()
-            self.trades[instrument] = []
         return book
 
     def apply(self, event: Event) -> None:
@@ -202,7 +226,10 @@ class MarketView:
             )
             holdings[bought] = holdings.get(bought, 0) + quantity
             holdings[sold] = holdings.get(sold, 0) - quantity
-            self.trades[event.instrument].append(event)
+            self.volume[event.instrument] = self.volume.get(event.instrument, 0) + quantity
+            self.turnover[event.instrument] = (
+                self.turnover.get(event.instrument, 0) + quantity * event.price
+            )
         elif kind is OrderCancelled:
             self.book(event.instrument).change(event.side, event.price, -event.cancelled_quantity)
         elif kind is HoldingMoved:
@@ -233,7 +260,7 @@ class MarketView:
         elif kind is OrderCancelled:
             self.orders.pop(event.order_id, None)
         elif kind is DayClosed:
-            self.trades[event.instrument] = []
+            self.volume[event.instrument] = self.turnover[event.instrument] = 0
             self.books[event.instrument] = Book()
             if event.next_reference:
                 self.bands[event.instrument] = (event.next_band_low, event.next_band_high)

@@ -4,14 +4,17 @@ The runner keeps the shared `MarketView` in step, hands each event only to the d
 that read its type, calls every detector's day end once the day has closed for every
 listed instrument, skips events it has already applied (a redelivered stream changes
 nothing), and merges alerts for the same pattern, instrument and accounts whose windows
-touch into the one raised first, so a supervisor sees one alert per episode.
+touch into the one raised first, so a supervisor sees one alert per episode. A sighting
+the merged alert already covers (same or narrower window, no new ids, no higher score) is
+not raised again: detectors re-raise an ongoing episode on every event, and only what
+changed is worth storing.
 """
 
 from collections.abc import Callable, Iterable, Sequence
 
 from engine.events import DayClosed, Event
 from engine.reference import ReferenceData
-from surveillance.alert import Alert, merge, windows_touch
+from surveillance.alert import Alert, absorb, windows_touch
 from surveillance.detectors import all_detectors
 from surveillance.market_view import MarketView
 from surveillance.parameters import Parameters
@@ -35,7 +38,7 @@ class Surveillance:
         self.open_day = ""  # a date whose day end has not run yet
 
     def on_event(self, event: Event) -> list[Alert]:
-        """Applies one event; returns the alerts it raised or updated (merged)."""
+        """Applies one event; returns the alerts it raised or changed (merged)."""
         if event.seq <= self.last_seq:
             return []
         self.last_seq = event.seq
@@ -49,7 +52,7 @@ class Surveillance:
         self.view.retire(event)
         if kind is DayClosed:
             raised.extend(self._day_closed(event))
-        return [self._record(alert) for alert in raised] if raised else raised
+        return self._record_all(raised) if raised else raised
 
     def run(self, events: Iterable[Event]) -> list[Alert]:
         """Every event, then the end of the stream; returns the merged alerts."""
@@ -62,7 +65,7 @@ class Surveillance:
         """At the end of a stream that stopped before every instrument closed its day."""
         if not self.open_day:
             return []
-        return [self._record(alert) for alert in self._day_end(self.open_day)]
+        return self._record_all(self._day_end(self.open_day))
 
     def _day_closed(self, event: DayClosed) -> list[Alert]:
         closed = self.closed.setdefault(event.trading_date, set())
@@ -80,12 +83,20 @@ class Surveillance:
             alerts.extend(detector.on_day_end(trading_date))
         return alerts
 
-    def _record(self, alert: Alert) -> Alert:
+    def _record_all(self, raised: list[Alert]) -> list[Alert]:
+        changed = [self._record(alert) for alert in raised]
+        return [alert for alert in changed if alert is not None]
+
+    def _record(self, alert: Alert) -> Alert | None:
+        """The alert as kept after this sighting, or None when it changed nothing."""
         subject = (alert.pattern, alert.instrument, alert.accounts)
         kept_id = self.latest.get(subject)
         kept = self.alerts.get(kept_id) if kept_id else None
         if kept is not None and (kept.id == alert.id or windows_touch(kept, alert)):
-            alert = merge(kept, alert)
+            merged = absorb(kept, alert)
+            if merged is None:
+                return None
+            alert = merged
         self.alerts[alert.id] = alert
         self.latest[subject] = alert.id
         return alert

@@ -4,7 +4,8 @@ SQLite wants a connection used only by the thread that opened it, and a transact
 not stall the event loop; one worker thread that opens the database, holds the store and
 runs every call gives both (gateway/registry_reader.py does the same for the ledger).
 The store's subscribers are called on that thread: an asyncio consumer hands over with
-`loop.call_soon_threadsafe`.
+`loop.call_soon_threadsafe`. The connection is a `RegistryConnection`: when the database
+goes away a call raises `RegistryUnavailable` and a later one connects again.
 """
 
 import asyncio
@@ -15,6 +16,7 @@ from typing import TypeVar
 from surveillance.alert_store import AlertStore
 from surveillance.migrations import Database
 from surveillance.parameters import Parameters
+from surveillance.registry_connection import RegistryConnection
 
 T = TypeVar("T")
 
@@ -42,5 +44,5 @@ class StoreThread:
 def _open(
     connect: Callable[[], Database], defaults: Parameters | None
 ) -> tuple[Database, AlertStore]:
-    database = connect()
+    database = RegistryConnection(connect)
     return database, AlertStore(database, defaults)

@@ -9,38 +9,35 @@ tests/conftest.py makes them available to every test.
 """
 
 import os
-import uuid
 import warnings
 from collections.abc import Iterator
 
 import psycopg
 import pytest
 
+from bench.distributed import POSTGRES_SERVER as LOCAL_SERVER
+from bench.distributed import FreshDatabase
 from settlement.database import Database, open_database
 
-POSTGRES_SERVER = os.environ.get(
-    "TCX_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+POSTGRES_SERVER = os.environ.get("TCX_TEST_POSTGRES", LOCAL_SERVER)
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """The URL of a database of our own on the local server."""
-    name = f"tcx_test_{uuid.uuid4().hex[:12]}"
+    database = FreshDatabase(POSTGRES_SERVER, "tcx_test")
     try:
-        admin = psycopg.connect(POSTGRES_SERVER, autocommit=True, connect_timeout=3)
+        database.create()
     except psycopg.OperationalError as exc:
         message = f"PostgreSQL not reachable at {POSTGRES_SERVER}: {str(exc).strip()}"
         if os.environ.get("CI"):
             pytest.fail(message + " (CI is set, so this is a failure)")
         warnings.warn(message + "; PostgreSQL tests SKIPPED", stacklevel=2)
         pytest.skip(message)
-    admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield POSTGRES_SERVER.rsplit("/", 1)[0] + "/" + name
+        yield database.url
     finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        database.drop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -48,11 +45,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
     """The URL of an empty database, once per backend."""
     if request.param == "sqlite":
         return str(tmp_path / "registry.db")
-    url = request.getfixturevalue("postgres_server")
-    with psycopg.connect(url, autocommit=True) as connection:
+    return request.getfixturevalue("empty_postgres")
+
+
+@pytest.fixture
+def empty_postgres(postgres_server: str) -> str:
+    """The test database, emptied: whatever earlier tests left is gone."""
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
         connection.execute("DROP SCHEMA public CASCADE")
         connection.execute("CREATE SCHEMA public")
-    return url
+    return postgres_server
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from gateway.fix import tags
 from gateway.fix.application import Application, Authenticator, SessionId
-from gateway.fix.codec import encode
+from gateway.fix.codec import encode_fields
 from gateway.fix.dictionary import Dictionary
 from gateway.fix.logon_throttle import FailedLogonThrottle
 from gateway.fix.message import Message
@@ -69,6 +69,8 @@ class Acceptor:
         self._trading_day = trading_day
         self._clock = clock
         self._header_tags = frozenset(dictionary.header.tags)
+        self._not_body = self._header_tags | dictionary.trailer.tags
+        self._unkept = _STALE | {t for t, m in dictionary.messages.items() if m.admin}
         self._active: dict[SessionId, Session] = {}
         self._held: list[tuple[Transport, bytes | None]] = []  # None: close the transport
         self._flush_due = False
@@ -115,24 +117,23 @@ class Acceptor:
     def seal(self, key: SessionKey, message: Message, now: int) -> tuple[int, bytes]:
         """Stamp the header with the next MsgSeqNum, keep the frame, and return both."""
         seq = self.store.next_numbers(key)[0]
+        msg_type = message.msg_type
         header = [
-            (tags.MSG_TYPE, message.msg_type),
+            (tags.MSG_TYPE, msg_type),
             (tags.MSG_SEQ_NUM, str(seq)),
             (tags.SENDER_COMP_ID, key.sender),
             (tags.SENDING_TIME, format_utc_timestamp(now)),
             (tags.TARGET_COMP_ID, key.target),
         ]
         body = []
-        trailer_tags = self.dictionary.trailer.tags
+        header_tags, not_body = self._header_tags, self._not_body
         for field in message.fields:
-            if field[0] in self._header_tags:
-                if field[0] not in _STAMPED:
-                    header.append(field)
-            elif field[0] not in trailer_tags:
+            if field[0] not in not_body:
                 body.append(field)
-        stamped = Message(header + body)
-        frame = encode(stamped, self.dictionary.begin_string)
-        kept = not self.dictionary.is_admin(message.msg_type) and message.msg_type not in _STALE
+            elif field[0] in header_tags and field[0] not in _STAMPED:
+                header.append(field)
+        frame = encode_fields(header + body, self.dictionary.begin_string)
+        kept = msg_type not in self._unkept
         self.store.record_sent(key, seq, frame if kept else None)
         return seq, frame
 

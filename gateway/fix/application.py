@@ -9,15 +9,14 @@ after the next logon recovers them.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from gateway.fix.message import Message
 
 
-@dataclass(frozen=True, slots=True)
-class SessionId:
-    """A member's session: its CompID and ours (SenderCompID/TargetCompID as it sends them)."""
+class SessionId(NamedTuple):
+    """A member's session: its CompID and ours (SenderCompID/TargetCompID as it sends them).
+    A tuple, so the lookup for every message sent hashes it without a Python call."""
 
     member: str
     gateway: str

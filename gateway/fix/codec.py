@@ -6,7 +6,7 @@ without consuming a sequence number, so the parser refuses it as a whole.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from gateway.fix.message import Message
 from gateway.fix.tags import BEGIN_STRING, BODY_LENGTH, CHECK_SUM, MSG_TYPE
@@ -116,8 +116,29 @@ def _check_envelope(frame: bytes, fields: list[tuple[int, str]], starts: list[in
 
 def encode(message: Message, begin_string: str) -> bytes:
     """The frame for `message`, with BeginString, a true BodyLength and CheckSum."""
+    return encode_fields(message.fields, begin_string)
+
+
+def encode_fields(fields: Iterable[tuple[int, str]], begin_string: str) -> bytes:
+    """`encode` for fields not (yet) in a Message."""
+    prefixes = _PREFIXES
     body = "".join(
-        [f"{tag}={value}\x01" for tag, value in message.fields if tag not in _ENVELOPE]
+        [
+            f"{prefixes.get(tag) or _prefix(tag)}{value}\x01"
+            for tag, value in fields
+            if tag not in _ENVELOPE
+        ]
     ).encode()
     head = b"8=%s\x019=%d\x01" % (begin_string.encode(), len(body))
-    return b"%s%s10=%03d\x01" % (head, body, checksum(head + body))
+    return b"%s%s10=%03d\x01" % (head, body, (sum(head) + sum(body)) % 256)
+
+
+_PREFIXES: dict[int, str] = {}  # tag -> "tag=": formatting a tag (often an IntEnum) costs more
+_MAX_PREFIXES = 4096  # bounded: a tag echoed from a member's message could be any number
+
+
+def _prefix(tag: int) -> str:
+    prefix = f"{int(tag)}="
+    if len(_PREFIXES) < _MAX_PREFIXES:
+        _PREFIXES[tag] = prefix
+    return prefix

@@ -9,11 +9,18 @@ SQLite in WAL mode. Changes wait in memory until `commit`, which writes them in 
 transaction: the acceptor commits once per turn of the event loop, before it lets that
 turn's frames leave (gateway/fix/acceptor.py), so a crash of the gateway still loses
 nothing a member has seen, at one transaction per batch instead of one per message.
+SQLite's own checkpoints (copying the WAL back into the database, with an fsync) would run
+inside a commit, on the event loop; inside a loop they run on a worker thread instead,
+every `CHECKPOINT_EVERY` commits.
 """
 
+import asyncio
+import logging
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sequence (
@@ -27,10 +34,12 @@ CREATE TABLE IF NOT EXISTS sent (
     PRIMARY KEY (sender, target, day, seq)
 );
 """
+CHECKPOINT_EVERY = 200  # commits: a few pages each, near SQLite's 1,000-page default
 
 
-@dataclass(frozen=True, slots=True)
-class SessionKey:
+class SessionKey(NamedTuple):
+    """A tuple, so hashing it (several times per message sent) costs no Python call."""
+
     sender: str  # our CompID, SenderCompID(49) of what we send
     target: str  # the member's CompID
     day: str  # the trading day, ISO date
@@ -39,10 +48,14 @@ class SessionKey:
 class SessionStore:
     def __init__(self, directory: Path):
         directory.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(directory / "fix-sessions.sqlite3", isolation_level=None)
+        self._path = directory / "fix-sessions.sqlite3"
+        self._db = sqlite3.connect(self._path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA wal_autocheckpoint=0")  # see _after_commit
         self._db.executescript(_SCHEMA)
+        self._commits = 0  # since the last checkpoint
+        self._checkpointing = False
         self._numbers: dict[SessionKey, list[int]] = {}  # [next sender, next target]
         self._changed: set[SessionKey] = set()
         self._unsaved_frames: list[tuple[str, str, str, int, bytes]] = []
@@ -85,6 +98,36 @@ class SessionStore:
             )
         self._changed.clear()
         self._unsaved_frames.clear()
+        self._after_commit()
+
+    def _after_commit(self) -> None:
+        """Every CHECKPOINT_EVERY commits, a passive checkpoint (it never blocks a commit):
+        on a worker thread inside an event loop, at once outside one."""
+        self._commits += 1
+        if self._commits < CHECKPOINT_EVERY or self._checkpointing:
+            return
+        self._commits = 0
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            return
+        self._checkpointing = True
+        done = loop.run_in_executor(None, self._checkpoint)
+        done.add_done_callback(self._checkpointed)
+
+    def _checkpoint(self) -> None:
+        """On the worker thread, with a connection of its own for as long as it takes."""
+        checkpointer = sqlite3.connect(self._path)
+        try:
+            checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            checkpointer.close()
+
+    def _checkpointed(self, done: asyncio.Future) -> None:
+        self._checkpointing = False
+        if not done.cancelled() and done.exception() is not None:
+            log.warning("FIX session store checkpoint failed: %r", done.exception())
 
     def sent(self, key: SessionKey, begin: int, end: int) -> dict[int, bytes]:
         """The kept frames with begin <= seq <= end."""

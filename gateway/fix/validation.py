@@ -8,6 +8,7 @@ formatted, outside its enumeration, unknown, not allowed in this message, group 
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -101,6 +102,7 @@ class Validator:
     def __init__(self, dictionary: Dictionary):
         self._dictionary = dictionary
         self._header_tags = _all_tags(dictionary.header)
+        self._value_checks = {tag: _value_check(field) for tag, field in dictionary.fields.items()}
 
     def validate(self, message: Message) -> Rejection | None:
         """The first reason to reject `message` at session level, or None when it is valid."""
@@ -191,14 +193,40 @@ class Validator:
     def _check_value(self, tag: int, value: str) -> None:
         if value == "":
             raise _reject(SessionRejectReason.TAG_SPECIFIED_WITHOUT_A_VALUE, tag)
-        field = self._dictionary.fields.get(tag)
-        if field is None:
+        check = self._value_checks.get(tag)
+        if check is None or check(value):
             return
+        field = self._dictionary.fields[tag]
         if not _well_formed(field, value):
             raise _reject(SessionRejectReason.INCORRECT_DATA_FORMAT, tag)
         out_of_range = field.type == "SEQNUM" and int(value) > MAX_SEQ_NUM
         if out_of_range or (field.enums and tag != MSG_TYPE and not _enumerated(field, value)):
             raise _reject(SessionRejectReason.VALUE_IS_INCORRECT, tag)
+
+
+def _value_check(field: FieldDef) -> Callable[[str], object]:
+    """A field's whole value test in one call, truthy when the value passes: well formed,
+    in range, enumerated. Every value of every message meets it, so the common types get
+    a test of their own; `_check_value` works out the reason only when one fails."""
+    pattern = _FORMATS.get(field.type)
+    enums = field.enums if field.tag != MSG_TYPE else frozenset()
+    if pattern is not None and field.type != "SEQNUM" and field.type != "MULTIPLEVALUESTRING":
+        if not enums:
+            return pattern.fullmatch
+        return lambda value: value in enums and pattern.fullmatch(value)
+    if pattern is None and not enums and field.type not in _DATES:
+        if field.type == "UTCTIMESTAMP":
+            return parse_utc_timestamp
+        return _anything
+    return lambda value: (
+        _well_formed(field, value)
+        and not (field.type == "SEQNUM" and int(value) > MAX_SEQ_NUM)
+        and (not enums or _enumerated(field, value))
+    )
+
+
+def _anything(value: str) -> bool:
+    return True
 
 
 def _well_formed(field: FieldDef, value: str) -> bool:

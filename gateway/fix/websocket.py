@@ -30,26 +30,42 @@ JSON = "fix-json"
 
 
 class QueueTransport:
-    """The session's outbound side: frames queue up for the writer; every send wakes the
-    timer, because the heartbeat deadline moved. The queue is bounded: a member that stops
-    reading is cut off rather than allowed to fill the gateway's memory (what it missed
-    stays in the store for a ResendRequest)."""
+    """The session's outbound side: frames wait here for the writer, which takes all that
+    have gathered at once. The queue is bounded: a member that stops reading is cut off
+    rather than allowed to fill the gateway's memory (what it missed stays in the store
+    for a ResendRequest)."""
 
     def __init__(self) -> None:
-        self.frames: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self.wake = asyncio.Event()
+        self.frames: list[bytes | None] = []
+        self.ready = asyncio.Event()  # frames are waiting
+        self.wake = asyncio.Event()  # the session's next deadline came closer
+        self.deadline = 0  # the one the timer sleeps towards
         self.overflowed = False
 
     def send(self, frame: bytes) -> None:
-        if self.frames.qsize() >= MAX_PENDING_FRAMES:
+        if len(self.frames) >= MAX_PENDING_FRAMES:
             self.overflowed = True
             return
-        self.frames.put_nowait(frame)
-        self.wake.set()
+        self.frames.append(frame)
+        self.ready.set()
 
     def close(self) -> None:
-        self.frames.put_nowait(_CLOSED)
-        self.wake.set()
+        self.frames.append(_CLOSED)
+        self.ready.set()
+
+    async def take(self) -> list[bytes | None]:
+        """Every frame waiting, once there is at least one."""
+        await self.ready.wait()
+        self.ready.clear()
+        frames, self.frames = self.frames, []
+        return frames
+
+    def nudge(self, session: Session) -> None:
+        """Wakes the timer when the session's next deadline is now earlier than the one it
+        sleeps towards (a Logon or Logout changes the timers; traffic only defers them)."""
+        deadline = session.next_deadline()
+        if deadline is None or deadline < self.deadline:
+            self.wake.set()
 
 
 def fix_router(acceptor: Acceptor) -> APIRouter:
@@ -68,12 +84,7 @@ def fix_router(acceptor: Acceptor) -> APIRouter:
         reader = asyncio.create_task(_read(websocket, session, transport, encoding))
         timer = asyncio.create_task(_run_timers(session, transport))
         try:
-            while (frame := await transport.frames.get()) is not _CLOSED:
-                text = encoding.from_frame(frame) if encoding else frame.decode()
-                await asyncio.wait_for(websocket.send_text(text), SEND_TIMEOUT_S)
-                if transport.overflowed:
-                    log.warning("%s: %d frames unread: disconnecting", peer, MAX_PENDING_FRAMES)
-                    break
+            await _write(websocket, transport, encoding, session)
         except (WebSocketDisconnect, RuntimeError, OSError, TimeoutError) as lost:
             log.info("%s: connection lost while sending: %r", peer, lost)
         finally:
@@ -84,6 +95,28 @@ def fix_router(acceptor: Acceptor) -> APIRouter:
                 await websocket.close()
 
     return router
+
+
+async def _write(
+    websocket: WebSocket,
+    transport: QueueTransport,
+    encoding: JsonEncoding | None,
+    session: Session,
+) -> None:
+    """Sends the session's frames in order until it closes; one timeout covers each batch
+    (a timer per frame cost more than the frame)."""
+    while True:
+        frames = await transport.take()
+        async with asyncio.timeout(SEND_TIMEOUT_S):
+            for frame in frames:
+                if frame is _CLOSED:
+                    return
+                text = encoding.from_frame(frame) if encoding else frame.decode()
+                await websocket.send_text(text)
+        if transport.overflowed:
+            log.warning("%s: %d frames unread: disconnecting", session.peer, MAX_PENDING_FRAMES)
+            return
+        transport.nudge(session)
 
 
 async def _read(
@@ -103,7 +136,7 @@ async def _read(
             else:
                 frame = encoding.to_frame(text) if encoding else text.encode()
             session.on_frame(frame, time.time_ns())
-            transport.wake.set()
+            transport.nudge(session)
     except (WebSocketDisconnect, RuntimeError, OSError) as lost:
         log.info("%s: connection lost while reading: %r", session.peer, lost)
     except Exception:
@@ -114,10 +147,16 @@ async def _read(
 
 
 async def _run_timers(session: Session, transport: QueueTransport) -> None:
+    """Sleeps until the session's next deadline and calls `on_timer` once it has come.
+    Traffic moves the deadlines later without waking this: it looks again when it wakes."""
     while (deadline := session.next_deadline()) is not None:
-        transport.wake.clear()
-        delay = max(0.0, (deadline - time.time_ns()) / NS_PER_SECOND)
-        try:
-            await asyncio.wait_for(transport.wake.wait(), delay)
-        except TimeoutError:
-            session.on_timer(time.time_ns())
+        now = time.time_ns()
+        if now < deadline:
+            transport.wake.clear()
+            transport.deadline = deadline
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout((deadline - now) / NS_PER_SECOND):
+                    await transport.wake.wait()
+        else:
+            session.on_timer(now)
+            await asyncio.sleep(0)  # whatever on_timer did, the loop goes on

@@ -3,17 +3,15 @@
 The detectors keep only what their rules need (live orders, the day's trades); an alert
 page wants the subject's orders and trades around the alert and the book as it stood at
 any moment of it, and an account page wants the account's orders, cancels and trades.
-So the dashboard reads the event stream itself and keeps, per trading day and instrument,
-the order events (accepted, amended, cancelled, trades) in a bounded deque: the two most
-recent days, at most `MAX_EVENTS` per instrument and day (the oldest go first, and a book
-replayed from a truncated day says so). Holders, holdings and position limits come from
-the same `MarketView` and position-limit arithmetic the detectors use.
+So the dashboard reads the event stream itself and keeps the order events (accepted,
+amended, cancelled, trades) of the two most recent trading days, all of them, in
+`DayEvents` (off the Python heap, see day_events.py). Holders, holdings and position limits
+come from the same `MarketView` and position-limit arithmetic the detectors use.
 """
 
 import asyncio
-from collections import deque
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from engine.events import (
     AccountOpened,
@@ -28,16 +26,15 @@ from engine.events import (
 from engine.orders import Side
 from engine.reference import ReferenceData
 from engine.stream import EVENTS_TOPIC, Stream
+from surveillance.dashboard.day_events import DayEvents, OrderEvent
 from surveillance.detectors.position_limit import PositionLimitDetector
 from surveillance.market_view import MarketView, is_member_cancel
 from surveillance.parameters import PositionLimit
 
-MAX_EVENTS = 200_000  # per instrument and day: a busy day's order events, about 100 MB
 DAYS_KEPT = 2
 BUCKET_NS = 10 * 60 * 1_000_000_000  # order-to-trade history in 10-minute steps
 DEPTH_LEVELS = 5
 
-OrderEvent = OrderAccepted | OrderAmended | OrderCancelled | Trade
 _ORDER_EVENTS = (OrderAccepted, OrderAmended, OrderCancelled, Trade)
 _HOLDER_EVENTS = (AccountOpened, ControlGroupSet, HoldingMoved, Trade)
 
@@ -52,19 +49,13 @@ class Activity:
     trades: int = 0
 
 
-@dataclass(slots=True)
-class InstrumentDay:
-    events: deque = field(default_factory=deque)  # bounded by the history's max_events
-    dropped: int = 0  # events pushed out by the bound
-
-
 class DayHistory:
-    def __init__(self, reference: ReferenceData, max_events: int = MAX_EVENTS):
+    def __init__(self, reference: ReferenceData):
         self.reference = reference
-        self.max_events = max_events  # per instrument and day
         self.view = MarketView(reference)
         self.limits = PositionLimitDetector(self.view, PositionLimit())
-        self.days: dict[str, dict[str, InstrumentDay]] = {}  # trading date -> instrument -> day
+        self.events = DayEvents()
+        self.dates: list[str] = []  # the trading dates kept, oldest first
         self.activity: dict[str, dict[int, Activity]] = {}  # account -> step start -> counts
         self.last_seq = 0
 
@@ -96,17 +87,11 @@ class DayHistory:
 
     def _keep(self, event: OrderEvent) -> None:
         date = self.reference.calendar.trading_date(event.ts).isoformat()
-        day = self.days.get(date)
-        if day is None:
-            day = self.days[date] = {}
-            for old in sorted(self.days)[:-DAYS_KEPT]:
-                del self.days[old]
-        kept = day.get(event.instrument)
-        if kept is None:
-            kept = day[event.instrument] = InstrumentDay(deque(maxlen=self.max_events))
-        if len(kept.events) == self.max_events:
-            kept.dropped += 1
-        kept.events.append(event)
+        if date not in self.dates:
+            self.dates = sorted([*self.dates, date])
+            while len(self.dates) > DAYS_KEPT:
+                self.events.drop_date(self.dates.pop(0))
+        self.events.add(date, event)
 
     def _count(self, event: OrderEvent) -> None:
         step = event.ts - event.ts % BUCKET_NS
@@ -129,35 +114,23 @@ class DayHistory:
             found = steps[step] = Activity()
         return found
 
-    def _events(self, instrument: str, ts: int) -> InstrumentDay:
-        date = self.reference.calendar.trading_date(ts).isoformat()
-        return self.days.get(date, {}).get(instrument) or InstrumentDay()
+    def _date(self, ts: int) -> str:
+        return self.reference.calendar.trading_date(ts).isoformat()
 
-    def account_events(self, account: str) -> Iterator[OrderEvent]:
-        """The account's order events and trades of the days kept, oldest first per
-        instrument."""
-        for day in self.days.values():
-            for kept in day.values():
-                for event in kept.events:
-                    if isinstance(event, Trade):
-                        if account in (event.buy_account, event.sell_account):
-                            yield event
-                    elif event.account == account:
-                        yield event
+    def account_events(self, account: str, limit: int) -> tuple[list[OrderEvent], list[OrderEvent]]:
+        """The account's latest `limit` order events and latest `limit` trades of the days
+        kept, each oldest first."""
+        return self.events.latest_of_account(account, limit)
 
     def window(self, instrument: str, start: int, end: int) -> list[OrderEvent]:
         """The instrument's order events and trades with start <= ts <= end."""
-        kept = self._events(instrument, start).events
-        return [event for event in kept if start <= event.ts <= end]
+        return list(self.events.between(self._date(start), instrument, start, end))
 
     def book_at(self, instrument: str, ts: int, subjects: frozenset[str]) -> dict:
         """The best levels as they stood after the last event at or before `ts`, each with
         the quantity the subject accounts had in it."""
-        kept = self._events(instrument, ts)
         open_orders: dict[int, list] = {}  # order id -> [side, price, open quantity, account]
-        for event in kept.events:
-            if event.ts > ts:
-                break
+        for event in self.events.between(self._date(ts), instrument, 0, ts):
             kind = type(event)
             if kind is OrderAccepted:
                 open_orders[event.order_id] = [
@@ -189,7 +162,6 @@ class DayHistory:
         return {
             "bids": _side(levels, Side.BUY),
             "asks": _side(levels, Side.SELL),
-            "complete": kept.dropped == 0,
         }
 
     def linked_accounts(self, account: str) -> list[str]:

@@ -192,11 +192,9 @@ def dashboard_router(
             raise HTTPException(
                 404, {"reason": "unknown_account", "message": f"no account {account!r}"}
             )
-        events = list(history.account_events(account))
+        orders, trades = history.account_events(account, LISTED)
         past = await store(lambda alerts: alerts.search(AlertFilter(account=account), limit=LISTED))
         steps = history.activity.get(account, {})
-        orders = [e for e in events if not isinstance(e, Trade)]
-        trades = [e for e in events if isinstance(e, Trade)]
         return _json(
             {
                 "account": account,
@@ -207,8 +205,8 @@ def dashboard_router(
                 "linked_accounts": history.linked_accounts(account),
                 "holdings": history.holdings(account),
                 "registry_balances": await balances(account) if balances else None,
-                "orders": [order_event_json(e) for e in sorted(orders, key=_ts)[-LISTED:]],
-                "trades": [order_event_json(e) for e in sorted(trades, key=_ts)[-LISTED:]],
+                "orders": [order_event_json(e) for e in orders],
+                "trades": [order_event_json(e) for e in trades],
                 "activity": [
                     {"start": start, **dataclasses.asdict(counts)}
                     for start, counts in sorted(steps.items())
@@ -341,7 +339,3 @@ def _in_evidence(event: OrderEvent, alert: Alert) -> bool:
     if isinstance(event, Trade):
         return event.trade_id in alert.trade_ids
     return event.order_id in alert.order_ids
-
-
-def _ts(event: OrderEvent) -> int:
-    return event.ts

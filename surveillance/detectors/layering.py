@@ -9,6 +9,7 @@ after placing them, that is layering.
 
 from collections import deque
 from collections.abc import Sequence
+from operator import itemgetter
 
 from engine.events import DayClosed, OrderCancelled, Trade
 from engine.orders import Side
@@ -19,6 +20,7 @@ from surveillance.parameters import Layering, label
 
 PATTERN = "layering"
 NS_PER_MS = 1_000_000
+_PLACED = itemgetter(1)  # a recent cancel's accepted ts
 
 
 class LayeringDetector:
@@ -106,17 +108,24 @@ class LayeringDetector:
 
     def _layers(self, placed_before_fill: list) -> list[tuple[int, int, int, int]]:
         """The recently cancelled orders placed within `placed_within_ms` of each other
-        that cover the most prices."""
-        by_placement = sorted(placed_before_fill, key=lambda c: c[1])
-        best: list = []
+        that cover the most prices (the earliest such window). One pass with a count per
+        price in the sliding window: a busy account keeps hundreds of recent cancels, and
+        this runs on every one of its cancels."""
+        by_placement = sorted(placed_before_fill, key=_PLACED)
+        in_window: dict[int, int] = {}  # price -> cancels at it in the window
+        best_first = best_end = best_levels = 0
         first = 0
-        for last in range(len(by_placement)):
-            while by_placement[last][1] - by_placement[first][1] > self.placed_within:
+        for last, cancel in enumerate(by_placement):
+            in_window[cancel[3]] = in_window.get(cancel[3], 0) + 1
+            while cancel[1] - by_placement[first][1] > self.placed_within:
+                price = by_placement[first][3]
+                in_window[price] -= 1
+                if not in_window[price]:
+                    del in_window[price]
                 first += 1
-            window = by_placement[first : last + 1]
-            if len({c[3] for c in window}) > len({c[3] for c in best}):
-                best = window
-        return best
+            if len(in_window) > best_levels:
+                best_first, best_end, best_levels = first, last + 1, len(in_window)
+        return by_placement[best_first:best_end]
 
     def on_day_end(self, trading_date: str) -> Sequence[Alert]:
         return NO_ALERTS

@@ -4,12 +4,19 @@ so marking it means trading enough, at off-market prices, to move that average (
 At the day's close, each account with at least `min_volume_share_percent` of the closing
 window's volume is tested: the day's VWAP with its trades against the VWAP without them
 (or the carried-over close if nothing else traded).
+
+Only the day's totals are kept (volume and turnover, overall and per account) and the
+trades of the closing window itself, which ends at the day's last session end: memory
+follows the accounts and the trading in the last minutes, not the day's trade count. A
+day the calendar has no sessions for closes at its latest trade instead, so there the
+trades within a window's length of the latest one are kept.
 """
 
 import datetime as dt
+from collections import deque
 from collections.abc import Sequence
 
-from engine.events import DayClosed
+from engine.events import DayClosed, Trade
 from surveillance.alert import Alert, raise_alert
 from surveillance.detector import NO_ALERTS
 from surveillance.market_view import MarketView
@@ -19,39 +26,80 @@ PATTERN = "marking_the_close"
 NS_PER_MINUTE = 60_000_000_000
 
 
+class TradingDay:
+    """One instrument's trading so far today."""
+
+    __slots__ = ("by_account", "closing_from", "last_ts", "recent", "turnover", "volume")
+
+    def __init__(self, closing_from: int | None) -> None:
+        self.closing_from = closing_from  # the closing window's start; None: not known
+        self.volume = 0
+        self.turnover = 0  # fen
+        self.last_ts = 0
+        self.by_account: dict[str, list[int]] = {}  # account -> [volume, turnover] it was in
+        self.recent: deque[Trade] = deque()  # the ones that may be in the closing window
+
+    def add(self, trade: Trade, keep_ns: int) -> None:
+        self.last_ts = trade.ts
+        turnover = trade.quantity * trade.price
+        self.volume += trade.quantity
+        self.turnover += turnover
+        for account in {trade.buy_account, trade.sell_account}:
+            totals = self.by_account.setdefault(account, [0, 0])
+            totals[0] += trade.quantity
+            totals[1] += turnover
+        if self.closing_from is not None:
+            if trade.ts >= self.closing_from:
+                self.recent.append(trade)
+            return
+        recent = self.recent
+        recent.append(trade)
+        while recent[0].ts < trade.ts - keep_ns:
+            recent.popleft()
+
+
 class MarkingTheCloseDetector:
     pattern = PATTERN
-    events = (DayClosed,)
+    events = (Trade, DayClosed)
 
     def __init__(self, view: MarketView, parameters: MarkingTheClose):
         self.view = view
         self.parameters = parameters
+        self.window = parameters.closing_window_min * NS_PER_MINUTE
+        self.days: dict[str, TradingDay] = {}  # by instrument
 
-    def on_event(self, event: DayClosed) -> Sequence[Alert]:
-        trades = self.view.trades.get(event.instrument)
-        if not trades:
+    def on_event(self, event: Trade | DayClosed) -> Sequence[Alert]:
+        if type(event) is Trade:
+            day = self.days.get(event.instrument)
+            if day is None:
+                day = self.days[event.instrument] = TradingDay(self._closing_from(event.ts))
+            day.add(event, self.window)
             return NO_ALERTS
-        window_end = self._closing_time(event.trading_date, trades[-1].ts)
-        window_start = window_end - self.parameters.closing_window_min * NS_PER_MINUTE
-        closing = [t for t in trades if t.ts >= window_start]
+        day = self.days.pop(event.instrument, None)
+        if day is None:
+            return NO_ALERTS
+        return self._day_closed(event, day)
+
+    def _day_closed(self, event: DayClosed, day: TradingDay) -> Sequence[Alert]:
+        window_end = self._closing_time(event.trading_date, day.last_ts)
+        window_start = window_end - self.window
+        closing = [t for t in day.recent if t.ts >= window_start]
         window_volume = sum(t.quantity for t in closing)
         shares: dict[str, int] = {}
         for trade in closing:
             shares[trade.buy_account] = shares.get(trade.buy_account, 0) + trade.quantity
             if trade.sell_account != trade.buy_account:
                 shares[trade.sell_account] = shares.get(trade.sell_account, 0) + trade.quantity
-        day_volume = sum(t.quantity for t in trades)
-        day_turnover = sum(t.quantity * t.price for t in trades)
-        close_with = day_turnover / day_volume
+        close_with = day.turnover / day.volume
         alerts = []
         for account, volume in sorted(shares.items()):
             share = 100 * volume / window_volume
             if share < self.parameters.min_volume_share_percent:
                 continue
-            others = [t for t in trades if account not in (t.buy_account, t.sell_account)]
-            other_volume = sum(t.quantity for t in others)
+            own_volume, own_turnover = day.by_account[account]
+            other_volume = day.volume - own_volume
             close_without = (
-                sum(t.quantity * t.price for t in others) / other_volume
+                (day.turnover - own_turnover) / other_volume
                 if other_volume
                 else self.view.references.get(event.instrument, 0)
             )
@@ -89,6 +137,11 @@ class MarkingTheCloseDetector:
                 )
             )
         return alerts
+
+    def _closing_from(self, ts: int) -> int | None:
+        calendar = self.view.reference.calendar
+        sessions = calendar.session_windows(calendar.trading_date(ts))
+        return sessions[-1][1] - self.window if sessions else None
 
     def _closing_time(self, trading_date: str, last_trade_ts: int) -> int:
         try:

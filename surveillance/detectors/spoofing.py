@@ -44,7 +44,8 @@ class SpoofingDetector:
         self.window = parameters.opposite_trade_within_s * NS
         # fills older than this cannot pair with any order still cancellable in time
         self.memory = self.window + parameters.cancelled_within_s * NS
-        self.large: dict[int, Candidate] = {}
+        self.cancel_within = parameters.cancelled_within_s * NS
+        self.large: dict[int, Candidate] = {}  # in the order accepted
         self.waiting: dict[tuple[str, str], list[Candidate]] = {}  # (instrument, group)
         # (instrument, group) -> recent (ts, side, trade id, account) of the group's fills
         self.fills: dict[tuple[str, str], deque] = {}
@@ -58,6 +59,7 @@ class SpoofingDetector:
                 median = book.top_sizes.median()
                 if event.quantity >= self.parameters.size_multiple * median:
                     group = self.view.group(event.account)
+                    self._forget_large_before(event.ts - self.cancel_within)
                     self.large[event.order_id] = Candidate(event, group, median)
             return NO_ALERTS
         if kind is OrderCancelled:
@@ -75,7 +77,7 @@ class SpoofingDetector:
         quantity = event.cancelled_quantity + event.filled_quantity
         return (
             is_member_cancel(event)
-            and event.ts - candidate.accepted_ts <= self.parameters.cancelled_within_s * NS
+            and event.ts - candidate.accepted_ts <= self.cancel_within
             and event.filled_quantity * 100 < self.parameters.max_filled_percent * quantity
         )
 
@@ -148,6 +150,16 @@ class SpoofingDetector:
                 f"on the other side" + (f", {repeats} times today" if escalated else "") + "."
             ),
         )
+
+    def _forget_large_before(self, ts: int) -> None:
+        """A large order filled rather than cancelled would stay a candidate all day; one
+        older than `cancelled_within_s` can no longer qualify, whatever happens to it."""
+        large = self.large
+        while large:
+            order_id = next(iter(large))
+            if large[order_id].accepted_ts >= ts:
+                return
+            del large[order_id]
 
     def _forget_instrument(self, instrument: str) -> None:
         for table in (self.waiting, self.fills, self.repeats):

@@ -17,10 +17,14 @@ class Continuity(Enum):
 
 
 class SequenceTracker:
-    __slots__ = ("_expected",)
+    __slots__ = ("_expected", "_joins_mid_stream")
 
-    def __init__(self) -> None:
+    def __init__(self, joins_mid_stream: bool = False) -> None:
+        """`joins_mid_stream`: a channel never seen before starts wherever its first
+        message is (a reader of the stream topic that starts at its end, or past what the
+        topic still keeps), instead of at seq 1."""
         self._expected: dict[str, int] = {}
+        self._joins_mid_stream = joins_mid_stream
 
     def observe(self, message: Message) -> Continuity:
         """Judges `message` and, unless it is a duplicate, moves the channel on to it.
@@ -29,7 +33,8 @@ class SequenceTracker:
         if isinstance(message, Snapshot):
             self._expected[instrument] = message.seq + 1
             return Continuity.IN_ORDER
-        expected = self._expected.get(instrument, 1)
+        first = message.seq if self._joins_mid_stream else 1
+        expected = self._expected.get(instrument, first)
         if message.seq < expected:
             return Continuity.DUPLICATE
         self._expected[instrument] = message.seq + 1

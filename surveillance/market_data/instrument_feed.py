@@ -171,11 +171,13 @@ class InstrumentFeed:
             self.cumulative_turnover,
         )
 
-    def on_day_closed(self, event: DayClosed, bulletin: DailyBulletin) -> list[Message]:
+    def on_day_closed(self, event: DayClosed, bulletin: DailyBulletin | None) -> list[Message]:
         """Publishes the kept bulletin, rolls the band and starts the next day's figures
-        (the last trade stays on the quote until the next one)."""
-        self._next()
-        self.bulletin = bulletin
+        (the last trade stays on the quote until the next one). No bulletin: the store
+        refused it (the day was already closed), and the day rolls without one."""
+        if bulletin is not None:
+            self._next()
+            self.bulletin = bulletin
         self.previous_close = event.close_price
         self.cumulative_volume += event.volume
         self.cumulative_turnover += event.turnover
@@ -183,7 +185,8 @@ class InstrumentFeed:
         self.band_low = event.next_band_low
         self.band_high = event.next_band_high
         self.day = None
-        return [bulletin, self._state(event), self._quote(self._next(), event.seq, event.ts)]
+        rolled = [self._state(event), self._quote(self._next(), event.seq, event.ts)]
+        return rolled if bulletin is None else [bulletin, *rolled]
 
     # -- reading --------------------------------------------------------------------------
 

@@ -8,6 +8,10 @@ Every message carries `seq`, its instrument channel's sequence number: gapless p
 instrument, so a subscriber that sees it jump knows it missed something and asks for a new
 snapshot. A snapshot's `seq` is that of the last message it already includes. `event_seq`
 names the engine event a message came from, `ts` that event's time (ns since epoch, UTC).
+
+`SCHEMA_VERSION` is bumped on any incompatible change to these messages: the stream topic
+(stream_topic.py) writes it in front of every batch, and a reader of another version
+refuses the batch whole, with a reason, as the engine's events are refused.
 """
 
 from functools import lru_cache
@@ -15,6 +19,8 @@ from functools import lru_cache
 import msgspec
 
 from engine.money import format_cny
+
+SCHEMA_VERSION = 1
 
 # Prices repeat heavily (a band is about 2,000 ticks wide), so formatting is cached.
 _price_text = lru_cache(maxsize=65_536)(format_cny)

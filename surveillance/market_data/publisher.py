@@ -11,6 +11,7 @@ Events it has already applied (a redelivery, `seq` at or below the last) change 
 an event that skips ahead is refused, since the book would silently be wrong after it.
 """
 
+import logging
 from collections.abc import Callable, Iterable
 
 from engine.events import (
@@ -25,9 +26,15 @@ from engine.events import (
 )
 from engine.orders import SelfTradePrevention
 from engine.reference import ReferenceData, price_band
-from surveillance.market_data.bulletin_history import BulletinHistory, BulletinStore
+from surveillance.market_data.bulletin_history import (
+    BulletinHistory,
+    BulletinStore,
+    DuplicateBulletin,
+)
 from surveillance.market_data.instrument_feed import InstrumentFeed
 from surveillance.market_data.messages import Bar, Message, Snapshot, TradePrint
+
+log = logging.getLogger("tcx.market_data")
 
 Deliver = Callable[[Message], None]
 
@@ -196,9 +203,15 @@ class MarketDataPublisher:
         return messages
 
     def _on_day_closed(self, event: DayClosed) -> list[Message]:
+        """One bulletin per instrument and day: a second close of a closed day (the
+        end-of-day run twice) rolls the day but publishes and keeps no second bulletin."""
         feed = self._feed_for_event(event.instrument)
         bulletin = feed.bulletin_for(event)
-        self.store.add(bulletin)
+        try:
+            self.store.add(bulletin)
+        except DuplicateBulletin as refused:
+            log.warning("%s: event %d publishes no second bulletin", refused, event.seq)
+            return feed.on_day_closed(event, None)
         return feed.on_day_closed(event, bulletin)
 
     # -- mechanics ------------------------------------------------------------------------

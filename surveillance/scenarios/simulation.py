@@ -255,8 +255,8 @@ class Market:
 
     @property
     def volume(self) -> int:
-        return sum(trade.quantity for trade in self.view.trades[self.instrument])
+        return self.view.volume[self.instrument]
 
     @property
     def turnover(self) -> int:
-        return sum(trade.quantity * trade.price for trade in self.view.trades[self.instrument])
+        return self.view.turnover[self.instrument]

@@ -25,6 +25,7 @@ def test_every_request_is_answered_and_measured(server, rate, run):
     assert result.answered == ORDERS
     assert result.per_second > 0
     assert 0 < result.p50_ms <= result.p99_ms <= result.p999_ms
+    assert result.server_us > 0 and result.client_us > 0
 
 
 def test_a_second_run_starts_afresh_on_the_same_exchange(server):

@@ -134,3 +134,26 @@ def test_an_instrument_without_a_reference_price_waits_for_the_supervisor(
     sequencer.apply(SetReferencePrice(at(9, 0, NEXT_DAY), "CCER", 6000, "supervisor"))
     events = sequencer.apply(limit("B1", "b", BUY, 6000, 1, DAY, "CCER", at(10, 0, NEXT_DAY)))
     assert kinds(events) == ["accepted"]
+
+
+def test_a_day_closes_once(sequencer: Sequencer) -> None:
+    sequencer.apply(limit("A1", "s", SELL, 5400, 1))
+    sequencer.apply(limit("B1", "b", BUY, 5400, 1))
+    sequencer.apply(EndOfDay(CLOSE, "2026-11-24"))
+    closed = sequencer.state_hash()
+    for again in ("2026-11-24", "2026-11-23"):
+        (refused,) = sequencer.apply(EndOfDay(CLOSE, again))
+        assert (refused.command, refused.reason) == ("E", Reason.DAY_ALREADY_CLOSED)
+        assert refused.reference == again and "closed already" in refused.text
+        assert sequencer.state_hash() == closed  # no second roll of bands and holds
+    later = sequencer.apply(EndOfDay(at(15, 30, NEXT_DAY), "2026-11-25"))
+    assert kinds(later)[-4:] == ["day_closed"] * 4
+
+
+def test_the_last_closed_day_survives_a_snapshot(reference: ReferenceData) -> None:
+    first = Sequencer(reference, MemoryHolds())
+    first.apply(EndOfDay(CLOSE, "2026-11-24"))
+    restored = Sequencer(reference, MemoryHolds())
+    restored.restore(first.snapshot())
+    (refused,) = restored.apply(EndOfDay(CLOSE, "2026-11-24"))
+    assert refused.reason == Reason.DAY_ALREADY_CLOSED

@@ -2,7 +2,10 @@
 
 import asyncio
 import datetime as dt
+import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +49,27 @@ def directory() -> Directory:
     return Directory(members, sessions)
 
 
+def start_tcx_up(data_dir: Path, port: int, *extra: str) -> subprocess.Popen:
+    """`tcx up` as its own process, as an operator starts it; its output is text on stdout."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gateway.cli",
+            "up",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -72,7 +96,8 @@ class RunningExchange:
 
 @contextmanager
 def running_exchange(data_dir: Path, **overrides) -> Iterator[RunningExchange]:
-    """Runs the exchange on its own thread and event loop until the block ends."""
+    """Runs the exchange on its own thread and event loop until the block ends; its logins
+    are `directory()`'s unless a `members_file` is given."""
     settings = load_settings(data_dir=data_dir, http_port=free_port(), **overrides)
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
@@ -80,7 +105,8 @@ def running_exchange(data_dir: Path, **overrides) -> Iterator[RunningExchange]:
 
     def run() -> None:
         """The exchange is built on its loop's thread: SQLite connections stay on theirs."""
-        built.append(Exchange(settings, clock=FixedClock(), directory=directory()))
+        logins = None if "members_file" in overrides else directory()
+        built.append(Exchange(settings, clock=FixedClock(), directory=logins))
         loop.run_until_complete(built[0].run(stop))
 
     thread = threading.Thread(target=run)

@@ -1,9 +1,6 @@
 """The `tcx` command line as an operator uses it."""
 
-import os
 import signal
-import subprocess
-import sys
 import time
 
 import httpx
@@ -19,6 +16,7 @@ from tests.gateway.exchange_fixtures import (
     free_port,
     limit_order,
     running_exchange,
+    start_tcx_up,
 )
 
 
@@ -122,25 +120,7 @@ def test_services_alone_need_kafka(tmp_path, capsys):
 def test_the_demo_market_trades_and_stops_cleanly(tmp_path):
     """The README's run command, as a new user runs it: trades settle within seconds."""
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gateway.cli",
-            "up",
-            "--demo",
-            "--data-dir",
-            str(tmp_path),
-            "--port",
-            str(port),
-            "--speed",
-            "4",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    process = start_tcx_up(tmp_path, port, "--demo", "--speed", "4")
     try:
         traded = False
         for _ in range(120):

@@ -2,7 +2,9 @@
 registry; a restart loses nothing and books nothing twice."""
 
 import asyncio
+import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from engine.commands import MoveCash, MoveHolding, NewOrder, OpenAccount
 from engine.events import CashMoved
@@ -14,6 +16,7 @@ from engine.orders import (
     Side,
     TimeInForce,
 )
+from gateway.clock import WallClock
 from gateway.exchange import AlreadyRunning, Exchange
 from gateway.settings import load_settings
 from settlement.ledger import Ledger
@@ -146,3 +149,15 @@ def test_a_second_engine_on_the_same_data_is_refused(tmp_path: Path):
         raise AssertionError("two engines opened one journal")
     finally:
         first._lock.close()
+
+
+def test_the_session_clock_setting_stamps_inside_a_trading_session_whatever_the_hour(tmp_path):
+    wall = Exchange(load_settings(data_dir=tmp_path / "wall"), components=("settlement",))
+    session = load_settings(data_dir=tmp_path / "session", clock="session")
+    exchange = Exchange(session, components=("settlement",))
+
+    ts = exchange.clock.now()
+    calendar = exchange.reference.calendar
+    day = dt.datetime.fromtimestamp(ts / 1e9, ZoneInfo(calendar.timezone)).date()
+    assert any(start <= ts < end for start, end in calendar.session_windows(day))
+    assert isinstance(wall.clock, WallClock)

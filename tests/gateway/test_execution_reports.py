@@ -395,10 +395,10 @@ def test_cancel_request_id_finds_the_order_afterwards(reports):
 def test_day_close_forgets_the_instruments_orders(reports):
     reports.apply(accepted(1, 1))
     reports.apply(cancelled(2, 1, CancelCause.EXPIRED, 100))
-    assert len(reports.views) == 1
+    assert status(reports, ClOrdID="c1", Account="A1")[Tag.OrdStatus] == "C"
     day_closed = events.DayClosed(
         3, TS, "2026-09-21", "TJEA25", 0, 0, 0, 5000, True, 0, 0, 1, 5000, 4500, 5500
     )
     assert reports.apply(day_closed) == []
-    assert len(reports.views) == 0
+    assert len(reports.views) == 0 and len(reports.views.done) == 0
     assert status(reports, ClOrdID="c1", Account="A1")[Tag.OrdStatus] == "8"

@@ -1,8 +1,10 @@
 """The session store: sequence numbers and kept messages per (CompIDs, trading day)."""
 
+import asyncio
+import threading
 from pathlib import Path
 
-from gateway.fix.store import SessionKey, SessionStore
+from gateway.fix.store import CHECKPOINT_EVERY, SessionKey, SessionStore
 
 TODAY = SessionKey("ISLD", "TW44", "2026-09-21")
 TOMORROW = SessionKey("ISLD", "TW44", "2026-09-22")
@@ -56,3 +58,39 @@ def test_changes_reach_the_disk_only_at_commit(tmp_path: Path) -> None:
     other = SessionStore(tmp_path)
     assert other.next_numbers(TODAY) == (2, 2)
     assert other.sent(TODAY, 1, 1) == {1: b"report"}
+
+
+def test_inside_an_event_loop_checkpoints_run_on_a_worker_thread(tmp_path: Path) -> None:
+    """The WAL reaches the database file only through the store's own checkpoint, every
+    CHECKPOINT_EVERY commits, and not in the committing (event-loop) thread."""
+    database = tmp_path / "fix-sessions.sqlite3"
+    checkpoint_threads: list[str] = []
+
+    async def run() -> None:
+        store = SessionStore(tmp_path)
+        checkpoint = store._checkpoint
+
+        def recorded() -> None:
+            checkpoint_threads.append(threading.current_thread().name)
+            checkpoint()
+
+        store._checkpoint = recorded
+        empty = database.stat().st_size
+        for seq in range(1, CHECKPOINT_EVERY):
+            store.record_sent(TODAY, seq, b"report %d" % seq)
+            store.commit()
+        assert database.stat().st_size == empty and checkpoint_threads == []
+        store.record_sent(TODAY, CHECKPOINT_EVERY, b"the last one")
+        store.commit()
+        for _ in range(1000):  # the worker thread's turn
+            if database.stat().st_size > empty:
+                break
+            await asyncio.sleep(0.01)
+        assert database.stat().st_size > empty
+        store.close()
+
+    asyncio.run(run())
+    assert checkpoint_threads and checkpoint_threads[0] != threading.main_thread().name
+    assert SessionStore(tmp_path).sent(TODAY, CHECKPOINT_EVERY, CHECKPOINT_EVERY) == {
+        CHECKPOINT_EVERY: b"the last one"
+    }

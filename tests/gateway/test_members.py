@@ -275,3 +275,65 @@ def test_accounts_the_registry_opens_are_granted_to_their_member():
     assert not directory.grant_account("A1", "M2")  # already M1's
     assert not directory.grant_account("A7", "NOBODY")
     assert directory.member_of("A1") == "M1" and directory.member_of("A7") is None
+
+
+def _logins(members: dict, sessions: dict) -> Directory:
+    """A directory as parsed from a file; session passwords are their ids."""
+    return parse_directory(
+        {
+            "members": {
+                member: {"name": member, "role": "member", "accounts": accounts}
+                for member, accounts in members.items()
+            },
+            "sessions": {
+                session: {
+                    "member": member,
+                    "type": kind,
+                    "password": hash_password(session),
+                }
+                for session, (member, kind) in sessions.items()
+            },
+        }
+    )
+
+
+def test_adopting_a_reread_file_changes_the_directory_in_place():
+    directory = _logins(
+        {"M1": ["A1"], "M2": ["A2"]},
+        {
+            "M1-OE": ("M1", "order_entry"),
+            "M2-OE": ("M2", "order_entry"),
+            "M2-DC": ("M2", "drop_copy"),
+        },
+    )
+    held_by_the_gateway = directory
+    assert directory.grant_account("A9", "M1")  # the registry opened an account meanwhile
+
+    dropped = directory.adopt(
+        _logins(
+            {"M1": ["A1"], "M2": ["A2"], "M3": ["A3"]},
+            {
+                "M1-OE": ("M1", "order_entry"),
+                "M2-DC": ("M1", "drop_copy"),
+                "M3-OE": ("M3", "order_entry"),
+            },
+        )
+    )
+
+    assert held_by_the_gateway is directory
+    assert sorted(dropped) == ["M2-DC", "M2-OE"]  # removed; moved to another member
+    assert directory.authenticate("M3-OE", "M3-OE").member == "M3"
+    with pytest.raises(LogonRefused):
+        directory.authenticate("M2-OE", "M2-OE")
+    assert directory.may_act_for("M1", "A9")  # the grant outlives the reload
+    assert directory.may_act_for("M3", "A3")
+    assert [s.id for s in directory.report_sessions("M1")] == ["M1-OE", "M2-DC"]
+
+
+def test_a_grant_the_file_now_gives_another_member_is_not_kept():
+    directory = _logins({"M1": [], "M2": []}, {})
+    directory.grant_account("A9", "M1")
+    directory.adopt(_logins({"M1": [], "M2": ["A9"]}, {}))
+    assert directory.member_of("A9") == "M2"
+    directory.adopt(_logins({"M1": [], "M2": []}, {}))
+    assert directory.member_of("A9") is None  # the file, now the authority, dropped it

@@ -236,6 +236,7 @@ def test_the_store_reopens_with_its_alerts_and_the_schema_once(database_url):
     assert database.query("SELECT version, name FROM surveillance_schema_migrations") == [
         (1, "alerts"),
         (2, "append_only"),
+        (3, "bulletins"),
     ]
     database.close()
 
@@ -263,7 +264,11 @@ def test_several_processes_opening_a_fresh_database_at_once_migrate_it_once(data
         opener.join()
     assert failures == []
     database = PostgresDatabase(database_url)
-    assert database.query("SELECT version FROM surveillance_schema_migrations") == [(1,), (2,)]
+    assert database.query("SELECT version FROM surveillance_schema_migrations") == [
+        (1,),
+        (2,),
+        (3,),
+    ]
     database.close()
 
 

@@ -1,11 +1,15 @@
 """The dashboard's day history: the book it replays is the book the market saw."""
 
+import tracemalloc
+
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.events import OrderAccepted, OrderAmended, OrderCancelled, Trade
 from engine.orders import Side
 from engine.reference import load_reference_data
+from surveillance.dashboard.day_events import DayEvents
 from surveillance.dashboard.day_history import DayHistory
 from surveillance.market_data import MarketDataPublisher
 from surveillance.scenarios.day import generate_day
@@ -40,7 +44,6 @@ def test_the_replayed_book_is_the_published_book_at_every_moment(seed, cuts):
         at = events[cut - 1].ts
         for instrument in ("TJEA25", "CCER"):
             replayed = history.book_at(instrument, at, frozenset())
-            assert replayed["complete"]
             assert replayed_top(replayed, "bids") == published_top(publisher, instrument, Side.BUY)
             assert replayed_top(replayed, "asks") == published_top(publisher, instrument, Side.SELL)
 
@@ -50,34 +53,81 @@ def test_an_accounts_events_and_activity_add_up():
     history = DayHistory(REFERENCE)
     history.apply_all(events)
     account = "I01TJEA25"
-    mine = list(history.account_events(account))
-    trades = [e for e in mine if isinstance(e, Trade)]
-    assert trades and all(account in (t.buy_account, t.sell_account) for t in trades)
+    orders, trades = history.account_events(account, 10**6)
+    assert trades and all(isinstance(t, Trade) for t in trades)
+    assert all(account in (t.buy_account, t.sell_account) for t in trades)
+    assert orders and all(e.account == account and not isinstance(e, Trade) for e in orders)
     counted = sum(step.trades for step in history.activity[account].values())
     assert counted == len(trades)
+    assert [e.seq for e in orders] == sorted(e.seq for e in orders)
+    latest_orders, latest_trades = history.account_events(account, 3)
+    assert (latest_orders, latest_trades) == (orders[-3:], trades[-3:])
+
+
+def kept(history: DayHistory) -> dict[tuple[str, str], int]:
+    return {
+        (date, symbol): history.events.count(date, symbol)
+        for date in history.dates
+        for symbol in REFERENCE.instruments
+    }
 
 
 def test_a_redelivered_event_changes_nothing():
     events = generate_day(3, episodes_per_pattern=0, activity=0.3).events
     history = DayHistory(REFERENCE)
     history.apply_all(events)
-    kept = {date: {s: len(d.events) for s, d in day.items()} for date, day in history.days.items()}
+    before = kept(history)
     history.apply_all(events[-50:])
-    assert kept == {
-        date: {s: len(d.events) for s, d in day.items()} for date, day in history.days.items()
-    }
+    assert kept(history) == before and sum(before.values()) > 0
 
 
-def test_a_day_longer_than_the_bound_keeps_its_latest_events_and_says_replay_is_incomplete():
+def test_every_order_event_of_the_day_is_kept_off_the_heap():
     events = generate_day(3, episodes_per_pattern=0, activity=0.3).events
-    history = DayHistory(REFERENCE, max_events=100)
-    history.apply_all(events)
-    kept = next(iter(history.days.values()))["TJEA25"].events
-    assert len(kept) == 100
     order_events = (OrderAccepted, OrderAmended, OrderCancelled, Trade)
-    assert (
-        kept[-1]
-        == [e for e in events if isinstance(e, order_events) and e.instrument == "TJEA25"][-1]
+    tjea = [e for e in events if isinstance(e, order_events) and e.instrument == "TJEA25"]
+    history = DayHistory(REFERENCE)
+    history.apply_all(events)
+    (date,) = history.dates
+    assert history.events.count(date, "TJEA25") == len(tjea)
+    assert history.window("TJEA25", tjea[0].ts, tjea[-1].ts) == tjea
+    middle = tjea[len(tjea) // 2].ts
+    assert history.window("TJEA25", middle, middle) == [e for e in tjea if e.ts == middle]
+
+
+def test_only_the_latest_two_trading_days_are_kept():
+    day = generate_day(3, episodes_per_pattern=0, activity=0.2).events
+    history = DayHistory(REFERENCE)
+    week = 7 * 24 * 3600 * 10**9  # the same weekday a week on: a trading day too
+    for shift in range(3):
+        history.apply_all(
+            msgspec.structs.replace(e, seq=e.seq + shift * 10**6, ts=e.ts + shift * week)
+            for e in day
+        )
+    assert len(history.dates) == 2
+    assert history.dates == sorted(history.dates)
+    assert all(history.events.count(date, "TJEA25") > 0 for date in history.dates)
+    oldest = REFERENCE.calendar.trading_date(day[0].ts).isoformat()
+    assert oldest not in history.events.dates()
+
+
+def test_kept_events_do_not_grow_the_python_heap():
+    events = generate_day(5, episodes_per_pattern=0, activity=3.0).events
+    order_events = [
+        e for e in events if isinstance(e, (OrderAccepted, OrderAmended, OrderCancelled, Trade))
+    ]
+    kept = DayEvents()
+    for event in order_events[:100]:
+        kept.add("2026-11-24", event)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for event in order_events[100:]:
+            kept.add("2026-11-24", event)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(order_events) > 5_000
+    assert grown < 32 * 1024  # whatever the count; as Python objects, ~300 bytes each
+    assert kept.count("2026-11-24", "TJEA25") + kept.count("2026-11-24", "CCER") == len(
+        order_events
     )
-    replayed = history.book_at("TJEA25", events[-1].ts, frozenset())
-    assert not replayed["complete"]

@@ -26,7 +26,6 @@ from surveillance.market_data import (
     Continuity,
     DailyBulletin,
     Depth,
-    DuplicateBulletin,
     EventGap,
     MarketDataPublisher,
     Quote,
@@ -607,15 +606,22 @@ def test_replaying_the_stream_against_the_kept_history_adds_nothing():
     assert replayed.snapshot("TJEA25") == script.publisher.snapshot("TJEA25")
 
 
-def test_a_second_bulletin_for_the_same_day_is_refused_and_changes_nothing():
+def test_a_second_close_of_the_same_day_rolls_the_day_but_publishes_no_second_bulletin(caplog):
+    """The engine accepts an end-of-day run twice for one date; the bulletin stays the
+    first, and the feed follows the engine on (refusing the event would stop surveillance
+    on every start, since it replays the day)."""
     script = new_script()
-    script.day_closed(close_price=5100)
-    before = script.publisher.snapshot("TJEA25")
-    with pytest.raises(DuplicateBulletin, match="TJEA25 on 2026-11-24"):
-        script.day_closed(close_price=5300)
-    assert script.publisher.last_event_seq == script.seq - 1
-    assert script.publisher.snapshot("TJEA25") == before
-    assert len(script.publisher.store.history()) == 1
+    (first, *_) = script.day_closed(close_price=5100)
+    with caplog.at_level("WARNING", logger="tcx.market_data"):
+        messages = script.day_closed(close_price=5300, next_band_low=4800, next_band_high=5800)
+    assert not any(isinstance(m, DailyBulletin) for m in messages)
+    assert "already kept" in caplog.text
+    assert script.publisher.last_event_seq == script.seq
+    assert script.publisher.store.history() == [first]
+    snapshot = script.publisher.snapshot("TJEA25")
+    assert snapshot.bulletin == first
+    assert (snapshot.state.band_low, snapshot.state.band_high) == ("48.00", "58.00")
+    assert [m.seq for m in messages] == [first.seq + 3, first.seq + 4]  # no gap either
 
 
 # -- sequence numbers, gaps and subscriptions ---------------------------------------------

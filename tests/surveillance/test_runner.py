@@ -1,4 +1,8 @@
-from engine.orders import Side
+import itertools
+
+import msgspec
+
+from engine.orders import Side, TimeInForce
 from surveillance.runner import Surveillance
 from surveillance.scenarios.day import generate_day
 
@@ -8,6 +12,71 @@ def cancels(tape, count):
     for number in range(count):
         tape.at(number)
         tape.cancel(tape.order("A1", Side.BUY, 4900, 10))
+
+
+def layering_episode(tape, cycles):
+    """Every 0.8 s, L offers at four prices, buys on the bid and pulls the offers: each
+    cycle's window touches the last, so it is one episode of 4 x `cycles` cancels."""
+    tape.account("L")
+    tape.account("I1")
+    for cycle in range(cycles):
+        start = 100 + cycle * 0.8
+        layers = []
+        for level in range(4):
+            tape.at(start + level * 0.05)
+            layers.append(tape.order("L", Side.SELL, 5010 + level + cycle % 3, 300))
+        tape.at(start + 0.3)
+        bid = tape.order("L", Side.BUY, 4995, 200)
+        tape.trade(tape.order("I1", Side.SELL, 4995, 200, time_in_force=TimeInForce.IOC), bid)
+        for level, order in enumerate(layers):
+            tape.at(start + 0.4 + level * 0.05)
+            tape.cancel(order)
+
+
+def test_an_episode_of_thousands_of_cancels_is_one_alert_holding_every_sighting(tape):
+    """The kept alert is what merging every sighting by set union gives (the plain
+    definition, against the runner's sorted-ids merge), and the runner raises it again
+    only when a sighting changed it."""
+    layering_episode(tape, 1000)
+    surveillance = Surveillance(tape.reference)
+    [detector] = [d for d in surveillance.detectors if d.pattern == "layering"]
+    sightings = []
+
+    def tap(event):
+        found = detector.on_event(event)
+        sightings.extend(found)
+        return found
+
+    for handlers in surveillance.routes.values():
+        handlers[:] = [tap if h == detector.on_event else h for h in handlers]
+    raised = []
+    for event in tape.events:
+        raised.extend(a for a in surveillance.on_event(event) if a.pattern == "layering")
+    [alert] = [a for a in surveillance.alerts.values() if a.pattern == "layering"]
+    assert len(sightings) > 3000
+    assert alert.id == sightings[0].id
+    assert alert.window_start == min(s.window_start for s in sightings)
+    assert alert.window_end == max(s.window_end for s in sightings)
+    assert alert.score == max(s.score for s in sightings)
+    assert alert.order_ids == tuple(sorted({i for s in sightings for i in s.order_ids}))
+    assert alert.trade_ids == tuple(sorted({i for s in sightings for i in s.trade_ids}))
+    assert len(alert.order_ids) > 3900
+    assert raised[-1] == alert
+    for before, after in itertools.pairwise(raised):
+        assert before != after and set(before.order_ids) <= set(after.order_ids)
+
+
+def test_a_sighting_the_alert_already_holds_is_not_raised_again(tape):
+    layering_episode(tape, 3)
+    surveillance = Surveillance(tape.reference)
+    for event in tape.events:
+        surveillance.on_event(event)
+    [kept] = [a for a in surveillance.alerts.values() if a.pattern == "layering"]
+    older = msgspec.structs.replace(
+        kept, window_end=kept.window_end - 1, order_ids=kept.order_ids[:2]
+    )
+    assert surveillance._record(older) is None
+    assert surveillance.alerts[kept.id] == kept
 
 
 def test_duplicate_alerts_for_one_pattern_account_and_window_merge_into_one(tape):

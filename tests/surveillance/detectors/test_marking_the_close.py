@@ -1,4 +1,8 @@
+from engine.events import DayClosed, Trade
 from engine.orders import Side
+from surveillance.detectors.marking_the_close import MarkingTheCloseDetector
+from surveillance.market_view import MarketView
+from surveillance.parameters import MarkingTheClose
 
 CLOSING_WINDOW = 5 * 3600 + 5 * 60  # 14:35, inside the last 30 minutes before 15:00
 
@@ -36,3 +40,37 @@ def test_near_miss_the_close_moves_less_than_one_percent(tape):
 def test_near_miss_the_same_trades_before_the_closing_window(tape):
     day(tape, closing_price=5200, closing_at=4 * 3600)  # 13:30
     assert tape.alerts("marking_the_close") == []
+
+
+def test_a_long_day_keeps_only_the_closing_windows_trades_and_the_same_verdict(tape, reference):
+    """The detector keeps totals and a window of recent trades, not the day's trades; the
+    verdict is the one the whole day's trades give."""
+    for name in ("X", "Y", "M", "P"):
+        tape.account(name)
+    for step, seconds in enumerate(range(1800, CLOSING_WINDOW, 10)):
+        if 2 * 3600 <= seconds < 3.5 * 3600:
+            continue  # the lunch break
+        tape.at(seconds)
+        cross(tape, "Y", "X", 4990 + step % 20, 10)
+    tape.at(CLOSING_WINDOW)
+    cross(tape, "P", "M", 5200, 20_000)
+    trades = [event for event in tape.events if isinstance(event, Trade)]
+    tape.close_day()
+    detector = MarkingTheCloseDetector(MarketView(reference), MarkingTheClose())
+    in_window, alerts = 0, []
+    for event in tape.events:
+        if isinstance(event, Trade | DayClosed):
+            alerts += detector.on_event(event)
+        if isinstance(event, Trade):
+            in_window = max(in_window, len(detector.days["TJEA25"].recent))
+
+    assert len(trades) > 1000
+    assert in_window == 5 * 6 + 1  # 14:30 (the window opens) to 14:35 every 10 s, and M's
+    (alert,) = [a for a in alerts if a.accounts == ("M",)]
+    day_turnover = sum(t.quantity * t.price for t in trades)
+    day_volume = sum(t.quantity for t in trades)
+    assert alert.evidence["close_with_fen"] == round(day_turnover / day_volume, 2)
+    others = [t for t in trades if "M" not in (t.buy_account, t.sell_account)]
+    close_without = sum(t.quantity * t.price for t in others) / sum(t.quantity for t in others)
+    assert alert.evidence["close_without_fen"] == round(close_without, 2)
+    assert detector.days == {}  # the day is forgotten once judged

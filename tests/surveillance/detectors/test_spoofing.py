@@ -1,6 +1,8 @@
 """The median top-of-book size is 300 t here, so an order of 1,500 t or more is large."""
 
 from engine.orders import CancelCause, Side, TimeInForce
+from surveillance.detectors.spoofing import SpoofingDetector
+from surveillance.market_view import MarketView
 from surveillance.parameters import Parameters, Spoofing
 
 
@@ -102,3 +104,23 @@ def test_a_parameter_change_is_back_tested_on_the_same_events(tape):
     assert tape.alerts("spoofing", stricter) == []
     [alert] = tape.alerts("spoofing")
     assert alert.evidence["parameters"] == "spoofing v1"
+
+
+def test_large_orders_that_are_never_cancelled_are_not_kept_all_day(tape, reference):
+    quiet_book(tape)
+    tape.account("B")
+    for minute in range(60):  # an hour of large bids that rest or fill, never cancelled
+        tape.at(100 + 60 * minute)
+        tape.order("B", Side.BUY, 4980, 2000)
+    view = MarketView(reference)
+    detector = SpoofingDetector(view, Spoofing())
+    for event in tape.events:
+        view.apply(event)
+        if isinstance(event, SpoofingDetector.events):
+            detector.on_event(event)
+        view.retire(event)
+    assert len(detector.large) == 1  # only the latest can still be cancelled in time
+    tape.account("S")
+    spoof(tape, 100 + 60 * 60)  # and spoofing is still found after them
+    [alert] = tape.alerts("spoofing")
+    assert alert.accounts == ("S",)

@@ -68,8 +68,7 @@ export async function alertPage(main, alertId) {
     const rows = [];
     for (let i = 4; i >= 0; i -= 1) rows.push(row("ask", replayed.asks[i] ? `Ask ${i + 1}` : "", replayed.asks[i]));
     for (let i = 0; i < 5; i += 1) rows.push(row("bid", replayed.bids[i] ? `Bid ${i + 1}` : "", replayed.bids[i]));
-    book.replaceChildren(table(["", "Price", "Tonnes", "Subject's"], rows, { class: "depth" }),
-      replayed.complete ? "" : h("p", { class: "error" }, "The day's history was trimmed: this book may be incomplete."));
+    book.replaceChildren(table(["", "Price", "Tonnes", "Subject's"], rows, { class: "depth" }));
   }
 
   let chart = null;
