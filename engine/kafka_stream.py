@@ -445,6 +445,7 @@ class KafkaConsumer:
         self._starting: asyncio.Task[AIOKafkaConsumer] | None = None
         self._quarantine: AIOKafkaProducer | None = None
         self._uncommitted: Position = {}
+        self._committing: asyncio.Future[None] | None = None  # at most one commit in flight
 
     async def next_batch(self, timeout: float) -> Batch:
         if self._starting is None:
@@ -477,24 +478,44 @@ class KafkaConsumer:
         return None if self._intake is None else self._intake.mark()
 
     async def commit(self, position: Position) -> None:
+        """Commits `position` and what earlier commits left, one commit at a time.
+
+        Bounded: while the coordinator is away aiokafka looks for it forever, and the
+        component's loop (which watches for SIGTERM) with it. A commit that outlasts the
+        bound is not cancelled but left to land, and the next one waits behind it: two
+        commits in flight can reach the broker out of order and move the position back.
+        """
         if self._begin != "committed":
             return  # no group: the next start reads from the beginning (or end) again
         self._uncommitted.update(position)
-        if not self._uncommitted or self._starting is None or not self._starting.done():
+        if self._starting is None or not self._starting.done():
             return
-        offsets = {TopicPartition(self._topic, p): o for p, o in self._uncommitted.items()}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._stream.commit_timeout
+        for _ in range(2):  # the commit in flight, if any, then this one
+            if self._committing is None or self._committing.done():
+                if not self._uncommitted:
+                    return
+                offsets, self._uncommitted = self._uncommitted, {}
+                self._committing = asyncio.ensure_future(self._send_commit(offsets))
+            try:
+                await asyncio.wait_for(
+                    asyncio.shield(self._committing), max(0.0, deadline - loop.time())
+                )
+            except TimeoutError:
+                log.warning("a commit is still waiting for the broker; the next goes after it")
+                return
+
+    async def _send_commit(self, position: Position) -> None:
+        offsets = {TopicPartition(self._topic, p): o for p, o in position.items()}
         try:
-            # bounded: while the coordinator is away aiokafka would look for it forever,
-            # and the component's loop (which watches for SIGTERM) with it
-            await asyncio.wait_for(
-                self._starting.result().commit(offsets), self._stream.commit_timeout
-            )
+            await self._starting.result().commit(offsets)
         except (CommitFailedError, IllegalStateError) as error:
             log.warning("commit of %s dropped (%s): the new owner rereads", offsets, error)
         except UNREACHABLE as error:
+            for partition, offset in position.items():  # unless a later one superseded it
+                self._uncommitted.setdefault(partition, offset)
             log.warning("commit of %s deferred (%s); it goes with the next one", offsets, error)
-            return
-        self._uncommitted = {}
 
     async def close(self) -> None:
         """Commits what is still uncommitted and leaves, within the stream's close_timeout:
@@ -512,6 +533,9 @@ class KafkaConsumer:
 
     async def _commit_and_stop(self) -> None:
         await self.commit({})
+        if self._committing is not None and not self._committing.done():
+            self._committing.cancel()  # leaving: an uncommitted position is read again
+            await asyncio.gather(self._committing, return_exceptions=True)
         await _stop(self._starting.result())
 
     async def _start(self) -> AIOKafkaConsumer:

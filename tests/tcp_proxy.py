@@ -17,6 +17,8 @@ class TcpProxy:
         self._pumps: set[asyncio.Task[None]] = set()
         self.cut = False
         self.refused = 0  # connections turned away while cut
+        self._flowing = asyncio.Event()  # cleared by `hold`: bytes wait in the proxy
+        self._flowing.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.listen_port)
@@ -31,6 +33,14 @@ class TcpProxy:
 
     def restore(self) -> None:
         self.cut = False
+
+    def hold(self) -> None:
+        """Keeps every connection open but forwards nothing until `release`: a broker that
+        has stopped answering, so requests stay in flight."""
+        self._flowing.clear()
+
+    def release(self) -> None:
+        self._flowing.set()
 
     async def stop(self) -> None:
         self.cut_off()
@@ -62,6 +72,7 @@ class TcpProxy:
     async def _pump(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.IncompleteReadError):
             while data := await source.read(_CHUNK):
+                await self._flowing.wait()
                 sink.write(data)
                 await sink.drain()
         sink.transport.abort()

@@ -10,18 +10,22 @@ command once, and each process must stop cleanly on SIGTERM.
 """
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from bench.distributed import (
+    SERVICES,
+    START_BOUND,
+    Service,
+    service_environment,
+    until,
+    until_every_service_at,
+)
+from bench.distributed import services as processes
 from engine.command_intake import resume_point
 from engine.commands import Command
 from engine.journal import JournalReader
@@ -33,18 +37,15 @@ from gateway.demo_market import DemoMarket, opening_commands
 from gateway.first_run import ensure_member_file
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
-from tests.brokers import Tansu, free_port, proxied_tansu
+from tests.brokers import Tansu, proxied_tansu
 from tests.engine.conftest import OPEN, raw_messages
 from tests.tcp_proxy import TcpProxy
 
 pytest_plugins = ["tests.databases"]
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
-SERVICES = ("engine", "settlement", "surveillance", "gateway")
 STEPS = 200  # demo-market steps per phase, about 600 commands
-START_BOUND = 30.0  # seconds for a process to answer /health
 QUIET_BOUND = 90.0  # seconds for every service to reach the last seq
-STOP_BOUND = 20.0  # seconds for a clean stop after SIGTERM
 OUTAGE = 3.0  # seconds the broker is cut off
 
 
@@ -97,64 +98,6 @@ def registry_of(ledger: Ledger) -> tuple[int, dict, list]:
     return ledger.last_seq(), ledger.all_balances(), ledger.trades_after(0)
 
 
-class Service:
-    """One `tcx <component>` process, its output in a file for when a test fails."""
-
-    def __init__(self, component: str, env: dict[str, str], root: Path) -> None:
-        self.component = component
-        self.port = free_port()
-        self.env = {**env, "TCX_DATA_DIR": str(root / component), "TCX_HTTP_PORT": str(self.port)}
-        self.output = root / f"{component}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with open(self.output, "ab") as output:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "gateway.cli", self.component],
-                env=self.env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=STOP_BOUND)
-
-    async def stop(self) -> int:
-        """SIGTERM, and the exit code once it has stopped (bounded)."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        for _ in range(int(STOP_BOUND * 10)):
-            if self.process.poll() is not None:
-                return self.process.returncode
-            await asyncio.sleep(0.1)
-        self.process.kill()
-        self.process.wait()
-        raise AssertionError(f"{self.component} did not stop within {STOP_BOUND} s of SIGTERM")
-
-    async def health(self, client: httpx.AsyncClient) -> dict | None:
-        try:
-            response = await client.get(f"http://127.0.0.1:{self.port}/health", timeout=2)
-        except httpx.HTTPError:
-            return None
-        return response.json() if response.status_code == 200 else None
-
-    def last_seq(self, health: dict | None) -> int | None:
-        return None if health is None else health[f"{self.component}_last_seq"]
-
-    def tail(self) -> str:
-        return f"--- {self.component} ---\n" + self.output.read_text()[-3000:]
-
-
-@pytest.fixture
-def registry_url(postgres_server: str) -> str:
-    with psycopg.connect(postgres_server, autocommit=True) as connection:
-        connection.execute("DROP SCHEMA public CASCADE")
-        connection.execute("CREATE SCHEMA public")
-    return postgres_server
-
-
 @pytest.fixture
 async def proxied_broker() -> AsyncIterator[tuple[Tansu, TcpProxy]]:
     async with proxied_tansu() as broker_and_proxy:
@@ -163,35 +106,25 @@ async def proxied_broker() -> AsyncIterator[tuple[Tansu, TcpProxy]]:
 
 @pytest.fixture
 def services(
-    tmp_path: Path, registry_url: str, proxied_broker: tuple[Tansu, TcpProxy]
+    tmp_path: Path, empty_postgres: str, proxied_broker: tuple[Tansu, TcpProxy]
 ) -> Iterator[dict[str, Service]]:
     members = tmp_path / "members.toml"
     ensure_member_file(members)
-    env = {
-        **os.environ,
-        "TCX_STREAM": "kafka",
-        "TCX_KAFKA_BOOTSTRAP": proxied_broker[0].bootstrap_servers,
-        "TCX_REGISTRY_URL": registry_url,
-        "TCX_MEMBERS_FILE": str(members),
-        "TCX_LOG_LEVEL": "warning",
-    }
-    running = {component: Service(component, env, tmp_path) for component in SERVICES}
+    environment = service_environment(proxied_broker[0].bootstrap_servers, empty_postgres, members)
+    running = processes(tmp_path, environment)
     # an fsync per command: slow enough that the kill and the outage find the engine at work
     running["engine"].env["TCX_JOURNAL_BATCH_SIZE"] = "1"
     yield running
     for service in running.values():
-        if service.process is not None and service.process.poll() is None:
+        if service.running:
             service.process.kill()
             service.process.wait()
 
 
-async def until(condition, bound: float, what: str, services: dict[str, Service]) -> None:
-    for _ in range(int(bound * 5)):
-        if await condition():
-            return
-        await asyncio.sleep(0.2)
-    logs = "\n".join(service.tail() for service in services.values())
-    raise AssertionError(f"{what}: not within {bound} s\n{logs}")
+def own_log_lines(service: Service) -> str:
+    """The service's own log lines, without the Kafka client's outage noise."""
+    lines = service.output.read_text().splitlines()
+    return "\n".join(line for line in lines if '"logger": "aiokafka' not in line)[-6000:]
 
 
 async def committed(broker: Tansu, group: str, topic: str) -> int | None:
@@ -213,7 +146,7 @@ async def publish(publisher: Publisher, commands: list[Command]) -> None:
 async def test_processes_over_kafka_and_postgresql_book_what_the_embedded_run_books(
     services: dict[str, Service],
     proxied_broker: tuple[Tansu, TcpProxy],
-    registry_url: str,
+    empty_postgres: str,
     tmp_path: Path,
 ) -> None:
     broker, proxy = proxied_broker
@@ -240,8 +173,7 @@ async def test_processes_over_kafka_and_postgresql_book_what_the_embedded_run_bo
 
         for service in services.values():
             service.start()
-        for component in SERVICES:
-            await until(lambda c=component: reached(c, 0), START_BOUND, f"{component} up", services)
+        await until_every_service_at(services, 0, START_BOUND, "services up")
 
         injector = KafkaStream(broker.bootstrap_servers).publisher()
         try:
@@ -286,18 +218,19 @@ async def test_processes_over_kafka_and_postgresql_book_what_the_embedded_run_bo
         assert "tcx_journal_fsync_seconds_count" in metrics
         assert 'tcx_stream_consumer_lag{consumer="engine"} 0.0' in metrics
         for component in ("gateway", "surveillance", "settlement", "engine"):
-            assert await services[component].stop() == 0, services[component].tail()
+            assert services[component].stop() == 0, services[component].tail()
 
     # stopped cleanly: the input positions are committed up to what was applied
     events = await raw_messages(broker.bootstrap_servers, EVENTS_TOPIC, 1)
     assert await committed(broker, "settlement", EVENTS_TOPIC) == events[-1].offset + 1
     mark = resume_point(journal_file.parent).mark
     assert mark is not None
-    assert await committed(broker, "engine", COMMANDS_TOPIC) == mark.position[0]
+    engine_committed = await committed(broker, "engine", COMMANDS_TOPIC)
+    assert engine_committed == mark.position[0], own_log_lines(services["engine"])
 
     journal = JournalReader(journal_file)
     assert [command for batch in journal for command in batch] == commands  # each once
-    ledger = Ledger.open(registry_url, reference)
+    ledger = Ledger.open(empty_postgres, reference)
     try:
         assert registry_of(ledger) == expected
     finally:

@@ -5,9 +5,10 @@ an outage), and what was not committed is simply read again later."""
 import asyncio
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from engine.stream import EVENTS_TOPIC
-from tests.brokers import proxied_tansu
+from tests.brokers import Tansu, proxied_tansu
 from tests.engine.conftest import kafka_stream_for_tests, make_events, read, seqs
 
 pytestmark = pytest.mark.anyio
@@ -39,3 +40,35 @@ async def test_a_consumer_closes_while_the_broker_is_away_and_its_batches_come_a
         # Either the deferred commit never reached the broker and the batch comes again, or
         # it slipped through before the cut took hold and nothing does; never a part of it.
         assert seqs(second) in (seqs(first), [])
+
+
+async def test_a_commit_that_outlasts_its_bound_still_lands_and_the_later_one_after_it() -> None:
+    """Two commits in flight could reach the broker out of order and move the position
+    back; so a commit that outlasts its bound is left to land, and the next waits for it."""
+    async with proxied_tansu() as (broker, proxy):
+        stream = kafka_stream_for_tests(broker.bootstrap_servers)
+        stream.commit_timeout = 0.5
+        publisher = stream.publisher()
+        await publisher.publish(EVENTS_TOPIC, make_events(1, 20))
+        await publisher.flush()
+        await publisher.close()
+        consumer = stream.events_consumer(EVENTS_TOPIC, "settlement")
+        _, position = await read(consumer, 20, commit=False)
+        end = position[0]
+        await consumer.commit({0: end - 5})  # the group's coordinator is known from here
+
+        proxy.hold()  # the broker stops answering: the commit stays in flight
+        await asyncio.wait_for(consumer.commit({0: end - 1}), HANG_GUARD)  # gives up waiting
+        await asyncio.wait_for(consumer.commit({0: end}), HANG_GUARD)  # queued behind it
+        proxy.release()
+        await asyncio.wait_for(consumer.close(), HANG_GUARD)  # commits what is left
+        assert await committed(broker, "settlement") == end
+
+
+async def committed(broker: Tansu, group: str) -> int | None:
+    reader = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap_servers, group_id=group)
+    await reader.start()
+    try:
+        return await reader.committed(TopicPartition(EVENTS_TOPIC, 0))
+    finally:
+        await reader.stop()
