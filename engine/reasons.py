@@ -80,7 +80,7 @@ TEXT: dict[Reason, str] = {
     Reason.QUANTITY_TOO_LARGE: (
         "quantity at or above the continuous-book maximum; use a block trade instead"
     ),
-    Reason.DUPLICATE_CLIENT_ORDER_ID: "ClOrdID already used by this account today",
+    Reason.DUPLICATE_CLIENT_ORDER_ID: "ClOrdID already names a live order of this account",
     Reason.UNKNOWN_ORDER: "no live order with that id (filled, cancelled, expired or never seen)",
     Reason.NOT_YOUR_ORDER: "that order belongs to another account",
     Reason.INSUFFICIENT_CASH: "not enough available cash to cover quantity x price plus fees",

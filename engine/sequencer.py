@@ -75,19 +75,28 @@ _OK = Reason.OK.value  # a plain int: reading an enum member costs ~50 ns, this 
 _SIDES = frozenset((_BUY, _SELL))
 _ORDER_TYPES = frozenset((_LIMIT, _MARKET))
 _TIMES_IN_FORCE = frozenset((_DAY, _IOC, _FOK))
+PRUNE_FLOOR = 1024  # client order ids an account keeps before its first pruning
 
 
 class Account:
-    """What the sequencer knows of an account: its member, its self-trade `owner` and
-    the client order ids it has used today (id -> exchange order id)."""
+    """What the sequencer knows of an account: its member, its self-trade `owner` and the
+    client order ids of its live orders (id -> exchange order id).
 
-    __slots__ = ("client_ids", "control_group", "member", "owner")
+    A client order id must not name two live orders of one account: a cancel or amend
+    finds its order by it. Uniqueness over the whole trading day, as FIX has it, is the
+    gateway's to enforce (gateway/order_views.py): it already keeps every order of the day
+    off the heap, while here memory follows the book. Entries of done orders are not
+    removed one by one on the hot path; `client_ids` is pruned once it has doubled since
+    the last pruning, which keeps it within twice the live orders (plus PRUNE_FLOOR)."""
+
+    __slots__ = ("client_ids", "control_group", "member", "owner", "prune_at")
 
     def __init__(self, member: str, control_group: str, owner: str) -> None:
         self.member = member
         self.control_group = control_group
         self.owner = owner
         self.client_ids: dict[str, int] = {}
+        self.prune_at = PRUNE_FLOOR  # prune `client_ids` when it grows past this
 
 
 class _Snapshot(msgspec.Struct, array_like=True):
@@ -176,8 +185,9 @@ class Sequencer:
             return Reason.EXCHANGE_CLOSED
         if listing.halted or self.market_halted:
             return Reason.HALTED
-        if client_order_id in account.client_ids:
-            return Reason.DUPLICATE_CLIENT_ORDER_ID
+        client_ids = account.client_ids
+        if client_order_id in client_ids and client_ids[client_order_id] in self.orders:
+            return Reason.DUPLICATE_CLIENT_ORDER_ID  # a fresh id costs one lookup, as before
         instrument = listing.instrument
         if type(quantity) is not int or quantity <= 0 or quantity % instrument.lot:
             return Reason.BAD_QUANTITY
@@ -246,6 +256,8 @@ class Sequencer:
             ]
         self.next_order_id = order_id + 1
         account.client_ids[client_order_id] = order_id
+        if len(account.client_ids) > account.prune_at:
+            self._prune(account)
         order = Order(order_id, name, account.owner, client_order_id, symbol, side, limit, quantity)
         seq = self.next_seq  # _seq() inlined: the hot path
         self.next_seq = seq + 1
@@ -395,6 +407,15 @@ class Sequencer:
             return None, Reason.UNKNOWN_ORDER
         return order, _OK
 
+    def _prune(self, account: Account) -> None:
+        """Drops the ids of done orders; amortised over the inserts that doubled the map."""
+        account.client_ids = self._live_client_ids(account)
+        account.prune_at = max(PRUNE_FLOOR, 2 * len(account.client_ids))
+
+    def _live_client_ids(self, account: Account) -> dict[str, int]:
+        orders = self.orders
+        return {cid: order_id for cid, order_id in account.client_ids.items() if order_id in orders}
+
     def _cancel_rejected(
         self, c: CancelOrder | AmendOrder, order: Order | None, reason: int
     ) -> list[Event]:
@@ -449,7 +470,10 @@ class Sequencer:
         leaves = c.quantity - order.filled
         keeps_priority = c.price == order.price and leaves <= order.leaves
         orig_client_order_id = order.client_order_id
-        self.accounts[c.account].client_ids[c.client_order_id] = order.order_id
+        account = self.accounts[c.account]
+        account.client_ids[c.client_order_id] = order.order_id
+        if len(account.client_ids) > account.prune_at:
+            self._prune(account)
         order.client_order_id = c.client_order_id
         listing = self.listings[order.instrument]
         if not keeps_priority:
@@ -738,7 +762,7 @@ class Sequencer:
                     name,
                     account.member,
                     account.control_group,
-                    account.client_ids,
+                    dict(sorted(self._live_client_ids(account).items())),  # canonical
                 )
                 for name, account in self.accounts.items()
             ],

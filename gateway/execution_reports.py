@@ -81,8 +81,11 @@ class ExecutionReports:
             case events.OrderAmended():
                 return self._amended(event)
             case events.OrderRejected():
+                self.views.answered(event.account, event.client_order_id)
                 return self._route_account(event.account, _order_rejected(event))
             case events.CancelRejected():
+                if event.is_amend:
+                    self.views.answered(event.account, event.client_order_id)
                 return self._route_account(event.account, self._cancel_rejected(event))
             case events.MassCancelDone():
                 return self._mass_cancel_done(event)

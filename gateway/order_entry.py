@@ -9,10 +9,11 @@ hours) is the engine's to decide, and comes back as an event.
 Immediate answers, each with a Text (58) naming the field:
 - NewOrderSingle (D): ExecutionReport 150=8 / 39=8 with OrdRejReason (103):
   Account -> 15, Symbol -> 1, OrderQty -> 13, Price -> 99 (as the engine's price
-  reasons), Side / OrdType / TimeInForce and unsupported instructions -> 11.
+  reasons), Side / OrdType / TimeInForce and unsupported instructions -> 11, a ClOrdID
+  the account has already used today -> 6.
 - OrderCancelRequest (F) / OrderCancelReplaceRequest (G): OrderCancelReject (9) with
   CxlRejResponseTo (434) 1 / 2 and CxlRejReason (102) 1 for an OrderID (37) that is not
-  ours, 99 otherwise.
+  ours, 6 for a replace's ClOrdID already used today, 99 otherwise.
 - OrderMassCancelRequest (q): OrderMassCancelReport (r) with MassCancelResponse 0 and
   MassCancelRejectReason (532) 0 (request type not offered), 1 (no Symbol) or 99.
 - Without a ClOrdID (11) none of these can be answered in kind: BusinessMessageReject (j)
@@ -54,7 +55,11 @@ _ORD_REJ_REASON = {
     Tag.MaxShow: 11,
     Tag.ExpireDate: 11,
     Tag.ExpireTime: 11,
+    Tag.ClOrdID: 6,
 }
+# CxlRejReason (102) for an F or G refused because of the field named.
+_CXL_REJ_REASON = {Tag.OrderID: "1", Tag.ClOrdID: "6"}
+USED_TODAY = "ClOrdID already used by this account today"
 OTHER = 99
 
 # Order instructions the market does not offer: refused rather than silently ignored.
@@ -75,7 +80,7 @@ _MASS_CANCEL_TYPES = {"1", "7"}  # one security, all orders
 class OrderEntry:
     def __init__(self, directory: Directory, views: OrderViews):
         self.directory = directory
-        self.views = views  # for OrdStatus (39) in an immediate OrderCancelReject
+        self.views = views  # the day's ClOrdIDs, and OrdStatus (39) for an OrderCancelReject
         self._immediate_rejects = 0
 
     def translate(
@@ -108,12 +113,14 @@ class OrderEntry:
             side = _choice(body, Tag.Side, _SIDES, "must be 1 (buy) or 2 (sell)")
             order_type, time_in_force, price = _order_terms(body)
             quantity = body.quantity(Tag.OrderQty)
+            client_order_id = self._unused_client_order_id(account, body)
         except FieldError as error:
             return self._order_reject(body, ts, _ORD_REJ_REASON.get(error.tag, OTHER), error.text)
+        self.views.sent(account, client_order_id, instrument)
         return NewOrder(
             ts,
             account,
-            body.get(Tag.ClOrdID),
+            client_order_id,
             instrument,
             side,
             order_type,
@@ -150,12 +157,14 @@ class OrderEntry:
             _refuse_unsupported(body)
             price = body.price(Tag.Price)
             quantity = body.quantity(Tag.OrderQty)
+            client_order_id = self._unused_client_order_id(account, body)
         except FieldError as error:
             return self._cancel_reject(body, ts, "2", error)
+        self.views.sent(account, client_order_id, instrument)
         return AmendOrder(
             ts,
             account,
-            body.get(Tag.ClOrdID),
+            client_order_id,
             instrument,
             body.get(Tag.OrigClOrdID),
             price,
@@ -212,6 +221,12 @@ class OrderEntry:
             raise FieldError(Tag.Account, TEXT[Reason.UNKNOWN_ACCOUNT])
         return account
 
+    def _unused_client_order_id(self, account: str, body: Body) -> str:
+        client_order_id = body.get(Tag.ClOrdID)
+        if self.views.used(account, client_order_id):
+            raise FieldError(Tag.ClOrdID, USED_TODAY)
+        return client_order_id
+
     def _order_reject(self, body: Body, ts: int, reason: int, text: str) -> AppMessage:
         self._immediate_rejects += 1
         fields: Fields = [
@@ -253,7 +268,7 @@ class OrderEntry:
         fields += [
             (Tag.TransactTime, format_utc_timestamp(ts)),
             (Tag.CxlRejResponseTo, response_to),
-            (Tag.CxlRejReason, "1" if error.tag is Tag.OrderID else str(OTHER)),
+            (Tag.CxlRejReason, _CXL_REJ_REASON.get(error.tag, str(OTHER))),
             (Tag.Text, error.text),
         ]
         return AppMessage("9", fields)

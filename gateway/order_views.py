@@ -109,6 +109,7 @@ class DoneOrders:
         self._db.executescript(_SCHEMA)
         self._views: list[tuple] = []
         self._client_ids: list[tuple[str, str, int]] = []
+        self._unwritten: set[tuple[str, str]] = set()  # (account, ClOrdID) of the rows above
 
     def __len__(self) -> int:
         self._write()
@@ -134,6 +135,7 @@ class DoneOrders:
             )
         )
         self._client_ids += [(view.account, cid, view.order_id) for cid in view.client_order_ids]
+        self._unwritten.update((view.account, cid) for cid in view.client_order_ids)
         if len(self._views) >= WRITE_EVERY:
             self._write()
 
@@ -149,6 +151,7 @@ class DoneOrders:
             )
         self._views.clear()
         self._client_ids.clear()
+        self._unwritten.clear()
 
     def get(self, order_id: int) -> OrderView | None:
         self._write()
@@ -164,6 +167,17 @@ class DoneOrders:
             (account, client_order_id),
         ).fetchone()
         return None if row is None else self.get(row[0])
+
+    def has(self, account: str, client_order_id: str) -> bool:
+        """Whether a done order of `account` carried the ClOrdID: asked for every new order,
+        so it reads without writing the rows that wait."""
+        if (account, client_order_id) in self._unwritten:
+            return True
+        row = self._db.execute(
+            "SELECT 1 FROM done_client_id WHERE account = ? AND client_order_id = ?",
+            (account, client_order_id),
+        ).fetchone()
+        return row is not None
 
     def day_closed(self, instrument: str) -> None:
         self._write()
@@ -188,11 +202,18 @@ def _view_of(row: tuple) -> OrderView:
 
 class OrderViews:
     """Every order of the trading day, by exchange id and by (account, any ClOrdID it had):
-    the live ones in memory, the done ones in `DoneOrders`."""
+    the live ones in memory, the done ones in `DoneOrders`.
+
+    They also keep FIX's rule that a ClOrdID is used once per account and trading day
+    (`used`). The engine only refuses a ClOrdID that names one of the account's live
+    orders, so that its memory follows the book; the day's done orders are here anyway.
+    A new order or replace sent to the engine and not yet answered counts as used too:
+    a quick resend of an IOC that traded at once must not become a second order."""
 
     def __init__(self):
         self._by_id: dict[int, OrderView] = {}
         self._by_client_id: dict[tuple[str, str], OrderView] = {}
+        self._unanswered: dict[tuple[str, str], str] = {}  # (account, ClOrdID) -> instrument
         self.done = DoneOrders()
 
     def __len__(self) -> int:
@@ -217,9 +238,24 @@ class OrderViews:
         view = self.get(order_id) if order_id else self.find(account, client_order_id)
         return view.status if view is not None and view.account == account else UNKNOWN
 
+    def used(self, account: str, client_order_id: str) -> bool:
+        key = (account, client_order_id)
+        if key in self._by_client_id or key in self._unanswered:
+            return True
+        return self.done.has(account, client_order_id)
+
+    def sent(self, account: str, client_order_id: str, instrument: str) -> None:
+        """A new order or replace with this ClOrdID is on its way to the engine."""
+        self._unanswered[(account, client_order_id)] = instrument
+
+    def answered(self, account: str, client_order_id: str) -> None:
+        """The engine accepted or refused the request (from any gateway, maybe not ours)."""
+        self._unanswered.pop((account, client_order_id), None)
+
     def accepted(self, view: OrderView) -> None:
         self._by_id[view.order_id] = view
         self._by_client_id[(view.account, view.client_order_id)] = view
+        self._unanswered.pop((view.account, view.client_order_id), None)
 
     def filled(self, view: OrderView, quantity: int, price: int) -> None:
         view.cum_qty += quantity
@@ -262,10 +298,14 @@ class OrderViews:
         view.orig_client_order_id = view.client_order_id
         view.client_order_id = client_order_id
         self._by_client_id[(view.account, client_order_id)] = view
+        self._unanswered.pop((view.account, client_order_id), None)
 
     def day_closed(self, instrument: str) -> None:
         """Forgets the instrument's orders: at the close every day order has expired."""
         self.done.day_closed(instrument)
+        for key, unanswered in list(self._unanswered.items()):
+            if unanswered == instrument:
+                del self._unanswered[key]
         for key, view in list(self._by_client_id.items()):
             if view.instrument == instrument:
                 del self._by_client_id[key]

@@ -11,9 +11,9 @@ from engine.memory_holds import MemoryHolds
 from engine.orders import CancelCause, SelfTradePrevention
 from engine.reasons import Reason
 from engine.reference import ReferenceData
-from engine.sequencer import Sequencer
+from engine.sequencer import PRUNE_FLOOR, Sequencer
 from tests.engine.conftest import OPEN, at, open_accounts
-from tests.engine.flow import BUY, SELL, SYMBOL, kinds, limit, only
+from tests.engine.flow import BUY, IOC, SELL, SYMBOL, kinds, limit, only
 
 
 def sequencer_with(reference: ReferenceData, **rules: object) -> Sequencer:
@@ -143,14 +143,35 @@ def test_sessions_follow_the_command_time_across_days(sequencer: Sequencer) -> N
     ]
 
 
-def test_a_client_order_id_is_unique_per_account_for_the_day(sequencer: Sequencer) -> None:
+def test_a_client_order_id_names_one_live_order_of_an_account(sequencer: Sequencer) -> None:
+    """The engine refuses a ClOrdID only while it names a live order of the account (a
+    cancel or amend finds the order by it); once the order is done the id is free here,
+    and FIX's once-a-day rule is the gateway's (tests/gateway/test_order_entry.py)."""
     sequencer.apply(limit("B1", "same", BUY, 5000, 1))
     sequencer.apply(limit("C1", "same", BUY, 5000, 1))  # another account may use it
-    sequencer.apply(limit("B1", "gone", BUY, 5000, 1))
+    events = sequencer.apply(limit("B1", "same", BUY, 5000, 1))
+    assert only(events, OrderRejected).reason == Reason.DUPLICATE_CLIENT_ORDER_ID
     sequencer.apply(limit("A1", "s", SELL, 5000, 1))  # fills B1's "same"
-    for reused in ("same", "gone"):
-        events = sequencer.apply(limit("B1", reused, BUY, 5000, 1))
-        assert only(events, OrderRejected).reason == Reason.DUPLICATE_CLIENT_ORDER_ID
+    assert kinds(sequencer.apply(limit("B1", "same", BUY, 5000, 1))) == ["accepted"]
     sequencer.apply(EndOfDay(at(16), "2026-11-24"))
     next_day = at(10, 0, dt.date(2026, 11, 25))
     assert kinds(sequencer.apply(limit("B1", "same", BUY, 5000, 1, ts=next_day))) == ["accepted"]
+
+
+def test_the_client_order_ids_of_done_orders_are_pruned_and_left_out_of_snapshots(
+    sequencer: Sequencer, reference: ReferenceData
+) -> None:
+    """Memory follows the book, not the day's order count, and a snapshot (so a replay's
+    state hash) does not depend on when the pruning ran."""
+    sequencer.apply(limit("B1", "resting", BUY, 4900, 1))
+    for n in range(3 * PRUNE_FLOOR):  # each IOC is done at once: nothing rests
+        sequencer.apply(limit("B1", f"ioc-{n}", BUY, 4900, 1, time_in_force=IOC))
+    account = sequencer.accounts["B1"]
+    assert len(account.client_ids) <= PRUNE_FLOOR + 1
+    events = sequencer.apply(limit("B1", "resting", BUY, 4900, 1))
+    assert only(events, OrderRejected).reason == Reason.DUPLICATE_CLIENT_ORDER_ID
+
+    restored = Sequencer(reference, MemoryHolds())
+    restored.restore(sequencer.snapshot())
+    assert list(restored.accounts["B1"].client_ids) == ["resting"]
+    assert restored.state_hash() == sequencer.state_hash()

@@ -9,7 +9,7 @@ from engine.reasons import TEXT, Reason
 from gateway.app_messages import AppMessage
 from gateway.execution_reports import ExecutionReports
 from gateway.members import hash_password, parse_directory
-from gateway.order_entry import OrderEntry
+from gateway.order_entry import USED_TODAY, OrderEntry
 from gateway.order_views import OrderViews
 from gateway.tags import Tag
 
@@ -231,6 +231,34 @@ def test_cancel_reject_reports_the_known_orders_status():
     assert other[Tag.OrdStatus] == "8"
 
 
+def test_a_cl_ord_id_is_used_once_a_day_per_account():
+    """FIX's rule, kept here since the engine only knows its live orders' ids: an order
+    that is done (here an IOC that expired at once) still holds its ClOrdID for the day,
+    and so does a request the engine has not answered yet."""
+    views = OrderViews()
+    reports = ExecutionReports(DIRECTORY, views)
+    entry = OrderEntry(DIRECTORY, views)
+    assert isinstance(entry.translate(M01, "D", fields(NEW_ORDER), TS), NewOrder)
+    resent = as_dict(entry.translate(M01, "D", fields(NEW_ORDER), TS))  # not yet answered
+    assert (resent[Tag.OrdRejReason], resent[Tag.Text]) == ("6", USED_TODAY)
+
+    reports.apply(events.OrderAccepted(1, TS, 9, "A1", "c1", "TJEA25", 1, 2, 3, 5001, 100))
+    reports.apply(events.OrderCancelled(2, TS, 9, "A1", "c1", "TJEA25", 1, 5001, 100, 0, 3))
+    done = as_dict(entry.translate(M01, "D", fields(NEW_ORDER), TS))
+    assert (done[Tag.OrdRejReason], done[Tag.Text]) == ("6", USED_TODAY)
+    replace = as_dict(entry.translate(M01, "G", fields(REPLACE, ClOrdID="c1"), TS))
+    assert (replace[Tag.CxlRejReason], replace[Tag.Text]) == ("6", USED_TODAY)
+    assert isinstance(entry.translate(M01, "D", fields(NEW_ORDER, Account="A2"), TS), NewOrder)
+
+    # a refused order does not hold its ClOrdID: the member may correct and resend it
+    assert isinstance(entry.translate(M01, "D", fields(NEW_ORDER, ClOrdID="c5"), TS), NewOrder)
+    reports.apply(events.OrderRejected(3, TS, "A1", "c5", "TJEA25", 1, 5001, 100, 13, "cash"))
+    assert isinstance(entry.translate(M01, "D", fields(NEW_ORDER, ClOrdID="c5"), TS), NewOrder)
+
+    reports.apply(events.DayClosed(4, TS, "2026-09-21", "TJEA25", *[0] * 11))
+    assert isinstance(entry.translate(M01, "D", fields(NEW_ORDER), TS), NewOrder)  # a new day
+
+
 # --- OrderCancelReplaceRequest (G) ---
 
 
@@ -238,8 +266,9 @@ def test_replace_becomes_amend(entry):
     assert entry.translate(M01, "G", fields(REPLACE), TS) == AmendOrder(
         TS, "A1", "c2", "TJEA25", "c1", 4999, 80, 0
     )
-    assert entry.translate(M01, "G", fields(REPLACE, TimeInForce="0", OrderID="7"), TS) == (
-        AmendOrder(TS, "A1", "c2", "TJEA25", "c1", 4999, 80, 7)
+    again = fields(REPLACE, ClOrdID="c3", TimeInForce="0", OrderID="7")
+    assert entry.translate(M01, "G", again, TS) == (
+        AmendOrder(TS, "A1", "c3", "TJEA25", "c1", 4999, 80, 7)
     )
 
 

@@ -135,8 +135,13 @@ def test_events_become_deliveries_and_move_the_security_list_band(app):
     assert "ref=60.00 band=54.00-66.00" in listing.fields[-1][1]
 
 
+def order(client_order_id: str) -> list:
+    """ORDER with a ClOrdID of its own: the gateway refuses one used today."""
+    return [(Tag.ClOrdID, client_order_id), *ORDER[1:]]
+
+
 def test_over_the_rate_limit_rejects_then_far_over_logs_out(app):
-    outcomes = [app.on_message(session("OE"), "D", ORDER, TS) for _ in range(7)]
+    outcomes = [app.on_message(session("OE"), "D", order(f"c{n}"), TS) for n in range(7)]
     assert [o.command is not None for o in outcomes[:2]] == [True, True]
     for outcome in outcomes[2:6]:
         reject = dict(outcome.reply.fields)
@@ -145,13 +150,13 @@ def test_over_the_rate_limit_rejects_then_far_over_logs_out(app):
     assert outcomes[6].logout == "message rate far above the limit of 2/s"
     assert outcomes[6].reply is None and outcomes[6].command is None
     # another session of the same member has its own budget
-    assert app.on_message(session("OE2"), "D", ORDER, TS).command is not None
+    assert app.on_message(session("OE2"), "D", order("c7"), TS).command is not None
 
 
 def test_rate_limit_recovers_with_time(app):
-    for _ in range(3):
-        app.on_message(session("OE"), "D", ORDER, TS)
-    assert app.on_message(session("OE"), "D", ORDER, TS + 500_000_000).command is not None
+    for n in range(3):
+        app.on_message(session("OE"), "D", order(f"c{n}"), TS)
+    assert app.on_message(session("OE"), "D", order("c3"), TS + 500_000_000).command is not None
 
 
 def test_cancel_on_disconnect(app):
