@@ -4,10 +4,12 @@ end-to-end bench), and one that its clients reach only through a cutting proxy."
 import contextlib
 from collections.abc import AsyncIterator
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
 from bench.tansu import Tansu, free_port
 from tests.tcp_proxy import TcpProxy
 
-__all__ = ["Tansu", "free_port", "proxied_tansu"]
+__all__ = ["Tansu", "committed", "free_port", "proxied_tansu"]
 
 
 @contextlib.asynccontextmanager
@@ -22,3 +24,13 @@ async def proxied_tansu() -> AsyncIterator[tuple[Tansu, TcpProxy]]:
             yield broker, proxy
         finally:
             await proxy.stop()
+
+
+async def committed(broker: Tansu, group: str, topic: str) -> int | None:
+    """The position `group` has committed on the topic's partition 0."""
+    reader = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap_servers, group_id=group)
+    await reader.start()
+    try:
+        return await reader.committed(TopicPartition(topic, 0))
+    finally:
+        await reader.stop()

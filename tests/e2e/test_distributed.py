@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.distributed import (
     SERVICES,
@@ -37,7 +36,7 @@ from gateway.demo_market import DemoMarket, opening_commands
 from gateway.first_run import ensure_member_file
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
-from tests.brokers import Tansu, proxied_tansu
+from tests.brokers import Tansu, committed, proxied_tansu
 from tests.engine.conftest import OPEN, raw_messages
 from tests.tcp_proxy import TcpProxy
 
@@ -125,15 +124,6 @@ def own_log_lines(service: Service) -> str:
     """The service's own log lines, without the Kafka client's outage noise."""
     lines = service.output.read_text().splitlines()
     return "\n".join(line for line in lines if '"logger": "aiokafka' not in line)[-6000:]
-
-
-async def committed(broker: Tansu, group: str, topic: str) -> int | None:
-    reader = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap_servers, group_id=group)
-    await reader.start()
-    try:
-        return await reader.committed(TopicPartition(topic, 0))
-    finally:
-        await reader.stop()
 
 
 async def publish(publisher: Publisher, commands: list[Command]) -> None:

@@ -5,10 +5,10 @@ an outage), and what was not committed is simply read again later."""
 import asyncio
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from engine.kafka_stream import KafkaConsumer, KafkaStream
 from engine.stream import EVENTS_TOPIC
-from tests.brokers import Tansu, proxied_tansu
+from tests.brokers import committed, proxied_tansu
 from tests.engine.conftest import kafka_stream_for_tests, make_events, read, seqs
 
 pytestmark = pytest.mark.anyio
@@ -16,14 +16,19 @@ pytestmark = pytest.mark.anyio
 HANG_GUARD = 60.0  # seconds: far above the stream's 5 s bounds; a hang fails the test
 
 
+async def settlement_after_twenty_events(stream: KafkaStream) -> KafkaConsumer:
+    """Events 1-20 on the topic, and a settlement consumer that has not read them yet."""
+    publisher = stream.publisher()
+    await publisher.publish(EVENTS_TOPIC, make_events(1, 20))
+    await publisher.flush()
+    await publisher.close()
+    return stream.events_consumer(EVENTS_TOPIC, "settlement")
+
+
 async def test_a_consumer_closes_while_the_broker_is_away_and_its_batches_come_again() -> None:
     async with proxied_tansu() as (broker, proxy):
         stream = kafka_stream_for_tests(broker.bootstrap_servers)
-        publisher = stream.publisher()
-        await publisher.publish(EVENTS_TOPIC, make_events(1, 20))
-        await publisher.flush()
-        await publisher.close()
-        consumer = stream.events_consumer(EVENTS_TOPIC, "settlement")
+        consumer = await settlement_after_twenty_events(stream)
         first, position = await read(consumer, 20, commit=False)
         assert seqs(first) == list(range(1, 21))
 
@@ -48,11 +53,7 @@ async def test_a_commit_that_outlasts_its_bound_still_lands_and_the_later_one_af
     async with proxied_tansu() as (broker, proxy):
         stream = kafka_stream_for_tests(broker.bootstrap_servers)
         stream.commit_timeout = 0.5
-        publisher = stream.publisher()
-        await publisher.publish(EVENTS_TOPIC, make_events(1, 20))
-        await publisher.flush()
-        await publisher.close()
-        consumer = stream.events_consumer(EVENTS_TOPIC, "settlement")
+        consumer = await settlement_after_twenty_events(stream)
         _, position = await read(consumer, 20, commit=False)
         end = position[0]
         await consumer.commit({0: end - 5})  # the group's coordinator is known from here
@@ -62,13 +63,4 @@ async def test_a_commit_that_outlasts_its_bound_still_lands_and_the_later_one_af
         await asyncio.wait_for(consumer.commit({0: end}), HANG_GUARD)  # queued behind it
         proxy.release()
         await asyncio.wait_for(consumer.close(), HANG_GUARD)  # commits what is left
-        assert await committed(broker, "settlement") == end
-
-
-async def committed(broker: Tansu, group: str) -> int | None:
-    reader = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap_servers, group_id=group)
-    await reader.start()
-    try:
-        return await reader.committed(TopicPartition(EVENTS_TOPIC, 0))
-    finally:
-        await reader.stop()
+        assert await committed(broker, "settlement", EVENTS_TOPIC) == end
