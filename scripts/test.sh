@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet -e '.[dev]'
-if [ ! -x /usr/bin/chromium ]; then  # the dashboard's browser tests drive headless Chromium
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
-fi
+debian() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; }
+if [ ! -x /usr/bin/chromium ] || ! command -v promtool >/dev/null; then apt-get update -qq; fi
+[ -x /usr/bin/chromium ] || debian chromium  # the dashboard's browser tests drive it headless
+command -v promtool >/dev/null || debian --no-install-recommends prometheus  # checks deploy/'s Prometheus file
 python3 -m pytest "$@"
