@@ -1,5 +1,5 @@
 """A distributed tcx deployment on this machine: engine, settlement, surveillance and
-gateway each as its own OS process (`python -m gateway.cli COMPONENT`, which is `tcx
+gateway each as its own OS process (`python -m gateway.cli.main COMPONENT`, which is `tcx
 COMPONENT`) over a Kafka-protocol broker and PostgreSQL.
 
 One launcher for the end-to-end bench (`bench.e2e --mode distributed`), which runs its load
@@ -113,7 +113,7 @@ class Service:
     def start(self) -> None:
         with open(self.output, "ab") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gateway.cli", self.component],
+                [sys.executable, "-m", "gateway.cli.main", self.component],
                 env=self.env,
                 stdout=output,
                 stderr=subprocess.STDOUT,

@@ -84,7 +84,7 @@ class Account:
 
     A client order id must not name two live orders of one account: a cancel or amend
     finds its order by it. Uniqueness over the whole trading day, as FIX has it, is the
-    gateway's to enforce (gateway/order_views.py): it already keeps every order of the day
+    gateway's to enforce (gateway/trading/order_views.py): it already keeps every order of the day
     off the heap, while here memory follows the book. Entries of done orders are not
     removed one by one on the hot path; `client_ids` is pruned once it has doubled since
     the last pruning, which keeps it within twice the live orders (plus PRUNE_FLOOR)."""

@@ -30,8 +30,8 @@ from engine.orders import (
 )
 from engine.reference import ReferenceData, price_band
 from gateway.clock import Clock
-from gateway.gateway_service import GatewayService
 from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
+from gateway.trading.gateway_service import GatewayService
 
 DEMO_SUPERVISOR = ("demo-supervisor", "demo")
 DEMO_MEMBER = ("DEMO-TRADER", "demo")  # a FIX session for a person to trade alongside

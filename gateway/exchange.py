@@ -25,7 +25,6 @@ from engine.memory_stream import MemoryStream
 from engine.reference import ReferenceData, load_reference_data
 from engine.sequencer import Sequencer
 from engine.stream import EVENTS_TOPIC, Stream
-from gateway.admin_api import admin_router
 from gateway.clock import Clock, SessionClock, WallClock
 from gateway.fix.acceptor import Acceptor
 from gateway.fix.application import SessionId
@@ -34,19 +33,20 @@ from gateway.fix.logon_throttle import FailedLogonThrottle
 from gateway.fix.session import SessionSettings
 from gateway.fix.store import SessionStore
 from gateway.fix.websocket import fix_router
-from gateway.fix_bridge import FixBridge
-from gateway.fix_market_data import FixMarketData
-from gateway.gateway_service import GatewayService
 from gateway.holds_reconciliation import reconcile_holds
-from gateway.market_data_api import market_data_router
-from gateway.member_application import MemberApplication
 from gateway.members import Directory, MemberFileError, load_directory
-from gateway.members_api import MembersReloaded, members_router
-from gateway.public_api import public_router
-from gateway.registry_reader import RegistryReader
-from gateway.server import create_app
+from gateway.rest.admin import admin_router
+from gateway.rest.app import create_app
+from gateway.rest.market_data import market_data_router
+from gateway.rest.member_file_reload import MembersReloaded, members_router
+from gateway.rest.reference_data import public_router
+from gateway.rest.registry_reader import RegistryReader
+from gateway.rest.supervisor_auth import SupervisorAuth
 from gateway.settings import Settings
-from gateway.supervisor_auth import SupervisorAuth
+from gateway.trading.fix_bridge import FixBridge
+from gateway.trading.gateway_service import GatewayService
+from gateway.trading.market_data import FixMarketData
+from gateway.trading.member_application import MemberApplication
 from settlement.database import open_database
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger

@@ -14,7 +14,7 @@ from prometheus_client import Gauge
 
 from engine.reference import ReferenceData
 from engine.sequencer import Sequencer
-from gateway.registry_reader import RegistryReader
+from gateway.rest.registry_reader import RegistryReader
 from settlement.rebuild import rebuild_holds
 
 log = logging.getLogger("tcx.reconciliation")

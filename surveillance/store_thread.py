@@ -2,7 +2,7 @@
 
 SQLite wants a connection used only by the thread that opened it, and a transaction must
 not stall the event loop; one worker thread that opens the database, holds the store and
-runs every call gives both (gateway/registry_reader.py does the same for the ledger).
+runs every call gives both (gateway/rest/registry_reader.py does the same for the ledger).
 The store's subscribers are called on that thread: an asyncio consumer hands over with
 `loop.call_soon_threadsafe`. The connection is a `RegistryConnection`: when the database
 goes away a call raises `RegistryUnavailable` and a later one connects again.

@@ -10,19 +10,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 from gateway.fix import tags
-from gateway.fix.application import SessionId
+from gateway.fix.application import Application, Authenticator, SessionId
 from gateway.fix.codec import GarbledFrame, encode, parse
+from gateway.fix.dictionary import Dictionary
+from gateway.fix.logon_throttle import FailedLogonThrottle
 from gateway.fix.message import Message
-from gateway.fix.store import SessionKey
+from gateway.fix.store import SessionKey, SessionStore
 from gateway.fix.tags import MsgType
 from gateway.fix.timestamps import NS_PER_SECOND, format_utc_timestamp
-from gateway.fix.validation import Rejection, SessionRejectReason
-
-if TYPE_CHECKING:
-    from gateway.fix.acceptor import Acceptor
+from gateway.fix.validation import Rejection, SessionRejectReason, Validator
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +51,32 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+class SessionHost(Protocol):
+    """What a session needs from whoever accepts connections (the Acceptor): the shared
+    parts, and the calls that touch other sessions or the outbound store. The session
+    depends on this, not on the Acceptor, so the dependency runs one way."""
+
+    settings: SessionSettings
+    dictionary: Dictionary
+    validator: Validator
+    store: SessionStore
+    authenticator: Authenticator
+    application: Application
+    throttle: FailedLogonThrottle
+
+    def claim(self, session_id: SessionId, session: "Session") -> bool: ...
+
+    def release(self, session_id: SessionId, session: "Session") -> None: ...
+
+    def session_key(self, session_id: SessionId, now: int) -> SessionKey: ...
+
+    def seal(self, key: SessionKey, message: Message, now: int) -> tuple[int, bytes]: ...
+
+    def transmit(self, transport: Transport, frame: bytes | None) -> None: ...
+
+    def settle(self) -> None: ...
+
+
 class State(Enum):
     AWAITING_LOGON = "awaiting logon"
     ACTIVE = "active"
@@ -60,7 +85,7 @@ class State(Enum):
 
 
 class Session:
-    def __init__(self, acceptor: "Acceptor", transport: Transport, peer: str, now: int):
+    def __init__(self, acceptor: SessionHost, transport: Transport, peer: str, now: int):
         self._acceptor = acceptor
         self._settings = acceptor.settings
         self._transport = transport

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 import gateway.exchange  # noqa: F401 - imports every service module, registering its metrics
-from gateway.cli import build_parser
+from gateway.cli.main import build_parser
 from gateway.exchange import EVERYTHING
 from gateway.settings import Settings, SettingsError, load_settings
 from tests.deploy.compose_environment import compose_file, service_environment
@@ -150,7 +150,7 @@ def test_the_image_runs_tcx_as_an_unprivileged_user():
     user = re.findall(r"^USER (\S+)$", dockerfile, re.MULTILINE)
     assert user and user[-1] not in {"root", "0"}
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["tcx"] == "gateway.cli:main"
+    assert scripts["tcx"] == "gateway.cli.main:main"
 
 
 def test_every_data_file_in_the_packages_is_installed_with_them():

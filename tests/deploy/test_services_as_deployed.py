@@ -22,7 +22,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway.cli import main
+from gateway.cli.main import main
 from tests.brokers import Tansu, free_port
 from tests.deploy.compose_environment import compose_file, service_environment
 from tests.deploy.dashboard_metrics import dashboard_queries, series_types, tcx_metrics
@@ -41,7 +41,7 @@ def running_service(name: str, environment: dict[str, str], log: Path) -> Iterat
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TCX_")}
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gateway.cli", *command],
+            [sys.executable, "-m", "gateway.cli.main", *command],
             env={**clean, **environment, "PYTHONUNBUFFERED": "1"},
             stdout=output,
             stderr=subprocess.STDOUT,

@@ -1,5 +1,5 @@
 """The distributed deployment end to end: engine, settlement, surveillance and gateway as
-separate OS processes (`python -m gateway.cli ...`) over Kafka (Tansu) and PostgreSQL.
+separate OS processes (`python -m gateway.cli.main ...`) over Kafka (Tansu) and PostgreSQL.
 
 Orders flow in through the commands topic; settlement is killed with SIGKILL and
 restarted, so is the engine (between journaling and committing, as likely as not); the

@@ -55,7 +55,7 @@ def start_tcx_up(data_dir: Path, port: int, *extra: str) -> subprocess.Popen:
         [
             sys.executable,
             "-m",
-            "gateway.cli",
+            "gateway.cli.main",
             "up",
             "--data-dir",
             str(data_dir),

@@ -8,7 +8,7 @@ import pytest
 
 from engine.commands import MoveCash, MoveHolding, OpenAccount
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind, Side
-from gateway.cli import main
+from gateway.cli.main import main
 from gateway.members import load_directory
 from tests.gateway.exchange_fixtures import (
     SUPERVISOR,

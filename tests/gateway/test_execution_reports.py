@@ -5,10 +5,10 @@ import pytest
 from engine import events
 from engine.orders import CancelCause, MassCancelScope
 from engine.reasons import TEXT, Reason
-from gateway.app_messages import AppMessage
-from gateway.execution_reports import ExecutionReports, avg_px
 from gateway.members import hash_password, parse_directory
-from gateway.tags import Tag
+from gateway.trading.app_messages import AppMessage
+from gateway.trading.execution_reports import ExecutionReports, avg_px
+from gateway.trading.tags import Tag
 
 TS = 1_790_000_000_000_000_000
 HASH = hash_password("pw")

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from engine import events
 from engine.orders import CancelCause
-from gateway.execution_reports import ExecutionReports
 from gateway.members import hash_password, parse_directory
-from gateway.tags import Tag
+from gateway.trading.execution_reports import ExecutionReports
+from gateway.trading.tags import Tag
 
 TS = 1_790_000_000_000_000_000
 DIRECTORY = parse_directory(

@@ -16,9 +16,9 @@ from engine.memory_holds import MemoryHolds
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind
 from engine.reference import load_reference_data
 from engine.sequencer import Sequencer
-from gateway.member_application import MemberApplication
 from gateway.members import hash_password, parse_directory
-from gateway.tags import Tag
+from gateway.trading.member_application import MemberApplication
+from gateway.trading.tags import Tag
 
 # 10:00 Beijing on Monday 2026-09-21, inside the morning session
 OPEN = int(dt.datetime(2026, 9, 21, 10, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()) * 10**9

@@ -31,7 +31,7 @@ from gateway.fix.dictionary import load_dictionary
 from gateway.fix.json_encoding import JsonEncoding
 from gateway.fix.message import Message
 from gateway.fix.validation import Validator
-from gateway.fix_market_data import MAX_SUBSCRIPTIONS, FixMarketData, RejectReason
+from gateway.trading.market_data import MAX_SUBSCRIPTIONS, FixMarketData, RejectReason
 from surveillance.market_data import MarketDataPublisher
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

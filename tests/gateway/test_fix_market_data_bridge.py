@@ -8,11 +8,11 @@ import pytest
 from engine.memory_stream import MemoryStream
 from gateway.fix.application import SessionId
 from gateway.fix.message import Message
-from gateway.fix_bridge import FixBridge
-from gateway.fix_market_data import FixMarketData
-from gateway.gateway_service import GatewayService
-from gateway.member_application import MemberApplication
 from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
+from gateway.trading.fix_bridge import FixBridge
+from gateway.trading.gateway_service import GatewayService
+from gateway.trading.market_data import FixMarketData
+from gateway.trading.member_application import MemberApplication
 from surveillance.market_data import MarketDataPublisher
 from tests.gateway.exchange_fixtures import FixedClock
 from tests.gateway.test_fix_market_data import REFERENCE, RecordingOutbox, request

@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaProducer
 
 from engine.commands import EndOfDay
 from engine.orders import Side
-from gateway.cli import main
+from gateway.cli.main import main
 from gateway.exchange import Exchange
 from surveillance.market_data import DailyBulletin, Message, Quote, TradePrint
 from surveillance.market_data.messages import Bar

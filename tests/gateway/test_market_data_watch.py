@@ -9,8 +9,8 @@ import json
 import pytest
 
 from engine.memory_stream import MemoryStream
-from gateway.cli import main
-from gateway.market_data_commands import watch
+from gateway.cli.main import main
+from gateway.cli.marketdata import watch
 from surveillance.market_data.stream_topic import TopicPublication, market_data_topic
 from surveillance.market_data.topic_reader import MarketDataReader
 from tests.surveillance.test_market_data_topic import made_by_a_publisher

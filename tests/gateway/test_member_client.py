@@ -10,15 +10,15 @@ import pytest
 
 from engine.commands import NewOrder
 from engine.orders import OrderType, Side, TimeInForce
-from gateway.member_client import (
+from gateway.client.member_client import (
     LogonRefused,
     MemberClient,
     MemberClientError,
     Refused,
     trading_day,
 )
-from gateway.member_client_store import ClientStore, SessionDay
-from gateway.member_messages import CancelReject, ExecutionReport, MassCancelReport
+from gateway.client.messages import CancelReject, ExecutionReport, MassCancelReport
+from gateway.client.store import ClientStore, SessionDay
 from tests.gateway.exchange_fixtures import TRADER, FixedClock, running_exchange
 from tests.gateway.test_member_trading import open_and_fund
 

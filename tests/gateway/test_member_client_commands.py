@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.cli import main
+from gateway.cli.main import main
 from tests.gateway.exchange_fixtures import TRADER, free_port
 from tests.gateway.test_member_client import Exchange, _buy, serve_exchange
 

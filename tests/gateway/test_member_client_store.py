@@ -4,9 +4,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.orders import Side
+from gateway.client.messages import MarketDataEntry, market_data
+from gateway.client.store import ClientStore, OrderIdentity, SessionDay
 from gateway.fix.message import Message
-from gateway.member_client_store import ClientStore, OrderIdentity, SessionDay
-from gateway.member_messages import MarketDataEntry, market_data
 
 DAY = SessionDay("ws://127.0.0.1:1/fix", "M1-OE", "TCX", "2026-11-24")
 numbers = st.lists(st.tuples(st.integers(1, 10**6), st.integers(1, 10**6)), max_size=20)

@@ -8,7 +8,7 @@ import time
 import httpx
 from websockets.asyncio.client import connect
 
-from gateway.cli import main
+from gateway.cli.main import main
 from gateway.members import save_directory
 from tests.gateway.exchange_fixtures import (
     SUPERVISOR,

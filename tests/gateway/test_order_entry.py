@@ -6,12 +6,12 @@ from engine import events
 from engine.commands import AmendOrder, CancelOrder, MassCancel, NewOrder
 from engine.orders import MassCancelScope, OrderType, Side, TimeInForce
 from engine.reasons import TEXT, Reason
-from gateway.app_messages import AppMessage
-from gateway.execution_reports import ExecutionReports
 from gateway.members import hash_password, parse_directory
-from gateway.order_entry import USED_TODAY, OrderEntry
-from gateway.order_views import OrderViews
-from gateway.tags import Tag
+from gateway.trading.app_messages import AppMessage
+from gateway.trading.execution_reports import ExecutionReports
+from gateway.trading.order_entry import USED_TODAY, OrderEntry
+from gateway.trading.order_views import OrderViews
+from gateway.trading.tags import Tag
 
 TS = 1_790_000_000_123_456_789  # 2026-09-21T14:13:20.123Z
 HASH = hash_password("pw")

@@ -7,9 +7,9 @@ from engine import events
 from engine.commands import MassCancel, NewOrder
 from engine.orders import MassCancelScope
 from engine.reference import load_reference_data
-from gateway.member_application import MemberApplication
 from gateway.members import hash_password, parse_directory
-from gateway.tags import Tag
+from gateway.trading.member_application import MemberApplication
+from gateway.trading.tags import Tag
 
 TS = 1_790_000_000_000_000_000
 HASH = hash_password("pw")

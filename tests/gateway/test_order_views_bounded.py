@@ -8,8 +8,8 @@ them, by any ClOrdID of its chain or by OrderID, still answers what the last rep
 
 import threading
 
-from gateway.order_views import WRITE_EVERY
-from gateway.tags import Tag
+from gateway.trading.order_views import WRITE_EVERY
+from gateway.trading.tags import Tag
 from tests.gateway.test_execution_reports_sequencer import (
     DIRECTORY,
     Exchange,

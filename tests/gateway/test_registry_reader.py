@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from engine.reference import load_reference_data
-from gateway.registry_reader import RegistryReader
+from gateway.rest.registry_reader import RegistryReader
 
 
 def test_reads_reconnect_after_the_database_drops_the_connection(postgres_server):

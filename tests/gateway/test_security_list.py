@@ -6,8 +6,8 @@ import pytest
 
 from engine import events
 from engine.reference import load_reference_data
-from gateway.security_list import SecurityList
-from gateway.tags import Tag
+from gateway.trading.security_list import SecurityList
+from gateway.trading.tags import Tag
 
 REFERENCE = load_reference_data()
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.throttle import NS_PER_SECOND, Throttle, Verdict
+from gateway.trading.throttle import NS_PER_SECOND, Throttle, Verdict
 
 T0 = 1_790_000_000_000_000_000
 MS = 1_000_000

@@ -16,7 +16,7 @@ from engine.events import AccountOpened
 from engine.memory_stream import MemoryStream
 from engine.reference import load_reference_data
 from engine.stream import EVENTS_TOPIC
-from gateway.server import create_app
+from gateway.rest.app import create_app
 from settlement.database import open_database
 from surveillance.alert import Alert
 from surveillance.alert_store import AlertFilter

@@ -21,8 +21,8 @@ from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind
 from engine.reasons import TEXT, Reason
 from engine.reference import ReferenceData
 from gateway.clock import Clock
-from gateway.gateway_service import GatewayService, RequestTimeout
-from gateway.supervisor_auth import SupervisorAuth, User
+from gateway.rest.supervisor_auth import SupervisorAuth, User
+from gateway.trading.gateway_service import GatewayService, RequestTimeout
 from settlement.administration import Administration, AdministrationError
 from settlement.ledger import Ledger
 from settlement.statements import StatementError, end_of_day, statements_csv, statements_json

@@ -1,9 +1,9 @@
 """The member gateway's wiring: FIX sessions on one side, the engine on the other.
 
 The session layer (gateway/fix) hands each logged-on member's application message here;
-the member application (gateway/member_application.py) vets it (rate limit, session type)
+the member application (gateway/trading/member_application.py) vets it (rate limit, session type)
 and turns it into an engine command or an immediate answer, except MarketDataRequest (V),
-which the FIX market data (gateway/fix_market_data.py) answers and then follows. The
+which the FIX market data (gateway/trading/market_data.py) answers and then follows. The
 engine's events come back through the gateway service, become execution reports, and go
 out through the acceptor, which sequences and stores each one, so a member that was away
 recovers it with a ResendRequest.
@@ -21,15 +21,15 @@ from pathlib import Path
 
 from engine.commands import Command
 from engine.events import AccountOpened, Event
-from gateway.app_messages import AppMessage
 from gateway.clock import Clock
-from gateway.execution_reports import Delivery
 from gateway.fix.application import SessionId
 from gateway.fix.message import Message
-from gateway.fix_market_data import FixMarketData
-from gateway.gateway_service import GatewayService
-from gateway.member_application import MemberApplication
 from gateway.members import Directory, LogonRefused
+from gateway.trading.app_messages import AppMessage
+from gateway.trading.execution_reports import Delivery
+from gateway.trading.gateway_service import GatewayService
+from gateway.trading.market_data import FixMarketData
+from gateway.trading.member_application import MemberApplication
 
 log = logging.getLogger("tcx.gateway.fix")
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from engine.orders import Side
 from gateway.fix.message import Message
-from gateway.tags import Tag
+from gateway.trading.tags import Tag
 
 EXEC_TYPES = {
     "0": "New",
@@ -26,7 +26,7 @@ ORD_STATUSES = {
 }
 REJECTED = "8"
 
-# FIX 4.4 market data tags (not in gateway.tags: the member application does not use them).
+# FIX 4.4 market data tags (not in gateway.trading.tags: the member application does not use them).
 MD_REQ_ID = 262
 NO_MD_ENTRIES = 268
 MD_ENTRY_TYPE = 269

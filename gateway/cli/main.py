@@ -22,7 +22,11 @@ from pathlib import Path
 import uvloop
 
 from engine.reference import ReferenceDataError, load_reference_data
-from gateway.admin_client import add_admin_commands
+from gateway.cli.admin import add_admin_commands
+from gateway.cli.marketdata import add_market_data_commands
+from gateway.cli.member import add_member_client_commands
+from gateway.cli.members import add_member_commands
+from gateway.cli.surveil import add_surveil_commands
 from gateway.clock import SessionClock
 from gateway.demo_market import (
     DEMO_ACCOUNT,
@@ -33,13 +37,9 @@ from gateway.demo_market import (
 )
 from gateway.exchange import EVERYTHING, AlreadyRunning, Exchange, JournalBehindStream
 from gateway.first_run import FIRST_SUPERVISOR, ensure_member_file
-from gateway.market_data_commands import add_market_data_commands
-from gateway.member_commands import add_member_client_commands
-from gateway.member_file_commands import add_member_commands
 from gateway.members import MemberFileError
 from gateway.settings import Settings, SettingsError, load_settings
 from gateway.structured_logging import configure_logging
-from gateway.surveil_commands import add_surveil_commands
 
 log = logging.getLogger("tcx")
 

@@ -9,7 +9,7 @@ import re
 from decimal import Decimal
 from typing import NamedTuple
 
-from gateway.tags import Tag, label
+from gateway.trading.tags import Tag, label
 
 Fields = list[tuple[int, str]]
 

@@ -28,11 +28,11 @@ from engine import events
 from engine.money import format_cny
 from engine.orders import CancelCause, MassCancelScope, Side
 from engine.reasons import TEXT, Reason, cxl_rej_reason, ord_rej_reason
-from gateway.app_messages import AppMessage, Body, Fields
 from gateway.fix.timestamps import format_utc_timestamp
 from gateway.members import Directory, SessionType
-from gateway.order_views import CANCELED, EXPIRED, UNKNOWN, OrderView, OrderViews
-from gateway.tags import Tag
+from gateway.trading.app_messages import AppMessage, Body, Fields
+from gateway.trading.order_views import CANCELED, EXPIRED, UNKNOWN, OrderView, OrderViews
+from gateway.trading.tags import Tag
 
 log = logging.getLogger(__name__)
 

@@ -32,10 +32,10 @@ from enum import IntEnum, StrEnum
 from functools import partial
 from typing import NamedTuple
 
-from gateway.app_messages import Body, Fields
 from gateway.fix.application import Outbox, SessionId
 from gateway.fix.message import Message
 from gateway.fix.timestamps import format_utc_timestamp
+from gateway.trading.app_messages import Body, Fields
 from surveillance.market_data import (
     Depth,
     Level,

@@ -7,7 +7,7 @@ the execution reports and the sessions that receive them. Nothing here touches a
 a clock, so the same object serves the embedded and the distributed deployments.
 
 MarketDataRequest (V) passes the same gate (`refusal`) and is then answered by the FIX
-market data (gateway/fix_market_data.py), to which the bridge routes it; block-trade
+market data (gateway/trading/market_data.py), to which the bridge routes it; block-trade
 reports (AE) belong to another part of the gateway. Every other valid message type is
 answered with BusinessMessageReject (j), BusinessRejectReason (380) 3.
 """
@@ -18,14 +18,14 @@ from engine.commands import Command, MassCancel
 from engine.events import Event
 from engine.orders import MassCancelScope
 from engine.reference import ReferenceData
-from gateway.app_messages import AppMessage, Body, Fields, business_reject
-from gateway.execution_reports import Delivery, ExecutionReports
 from gateway.members import Directory, Session, SessionType
-from gateway.order_entry import OrderEntry
-from gateway.order_views import OrderViews
-from gateway.security_list import SecurityList
-from gateway.tags import Tag
-from gateway.throttle import Throttle, Verdict
+from gateway.trading.app_messages import AppMessage, Body, Fields, business_reject
+from gateway.trading.execution_reports import Delivery, ExecutionReports
+from gateway.trading.order_entry import OrderEntry
+from gateway.trading.order_views import OrderViews
+from gateway.trading.security_list import SecurityList
+from gateway.trading.tags import Tag
+from gateway.trading.throttle import Throttle, Verdict
 
 OTHER, UNSUPPORTED_MESSAGE_TYPE, NOT_AUTHORIZED = 0, 3, 6
 DEFAULT_LOGOUT_MULTIPLE = 5

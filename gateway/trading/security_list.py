@@ -18,8 +18,8 @@ from dataclasses import replace
 from engine import events
 from engine.money import format_cny
 from engine.reference import Instrument, ReferenceData, price_band
-from gateway.app_messages import AppMessage, Body, Fields
-from gateway.tags import Tag
+from gateway.trading.app_messages import AppMessage, Body, Fields
+from gateway.trading.tags import Tag
 
 COMMODITY = "2"
 # SecurityListRequestType (559) and SecurityRequestResult (560) values.

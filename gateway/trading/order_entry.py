@@ -27,17 +27,17 @@ replaced, so a G must be a limit (40=2) day order; it changes price and quantity
 from engine.commands import AmendOrder, CancelOrder, Command, MassCancel, NewOrder
 from engine.orders import MassCancelScope, OrderType, Side, TimeInForce
 from engine.reasons import TEXT, Reason
-from gateway.app_messages import (
+from gateway.fix.timestamps import format_utc_timestamp
+from gateway.members import Directory, Role, Session
+from gateway.trading.app_messages import (
     AppMessage,
     Body,
     FieldError,
     Fields,
     business_reject,
 )
-from gateway.fix.timestamps import format_utc_timestamp
-from gateway.members import Directory, Role, Session
-from gateway.order_views import UNKNOWN, OrderViews
-from gateway.tags import Tag, label
+from gateway.trading.order_views import UNKNOWN, OrderViews
+from gateway.trading.tags import Tag, label
 
 CONDITIONALLY_REQUIRED_FIELD_MISSING = 5
 

@@ -30,14 +30,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from engine.money import format_cny, parse_cny
 from engine.orders import OrderType, Side, TimeInForce
-from gateway.fix import tags
-from gateway.fix.codec import GarbledFrame, encode, parse
-from gateway.fix.dictionary import load_dictionary
-from gateway.fix.message import Message
-from gateway.fix.tags import MsgType
-from gateway.fix.timestamps import NS_PER_SECOND, format_utc_timestamp
-from gateway.member_client_store import ClientStore, OrderIdentity, SessionDay
-from gateway.member_messages import (
+from gateway.client.messages import (
     MD_ENTRY_TYPE,
     MD_REQ_ID,
     CancelReject,
@@ -51,7 +44,14 @@ from gateway.member_messages import (
     mass_cancel_report,
     security_list,
 )
-from gateway.tags import Tag
+from gateway.client.store import ClientStore, OrderIdentity, SessionDay
+from gateway.fix import tags
+from gateway.fix.codec import GarbledFrame, encode, parse
+from gateway.fix.dictionary import load_dictionary
+from gateway.fix.message import Message
+from gateway.fix.tags import MsgType
+from gateway.fix.timestamps import NS_PER_SECOND, format_utc_timestamp
+from gateway.trading.tags import Tag
 from surveillance.market_data.depth import DEPTH
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from prometheus_client import Counter, Gauge
 from engine.commands import Command, EndOfDay
 from engine.events import Event
 from engine.stream import COMMANDS_TOPIC, EVENTS_TOPIC, Stream
-from gateway.command_replies import answers
+from gateway.trading.command_replies import answers
 
 log = logging.getLogger("tcx.gateway")
 

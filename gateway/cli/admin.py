@@ -13,7 +13,7 @@ import sys
 
 import httpx
 
-from gateway.admin_api import HOLDING_KINDS
+from gateway.rest.admin import HOLDING_KINDS
 
 
 def add_admin_commands(subparsers: argparse._SubParsersAction) -> None:

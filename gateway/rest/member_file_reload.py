@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
 
 from gateway.members import MemberFileError
-from gateway.supervisor_auth import SupervisorAuth, User
+from gateway.rest.supervisor_auth import SupervisorAuth, User
 
 log = logging.getLogger("tcx.gateway.members")
 

@@ -21,19 +21,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from engine.orders import OrderType, Side, TimeInForce
-from gateway.member_client import (
+from gateway.client.member_client import (
     EXCHANGE_COMP_ID,
     MemberClient,
     MemberClientError,
 )
-from gateway.member_client_store import ClientStore
-from gateway.member_messages import (
+from gateway.client.messages import (
     CancelReject,
     ExecutionReport,
     MarketDataEntry,
     MarketDataUpdate,
     MassCancelReport,
 )
+from gateway.client.store import ClientStore
 
 DEFAULT_URL = "ws://127.0.0.1:8000/fix"
 REFUSED, FAILED = 1, 2

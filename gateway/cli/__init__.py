@@ -1,0 +1,1 @@
+"""The `tcx` command line, one module per command group; `main` holds `up` and the services."""
