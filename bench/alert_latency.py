@@ -32,7 +32,7 @@ from engine.orders import (
     TimeInForce,
 )
 from gateway.clock import SessionClock
-from gateway.demo_market import DEMO_SUPERVISOR, demo_directory
+from gateway.demo.market import DEMO_SUPERVISOR, demo_directory
 from gateway.exchange import Exchange
 from gateway.settings import load_settings
 

@@ -28,7 +28,7 @@ from gateway.cli.member import add_member_client_commands
 from gateway.cli.members import add_member_commands
 from gateway.cli.surveil import add_surveil_commands
 from gateway.clock import SessionClock
-from gateway.demo_market import (
+from gateway.demo.market import (
     DEMO_ACCOUNT,
     DEMO_MEMBER,
     DEMO_SUPERVISOR,

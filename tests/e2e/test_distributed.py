@@ -32,7 +32,7 @@ from engine.kafka_stream import KafkaStream
 from engine.reference import ReferenceData, load_reference_data
 from engine.sequencer import Sequencer
 from engine.stream import COMMANDS_TOPIC, EVENTS_TOPIC, Publisher
-from gateway.demo_market import DemoMarket, opening_commands
+from gateway.demo.market import DemoMarket, opening_commands
 from gateway.first_run import ensure_member_file
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
