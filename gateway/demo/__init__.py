@@ -1,1 +1,1 @@
-"""The demo market: simulated members and the registry content a new user sees at `tcx up --demo`."""
+"""The demo market: simulated members and the registry content a new user sees at start."""
