@@ -114,6 +114,57 @@ class MoveHolding(Command, tag="T"):
     actor: str
 
 
+class ReportBlock(Command, tag="BR"):
+    """A block trade reported by one member (carbon-lifecycle.md §1): an allegation that
+    `counterparty` (another member's account) must accept, or, with `cross`, both sides
+    at once when both accounts are the member's own."""
+
+    member: str
+    report_id: str  # the member's TradeReportID, unique per member and day
+    instrument: str
+    side: int  # orders.Side of `account`; `counterparty` takes the other side
+    account: str
+    counterparty: str
+    quantity: int  # tonnes
+    price: int  # fen
+    cross: bool = False
+
+
+class AcceptBlock(Command, tag="BA"):
+    """The counterparty's member accepts an open allegation: it trades at once."""
+
+    member: str
+    report_id: str  # the acceptor's own TradeReportID
+    block_id: int
+
+
+class DeclineBlock(Command, tag="BD"):
+    member: str
+    report_id: str
+    block_id: int
+
+
+class WithdrawBlock(Command, tag="BW"):
+    """The initiator takes its allegation back before it is accepted."""
+
+    member: str
+    report_id: str
+    block_id: int
+
+
+class CancelBlock(Command, tag="BC"):
+    """A supervisor cancels an open allegation; the comment is mandatory (audited)."""
+
+    block_id: int
+    actor: str
+    comment: str
+
+
+class ClockTick(Command, tag="K"):
+    """Journaled time from the engine service: expires the allegations due by `ts`, so
+    a replay expires them exactly as the original run did."""
+
+
 AnyCommand = (
     NewOrder
     | CancelOrder
@@ -127,6 +178,12 @@ AnyCommand = (
     | SetControlGroup
     | MoveCash
     | MoveHolding
+    | ReportBlock
+    | AcceptBlock
+    | DeclineBlock
+    | WithdrawBlock
+    | CancelBlock
+    | ClockTick
 )
 
 _encoder = msgspec.msgpack.Encoder()

@@ -184,6 +184,72 @@ class CommandRejected(Event, tag="command_rejected"):
     text: str
 
 
+class BlockAlleged(Event, tag="block_alleged"):
+    """An allegation passed its checks and the initiator's side is reserved; the
+    counterparty's member is told (FIX AE with TradeReportType 1) and may accept it."""
+
+    block_id: int
+    member: str
+    report_id: str
+    instrument: str
+    side: int  # the initiator's side
+    account: str
+    counterparty: str
+    counterparty_member: str
+    quantity: int
+    price: int
+    expires: int  # ns; the allegation lapses at this time unless accepted
+
+
+class BlockTrade(Event, tag="block_trade"):
+    """A block trade: both sides confirmed (or a cross), reservations turned into the
+    trade at once. Not a book trade: no open, high, low or close comes from it."""
+
+    trade_id: int  # from the same sequence as book trades
+    block_id: int
+    instrument: str
+    price: int
+    quantity: int
+    buy_account: str
+    buy_member: str
+    sell_account: str
+    sell_member: str
+    initiator_report_id: str
+    acceptor_report_id: str  # the accepting report's TradeReportID; "" for a cross
+    initiator_side: int
+    cross: bool
+
+
+class BlockClosed(Event, tag="block_closed"):
+    """An allegation ended without a trade (blocks.BlockCause); its reservation is freed."""
+
+    block_id: int
+    cause: int
+    member: str  # the initiator's
+    report_id: str  # the initiator's
+    account: str
+    counterparty: str
+    counterparty_member: str
+    instrument: str
+    quantity: int
+    price: int
+    actor: str  # who closed it: a member, a supervisor, or "" for expiry
+    text: str
+
+
+class BlockRejected(Event, tag="block_rejected"):
+    """A block report, acceptance, decline, withdrawal or cancellation that was refused."""
+
+    action: int  # block_trades.BlockAction
+    member: str
+    report_id: str
+    block_id: int  # 0 for a refused new report
+    account: str
+    instrument: str
+    reason: int
+    text: str
+
+
 AnyEvent = (
     OrderAccepted
     | OrderRejected
@@ -200,6 +266,10 @@ AnyEvent = (
     | CashMoved
     | HoldingMoved
     | CommandRejected
+    | BlockAlleged
+    | BlockTrade
+    | BlockClosed
+    | BlockRejected
 )
 
 _encoder = msgspec.msgpack.Encoder()

@@ -23,9 +23,17 @@ class Holds(Protocol):
         ...
 
     def reserve(
-        self, order_id: int, account: str, instrument: str, side: int, quantity: int, price: int
+        self,
+        order_id: int,
+        account: str,
+        instrument: str,
+        side: int,
+        quantity: int,
+        price: int,
+        fee_bps: int | None = None,
     ) -> int:
-        """Reserves for a new order; `price` is the limit (a market buy's is the upper band)."""
+        """Reserves for a new order; `price` is the limit (a market buy's is the upper band).
+        `fee_bps` replaces the market's commission rate (a block trade's side is one)."""
         ...
 
     def amend(self, order_id: int, leaves: int, price: int) -> int:
@@ -33,9 +41,17 @@ class Holds(Protocol):
         increase is not covered, keeping the old reservation."""
         ...
 
-    def fill(self, buy_order_id: int, sell_order_id: int, quantity: int, price: int) -> None:
+    def fill(
+        self,
+        buy_order_id: int,
+        sell_order_id: int,
+        quantity: int,
+        price: int,
+        fee_bps: int | None = None,
+    ) -> None:
         """Converts both orders' reservations for one trade: tonnes seller -> buyer,
-        cash buyer -> seller at `price`, less fees on both sides."""
+        cash buyer -> seller at `price`, less fees on both sides (at `fee_bps` when given,
+        as reserved)."""
         ...
 
     def release(self, order_id: int) -> None:

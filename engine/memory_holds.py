@@ -90,7 +90,14 @@ class MemoryHolds:
         return _OK
 
     def reserve(
-        self, order_id: int, account: str, instrument: str, side: int, quantity: int, price: int
+        self,
+        order_id: int,
+        account: str,
+        instrument: str,
+        side: int,
+        quantity: int,
+        price: int,
+        fee_bps: int | None = None,
     ) -> int:
         holder = self.accounts.get(account)
         if holder is None:
@@ -126,7 +133,14 @@ class MemoryHolds:
         held.price = price
         return _OK
 
-    def fill(self, buy_order_id: int, sell_order_id: int, quantity: int, price: int) -> None:
+    def fill(
+        self,
+        buy_order_id: int,
+        sell_order_id: int,
+        quantity: int,
+        price: int,
+        fee_bps: int | None = None,
+    ) -> None:
         value = quantity * price
         buy = self.reservations[buy_order_id]
         buy.leaves -= quantity

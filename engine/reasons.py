@@ -33,6 +33,20 @@ class Reason(IntEnum):
     NOT_WITHDRAWABLE = 22  # cash exists but is not yet withdrawable (sale proceeds, T+1)
     HOLDINGS_ENCUMBERED = 23  # tonnes pledged or frozen
     DAY_ALREADY_CLOSED = 24  # an end of day for a date closed already, or an earlier one
+    BELOW_BLOCK_MINIMUM = 25
+    OUT_OF_BLOCK_BAND = 26
+    BLOCK_SESSION_CLOSED = 27
+    UNKNOWN_COUNTERPARTY = 28
+    SAME_CONTROL_GROUP = 29  # a block inside one control group would be a wash trade
+    DUPLICATE_TRADE_REPORT_ID = 30
+    UNKNOWN_BLOCK = 31
+    OWN_ALLEGATION = 32  # the initiator accepting or declining its own allegation
+    NOT_YOUR_BLOCK = 33
+    BLOCK_ALREADY_TRADED = 34
+    BLOCK_NOT_OPEN = 35  # declined, withdrawn, expired or cancelled
+    BAD_BLOCK_REPORT = 36  # malformed: sides missing, wrong TradeReportType or TrdType
+    ALLEGATION_TO_OWN_ACCOUNT = 37
+    COMMENT_REQUIRED = 38
 
 
 # FIX OrdRejReason (103) for each reason on a new order.
@@ -95,6 +109,41 @@ TEXT: dict[Reason, str] = {
     Reason.NOT_WITHDRAWABLE: "not enough withdrawable cash (sale proceeds withdraw next day)",
     Reason.HOLDINGS_ENCUMBERED: "not enough unencumbered tonnes (pledged or frozen)",
     Reason.DAY_ALREADY_CLOSED: "that trading day, or a later one, is closed already",
+    Reason.BELOW_BLOCK_MINIMUM: (
+        "block quantity is below the instrument's block minimum (100,000 t by default)"
+    ),
+    Reason.OUT_OF_BLOCK_BAND: "block price is outside the block band (reference price ±30 %)",
+    Reason.BLOCK_SESSION_CLOSED: (
+        "block trades are reported and accepted 13:00-15:00 Beijing time on trading days"
+    ),
+    Reason.UNKNOWN_COUNTERPARTY: "unknown counterparty account",
+    Reason.SAME_CONTROL_GROUP: (
+        "both accounts are in one control group (or are one account): that would be a wash trade"
+    ),
+    Reason.DUPLICATE_TRADE_REPORT_ID: "TradeReportID already used by your member today",
+    Reason.UNKNOWN_BLOCK: "no block allegation with that id",
+    Reason.OWN_ALLEGATION: "you reported this allegation: withdraw it instead",
+    Reason.NOT_YOUR_BLOCK: "this allegation is not addressed to (or from) an account of yours",
+    Reason.BLOCK_ALREADY_TRADED: "this allegation has already been accepted and traded",
+    Reason.BLOCK_NOT_OPEN: "this allegation is no longer open",
+    Reason.BAD_BLOCK_REPORT: (
+        "malformed block report: it needs TrdType 1, TradeReportType 0 (submit), 2 (accept), "
+        "3 (decline) or 6 (cancel), and its sides"
+    ),
+    Reason.ALLEGATION_TO_OWN_ACCOUNT: "both accounts are your member's: report it as a cross",
+    Reason.COMMENT_REQUIRED: "a supervisor's cancellation needs a comment",
+}
+
+# FIX TradeReportRejectReason (751) for each reason on a block report.
+TRADE_REPORT_REJECT_REASON: dict[Reason, int] = {
+    Reason.UNKNOWN_INSTRUMENT: 2,
+    Reason.UNKNOWN_ACCOUNT: 1,
+    Reason.UNKNOWN_COUNTERPARTY: 1,
+    Reason.SAME_CONTROL_GROUP: 1,
+    Reason.ALLEGATION_TO_OWN_ACCOUNT: 1,
+    Reason.NOT_YOUR_BLOCK: 3,
+    Reason.OWN_ALLEGATION: 3,
+    Reason.BAD_BLOCK_REPORT: 4,
 }
 
 
@@ -106,3 +155,8 @@ def ord_rej_reason(reason: int) -> int:
 def cxl_rej_reason(reason: int) -> int:
     """FIX CxlRejReason for a rejected cancel or amend (99 = other)."""
     return CXL_REJ_REASON.get(Reason(reason), 99)
+
+
+def trade_report_reject_reason(reason: int) -> int:
+    """FIX TradeReportRejectReason for a refused block report (99 = other)."""
+    return TRADE_REPORT_REJECT_REASON.get(Reason(reason), 99)

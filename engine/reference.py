@@ -84,6 +84,15 @@ class TradingCalendar:
             for start, end in self.sessions
         )
 
+    def block_bounds(self, ts: int) -> tuple[int, int] | None:
+        """The block session [start, end) in ns of the day of `ts`, None on a non-trading day."""
+        day = self.trading_date(ts)
+        if not self.is_trading_day(day):
+            return None
+        zone = ZoneInfo(self.timezone)
+        start, end = self.block_window
+        return _ns(dt.datetime.combine(day, start, zone)), _ns(dt.datetime.combine(day, end, zone))
+
     def day_bounds(self, day: dt.date) -> tuple[int, int]:
         """[local midnight, next local midnight) of `day` in ns."""
         zone = ZoneInfo(self.timezone)
@@ -105,6 +114,8 @@ class MarketRules:
     investor_position_limit: int
     compliance_large_holder_extra: int
     investor_large_holder: int
+    block_commission_bps: int = 0  # per side, on block trades (the book's is commission_bps)
+    block_accept_timeout: int = 15 * 60  # seconds an allegation waits for its acceptance
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +193,21 @@ def parse_reference_data(raw: dict, path: str | Path = "<memory>") -> ReferenceD
             market, "market.compliance_large_holder_extra", None, 0, None
         ),
         investor_large_holder=reader.int_in(market, "market.investor_large_holder", None, 0, None),
+        block_commission_bps=reader.int_in(
+            market,
+            "market.block_commission_bps",
+            market.get("block_commission_bps", market.get("commission_bps")),
+            0,
+            10_000,
+        ),
+        block_accept_timeout=60
+        * reader.int_in(
+            market,
+            "market.block_accept_timeout_minutes",
+            market.get("block_accept_timeout_minutes", 15),
+            1,
+            24 * 60,
+        ),
     )
     defaults = reader.table(raw, "instrument_defaults")
     instruments = {}

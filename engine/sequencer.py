@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import msgspec
 
+from engine.block_trades import BlockTrades
 from engine.book import Fill
 from engine.closing_price import closing_price
 from engine.commands import (
@@ -119,6 +120,7 @@ class _Snapshot(msgspec.Struct, array_like=True):
     references: list[str]
     holds: bytes
     closed_through: str = ""  # the last trading date closed (YYYY-MM-DD)
+    blocks: bytes = b""  # block allegations (engine/block_trades.py)
 
 
 class Sequencer:
@@ -156,6 +158,8 @@ class Sequencer:
             MoveCash: self._move_cash,
             MoveHolding: self._move_holding,
         }
+        self.blocks = BlockTrades(self)
+        self._handlers.update(self.blocks.handlers())
 
     def apply(self, command: Command) -> list[Event]:
         """Applies one command; returns its events, already sequence-numbered."""
@@ -607,6 +611,7 @@ class Sequencer:
             return self._command_rejected(c, "", c.trading_date, Reason.DAY_ALREADY_CLOSED)
         self.closed_through = c.trading_date
         events: list[Event] = []
+        self.blocks.end_day(c.ts, events)
         expired = dict.fromkeys(self.listings, 0)
         for order in list(self.orders.values()):
             self._cancel_resting(order, _EXPIRED, "", c.ts, events)
@@ -769,6 +774,7 @@ class Sequencer:
             references=sorted(self.references),
             holds=self.holds.snapshot(),
             closed_through=self.closed_through,
+            blocks=self.blocks.snapshot(),
         )
 
     def snapshot(self) -> bytes:
@@ -817,6 +823,7 @@ class Sequencer:
         orders = [order for symbol in resting for order in resting[symbol]]
         self.orders = {order.order_id: order for order in sorted(orders, key=_order_id)}
         self.holds.restore(state.holds)
+        self.blocks.restore(state.blocks)
 
 
 # An order's row in a snapshot, built in C (a snapshot holds every resting order).

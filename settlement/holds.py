@@ -112,7 +112,14 @@ class SettlementHolds:
     # -- orders (hot path) -------------------------------------------------------------
 
     def reserve(
-        self, order_id: int, account: str, instrument: str, side: int, quantity: int, price: int
+        self,
+        order_id: int,
+        account: str,
+        instrument: str,
+        side: int,
+        quantity: int,
+        price: int,
+        fee_bps: int | None = None,
     ) -> int:
         owner = self._accounts.get(account)
         if owner is None:
@@ -130,7 +137,8 @@ class SettlementHolds:
             if owner.position[kind] + pending + quantity > owner.limit:
                 return Reason.POSITION_LIMIT
             turnover = quantity * price
-            cash = turnover + turnover * self._bps // BPS_PER_UNIT
+            bps = self._bps if fee_bps is None else fee_bps
+            cash = turnover + turnover * bps // BPS_PER_UNIT
             if cash > owner.cash - owner.cash_held:
                 return Reason.INSUFFICIENT_CASH
             owner.cash_held += cash
@@ -180,10 +188,17 @@ class SettlementHolds:
         order.price = price
         return OK
 
-    def fill(self, buy_order_id: int, sell_order_id: int, quantity: int, price: int) -> None:
+    def fill(
+        self,
+        buy_order_id: int,
+        sell_order_id: int,
+        quantity: int,
+        price: int,
+        fee_bps: int | None = None,
+    ) -> None:
         buy = self._orders[buy_order_id]
         sell = self._orders[sell_order_id]
-        bps = self._bps
+        bps = self._bps if fee_bps is None else fee_bps
         turnover = quantity * price
         fee = turnover * bps // BPS_PER_UNIT
         kind = buy.kind
