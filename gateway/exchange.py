@@ -119,7 +119,13 @@ class Exchange:
             )
             self.sequencer = self.fresh_sequencer()
             durable = DurableSequencer(self.journal_dir, self.sequencer, policy)
-            self.engine = EngineService(durable, self.stream, resume_point(self.journal_dir))
+            self.engine = EngineService(
+                durable,
+                self.stream,
+                resume_point(self.journal_dir),
+                clock=self.clock.now,
+                due=self.sequencer.blocks.next_expiry,
+            )
         if "settlement" in self.components:
             self.settlement = SettlementService(
                 lambda: Ledger.open(settings.registry, self.reference), self.stream

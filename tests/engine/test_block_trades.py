@@ -12,6 +12,7 @@ from engine.commands import (
     AcceptBlock,
     CancelBlock,
     ClockTick,
+    Command,
     DeclineBlock,
     EndOfDay,
     Halt,
@@ -51,16 +52,24 @@ def block_reference(reference: ReferenceData) -> ReferenceData:
     return dataclasses.replace(reference, rules=rules)
 
 
-def opened(reference: ReferenceData) -> Sequencer:
-    sequencer = Sequencer(reference, SettlementHolds(reference))
+def setup() -> list[Command]:
+    """Opens and funds the accounts of ACCOUNTS."""
+    commands: list[Command] = []
     for account, (member, group, tonnes, cash) in ACCOUNTS.items():
-        sequencer.apply(OpenAccount(0, account, member, AccountKind.INVESTOR, group, 0, "t"))
+        commands.append(OpenAccount(0, account, member, AccountKind.INVESTOR, group, 0, "t"))
         if cash:
             deposit = CashMovementKind.DEPOSIT
-            sequencer.apply(MoveCash(0, account, cash, deposit, f"c-{account}", "t"))
+            commands.append(MoveCash(0, account, cash, deposit, f"c-{account}", "t"))
         if tonnes:
             allocate = HoldingMovementKind.ALLOCATE
-            sequencer.apply(MoveHolding(0, account, SYMBOL, tonnes, allocate, f"h-{account}", "t"))
+            commands.append(MoveHolding(0, account, SYMBOL, tonnes, allocate, f"h-{account}", "t"))
+    return commands
+
+
+def opened(reference: ReferenceData) -> Sequencer:
+    sequencer = Sequencer(reference, SettlementHolds(reference))
+    for command in setup():
+        sequencer.apply(command)
     return sequencer
 
 
