@@ -45,7 +45,10 @@ async def reconcile_holds(
             return None
         await asyncio.sleep(0.05)
     orders = list(sequencer.orders.values())
-    found = await registry(lambda ledger: rebuild_holds(ledger, reference, orders, sequencer.holds))
+    blocks = list(sequencer.blocks.allegations.values())
+    found = await registry(
+        lambda ledger: rebuild_holds(ledger, reference, orders, sequencer.holds, blocks)
+    )
     DIFFERENCES.set(len(found.differences))
     for difference in found.differences:
         log.error("holds differ from the registry", extra={"difference": difference})

@@ -23,6 +23,7 @@ import msgspec
 
 from engine.events import (
     AccountOpened,
+    BlockTrade,
     CashMoved,
     CommandRejected,
     ControlGroupSet,
@@ -67,7 +68,7 @@ class SettlementFailure(msgspec.Struct, frozen=True):
 
     seq: int
     ts: int
-    event: str  # "trade", "cash", "holding", "account", "control_group"
+    event: str  # "trade", "block", "cash", "holding", "account", "control_group"
     trade_id: int
     account: str
     instrument: str
@@ -82,6 +83,7 @@ class Booking:
     __slots__ = (
         "accounts",
         "balances",
+        "block_bps",
         "bps",
         "control_groups",
         "day_closes",
@@ -103,6 +105,7 @@ class Booking:
         used_references: set[str],
     ):
         self.bps = reference.rules.commission_bps
+        self.block_bps = reference.rules.block_commission_bps
         self.instruments = reference.instruments
         self.balances = balances  # every key the batch may touch; absent means zero
         self.accounts = accounts  # known accounts (grows as the batch opens new ones)
@@ -121,7 +124,9 @@ class Booking:
         registry as it is, and the cursor simply moves past them."""
         kind = type(event)
         if kind is Trade:
-            self._trade(event)
+            self._trade(event, self.bps, "trade")
+        elif kind is BlockTrade:
+            self._trade(event, self.block_bps, "block")
         elif kind is CashMoved:
             self._cash(event)
         elif kind is HoldingMoved:
@@ -175,7 +180,9 @@ class Booking:
             )
         )
 
-    def _trade(self, trade: Trade) -> None:
+    def _trade(self, trade: Trade | BlockTrade, bps: int, kind: str) -> None:
+        """Delivery versus payment, all legs or none; `kind` names the postings ("trade"
+        on the book, "block" for a block trade at its own commission rate)."""
         seq, buyer, seller, symbol = (
             trade.seq,
             trade.buy_account,
@@ -184,7 +191,7 @@ class Booking:
         )
         quantity = trade.quantity
         turnover = quantity * trade.price
-        fee = commission(turnover, self.bps)
+        fee = commission(turnover, bps)
         delivered = (seller, symbol, AVAILABLE)
         paid = (buyer, CNY, CASH)
         reason = ""
@@ -201,7 +208,7 @@ class Booking:
         if reason:
             self._fail(
                 trade,
-                "trade",
+                kind,
                 reason,
                 trade_id=trade.trade_id,
                 account=seller,
@@ -210,14 +217,25 @@ class Booking:
                 amount=turnover,
             )
             return
-        self._post(seq, delivered, -quantity, "trade")
-        self._post(seq, (buyer, symbol, AVAILABLE), quantity, "trade")
-        self._post(seq, paid, -turnover - fee, "trade")
-        self._post(seq, (seller, CNY, CASH), turnover - fee, "trade")
+        self._post(seq, delivered, -quantity, kind)
+        self._post(seq, (buyer, symbol, AVAILABLE), quantity, kind)
+        self._post(seq, paid, -turnover - fee, kind)
+        self._post(seq, (seller, CNY, CASH), turnover - fee, kind)
         if fee:
             self._post(seq, (FEES, CNY, CASH), fee + fee, "fee")
         self.trades.append(
-            (trade.trade_id, seq, trade.ts, symbol, trade.price, quantity, buyer, seller, fee)
+            (
+                trade.trade_id,
+                seq,
+                trade.ts,
+                symbol,
+                trade.price,
+                quantity,
+                buyer,
+                seller,
+                fee,
+                int(kind == "block"),
+            )
         )
 
     def _movement_refused(self, event: CashMoved | HoldingMoved, instrument: str) -> str:

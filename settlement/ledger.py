@@ -12,7 +12,15 @@ from collections.abc import Sequence
 
 import msgspec
 
-from engine.events import AccountOpened, CashMoved, ControlGroupSet, Event, HoldingMoved, Trade
+from engine.events import (
+    AccountOpened,
+    BlockTrade,
+    CashMoved,
+    ControlGroupSet,
+    Event,
+    HoldingMoved,
+    Trade,
+)
 from engine.reference import ReferenceData
 from settlement.booking import Booking, Key, SettlementFailure
 from settlement.database import Database, open_database
@@ -61,6 +69,7 @@ class TradeRecord(msgspec.Struct, frozen=True):
     buy_account: str
     sell_account: str
     fee: int  # per side
+    block: bool = False  # a block trade (协议大宗交易), not a book trade
 
 
 class Ledger:
@@ -119,7 +128,7 @@ class Ledger:
         references: set[str] = set()
         for event in events:
             kind = type(event)
-            if kind is Trade:
+            if kind is Trade or kind is BlockTrade:
                 owners.add(event.buy_account)
                 owners.add(event.sell_account)
             elif kind is CashMoved or kind is HoldingMoved:
@@ -162,7 +171,7 @@ class Ledger:
         database.insert_rows("postings", "seq, owner, asset, state, amount, kind", booking.postings)
         database.insert_rows(
             "trades",
-            "trade_id, seq, ts, instrument, price, quantity, buy_account, sell_account, fee",
+            "trade_id, seq, ts, instrument, price, quantity, buy_account, sell_account, fee, block",
             booking.trades,
         )
         database.insert_rows(
@@ -279,11 +288,11 @@ class Ledger:
             "ORDER BY seq",
             (account, account, after_seq, upto_seq),
         )
-        return [TradeRecord(*row) for row in rows]
+        return [_trade_record(row) for row in rows]
 
     def trades_after(self, after_seq: int) -> list[TradeRecord]:
         rows = self.database.query(f"{_TRADE_SELECT} WHERE seq > ? ORDER BY seq", (after_seq,))
-        return [TradeRecord(*row) for row in rows]
+        return [_trade_record(row) for row in rows]
 
     def postings(
         self, owner: str, after_seq: int, upto_seq: int
@@ -361,6 +370,10 @@ _ACCOUNT_SELECT = (
     "FROM accounts"
 )
 _TRADE_SELECT = (
-    "SELECT trade_id, seq, ts, instrument, price, quantity, buy_account, sell_account, fee "
-    "FROM trades"
+    "SELECT trade_id, seq, ts, instrument, price, quantity, buy_account, sell_account, fee, "
+    "block FROM trades"
 )
+
+
+def _trade_record(row: tuple) -> TradeRecord:
+    return TradeRecord(*row[:-1], block=bool(row[-1]))

@@ -31,6 +31,18 @@ class OpenOrder(Protocol):
     price: int  # limit (a market order's band edge)
 
 
+class OpenBlock(Protocol):
+    """An open block allegation: its initiator's side is reserved under `hold_id`
+    (engine.block_trades.Allegation fits)."""
+
+    hold_id: int
+    account: str
+    instrument: str
+    side: int
+    quantity: int
+    price: int
+
+
 class Reconciliation(NamedTuple):
     holds: SettlementHolds  # rebuilt from the registry: the one to trust
     differences: list[str]  # empty when the running holds agreed with the registry
@@ -41,6 +53,7 @@ def rebuild_holds(
     reference: ReferenceData,
     open_orders: Iterable[OpenOrder],
     running: SettlementHolds | None = None,
+    open_blocks: Iterable[OpenBlock] = (),
 ) -> Reconciliation:
     bought_today: dict[tuple[str, str], int] = {}
     proceeds_today: dict[str, int] = {}
@@ -94,6 +107,22 @@ def rebuild_holds(
             differences.append(
                 f"open order {order.order_id} ({order.account} {side} {order.leaves} "
                 f"{order.instrument} at {order.price}) cannot be reserved: {TEXT[Reason(reason)]}"
+            )
+    block_bps = reference.rules.block_commission_bps
+    for block in sorted(open_blocks, key=lambda block: block.hold_id):
+        reason = holds.reserve(
+            block.hold_id,
+            block.account,
+            block.instrument,
+            block.side,
+            block.quantity,
+            block.price,
+            block_bps,
+        )
+        if reason != Reason.OK:
+            differences.append(
+                f"open block allegation hold {block.hold_id} ({block.account} {block.quantity} "
+                f"{block.instrument}) cannot be reserved: {TEXT[Reason(reason)]}"
             )
     if running is not None:
         differences.extend(compare(holds.state(), running.state()))

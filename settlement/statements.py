@@ -10,7 +10,9 @@ reconcile lists its differences (it is never silently adjusted).
 For the CNY line, trade_in is the turnover of sales, trade_out the turnover of buys and
 fees the commission on both; for an instrument, trade_in / trade_out are tonnes bought /
 sold. moved_in / moved_out are deposits / withdrawals, or allocations and transfers in /
-transfers out, cancellations and surrenders.
+transfers out, cancellations and surrenders. Block trades (协议大宗交易) are in trade_in /
+trade_out like book trades, and shown apart: block_in / block_out are their part, and each
+trade line says whether it was a block.
 """
 
 import csv
@@ -41,6 +43,8 @@ class StatementLine(msgspec.Struct):
     closing: int = 0
     pledged: int = 0  # of the closing tonnes
     frozen: int = 0
+    block_in: int = 0  # of trade_in, what came from block trades (协议大宗交易)
+    block_out: int = 0  # of trade_out, likewise
 
 
 class TradeLine(msgspec.Struct):
@@ -52,6 +56,7 @@ class TradeLine(msgspec.Struct):
     price: int
     turnover: int
     fee: int
+    block: bool = False  # a block trade (协议大宗交易), shown apart from the book's
 
 
 class Statement(msgspec.Struct):
@@ -107,9 +112,15 @@ def account_statement(ledger: Ledger, account: str, trading_date: str) -> Statem
         if side == Side.BUY:
             cash.trade_out += turnover
             tonnes.trade_in += trade.quantity
+            if trade.block:
+                cash.block_out += turnover
+                tonnes.block_in += trade.quantity
         else:
             cash.trade_in += turnover
             tonnes.trade_out += trade.quantity
+            if trade.block:
+                cash.block_in += turnover
+                tonnes.block_out += trade.quantity
         trades.append(
             TradeLine(
                 trade.trade_id,
@@ -120,6 +131,7 @@ def account_statement(ledger: Ledger, account: str, trading_date: str) -> Statem
                 trade.price,
                 turnover,
                 trade.fee,
+                trade.block,
             )
         )
     registry = _registry_at(ledger, account, upto)
@@ -194,6 +206,8 @@ CSV_COLUMNS = (
     "closing",
     "pledged",
     "frozen",
+    "block_in",
+    "block_out",
     "reconciled",
 )
 
