@@ -308,7 +308,7 @@ class BlockTrades:
             events.append(self._refusal(c, allegation, reason))
             return events
         self.report_ids.add(_report_key(c.member, c.report_id))
-        events.append(self._close(c.ts, allegation, BlockCause.DECLINED, c.member, ""))
+        events.append(self._close(c.ts, allegation, BlockCause.DECLINED, c.member, "", c.report_id))
         return events
 
     def _withdraw(self, c: WithdrawBlock) -> list[Event]:
@@ -322,7 +322,9 @@ class BlockTrades:
             events.append(self._refusal(c, allegation, reason))
             return events
         self.report_ids.add(_report_key(c.member, c.report_id))
-        events.append(self._close(c.ts, allegation, BlockCause.WITHDRAWN, c.member, ""))
+        events.append(
+            self._close(c.ts, allegation, BlockCause.WITHDRAWN, c.member, "", c.report_id)
+        )
         return events
 
     def _cancel(self, c: CancelBlock) -> list[Event]:
@@ -386,7 +388,13 @@ class BlockTrades:
         ]
 
     def _close(
-        self, ts: int, allegation: Allegation, cause: int, actor: str, text: str
+        self,
+        ts: int,
+        allegation: Allegation,
+        cause: int,
+        actor: str,
+        text: str,
+        closing_report_id: str = "",
     ) -> BlockClosed:
         del self.allegations[allegation.block_id]
         self.closed[allegation.block_id] = cause
@@ -398,6 +406,7 @@ class BlockTrades:
             cause,
             allegation.member,
             allegation.report_id,
+            allegation.side,
             allegation.account,
             allegation.counterparty,
             allegation.counterparty_member,
@@ -406,6 +415,7 @@ class BlockTrades:
             allegation.price,
             actor,
             text,
+            closing_report_id,
         )
 
     def _trade(

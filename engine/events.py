@@ -227,6 +227,7 @@ class BlockClosed(Event, tag="block_closed"):
     cause: int
     member: str  # the initiator's
     report_id: str  # the initiator's
+    side: int  # the initiator's
     account: str
     counterparty: str
     counterparty_member: str
@@ -235,6 +236,7 @@ class BlockClosed(Event, tag="block_closed"):
     price: int
     actor: str  # who closed it: a member, a supervisor, or "" for expiry
     text: str
+    closing_report_id: str  # the decline's or withdrawal's TradeReportID; "" otherwise
 
 
 class BlockRejected(Event, tag="block_rejected"):

@@ -224,7 +224,7 @@ class ExecutionReports:
         message = AppMessage("r", fields)
         if event.scope == MassCancelScope.ACCOUNT:
             return self._route_account(event.account, message)
-        return self._route_member(event.member, message)
+        return self.route_member(event.member, message)
 
     def drop_copies(self, member: str, message: AppMessage) -> list[Delivery]:
         """Copies of an answer the gateway gave a member's session itself (an immediate
@@ -248,9 +248,9 @@ class ExecutionReports:
             self.unrouted += 1
             log.warning("no member owns account %r: report not delivered", account)
             return []
-        return self._route_member(member, message)
+        return self.route_member(member, message)
 
-    def _route_member(self, member: str, message: AppMessage) -> list[Delivery]:
+    def route_member(self, member: str, message: AppMessage) -> list[Delivery]:
         return [
             Delivery(session.id, _as_drop_copy(message))
             if session.type is SessionType.DROP_COPY

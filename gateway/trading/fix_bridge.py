@@ -101,7 +101,10 @@ class FixBridge:
         if outcome.logout and self.outbox is not None:
             self.outbox.logout(session, outcome.logout)
         self._send(outcome.copies)
-        return [] if outcome.reply is None else [_fix(outcome.reply)]
+        replies = [] if outcome.reply is None else [_fix(outcome.reply)]
+        if outcome.replies:  # a TradeCaptureReportRequest's ack and its reports
+            replies += map(_fix, outcome.replies)
+        return replies
 
     # -- events from the engine -------------------------------------------------------------
 

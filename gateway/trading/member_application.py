@@ -8,8 +8,8 @@ a clock, so the same object serves the embedded and the distributed deployments.
 
 MarketDataRequest (V) passes the same gate (`refusal`) and is then answered by the FIX
 market data (gateway/trading/market_data.py), to which the bridge routes it; block-trade
-reports (AE) belong to another part of the gateway. Every other valid message type is
-answered with BusinessMessageReject (j), BusinessRejectReason (380) 3.
+reports (AE, AD) go to gateway/trading/block_trade_reports.py. Every other valid message
+type is answered with BusinessMessageReject (j), BusinessRejectReason (380) 3.
 """
 
 from typing import NamedTuple
@@ -20,6 +20,7 @@ from engine.orders import MassCancelScope
 from engine.reference import ReferenceData
 from gateway.members import Directory, Session, SessionType
 from gateway.trading.app_messages import AppMessage, Body, Fields, business_reject
+from gateway.trading.block_trade_reports import BlockTradeReports
 from gateway.trading.execution_reports import Delivery, ExecutionReports
 from gateway.trading.order_entry import OrderEntry
 from gateway.trading.order_views import OrderViews
@@ -31,8 +32,8 @@ OTHER, UNSUPPORTED_MESSAGE_TYPE, NOT_AUTHORIZED = 0, 3, 6
 DEFAULT_LOGOUT_MULTIPLE = 5
 
 _ALLOWED = {
-    SessionType.ORDER_ENTRY: frozenset("DFGqHxV"),
-    SessionType.DROP_COPY: frozenset("Hx"),
+    SessionType.ORDER_ENTRY: frozenset(["D", "F", "G", "q", "H", "x", "V", "AE", "AD"]),
+    SessionType.DROP_COPY: frozenset(["H", "x", "AD"]),
     SessionType.MARKET_DATA: frozenset("xV"),
 }
 _HANDLED = frozenset().union(*_ALLOWED.values())
@@ -43,6 +44,7 @@ class Outcome(NamedTuple):
     reply: AppMessage | None = None  # to send to the session now
     logout: str = ""  # when not empty: log the session out with this Text
     copies: tuple[Delivery, ...] = ()  # the reply, for the member's drop-copy sessions
+    replies: tuple[AppMessage, ...] = ()  # further messages to send after `reply`
 
 
 class MemberApplication:
@@ -57,6 +59,7 @@ class MemberApplication:
         self.order_entry = OrderEntry(directory, views)
         self.reports = ExecutionReports(directory, views)
         self.security_list = SecurityList(reference)
+        self.blocks = BlockTradeReports(directory, reference, self.reports)
         self.logout_multiple = logout_multiple
         self._throttles: dict[str, Throttle] = {}
 
@@ -93,6 +96,15 @@ class MemberApplication:
             return Outcome(reply=self.security_list.answer(fields))
         if msg_type == "H":
             return Outcome(reply=self.reports.order_status(session.member, fields, ts))
+        if msg_type == "AD":
+            return Outcome(replies=tuple(self.blocks.request(session.member, fields, ts)))
+        if msg_type == "AE":
+            result = self.blocks.translate(session, fields, ts)
+            if not isinstance(result, AppMessage):
+                return Outcome(command=result)
+            return Outcome(
+                reply=result, copies=tuple(self.reports.drop_copies(session.member, result))
+            )
         result = self.order_entry.translate(session, msg_type, fields, ts)
         if not isinstance(result, AppMessage):
             return Outcome(command=result)
@@ -103,7 +115,7 @@ class MemberApplication:
 
     def on_event(self, event: Event) -> list[Delivery]:
         self.security_list.apply(event)
-        return self.reports.apply(event)
+        return self.reports.apply(event) + self.blocks.apply(event)
 
     def on_disconnect(self, session: Session, ts: int) -> MassCancel | None:
         """Cancel-on-disconnect: when a session configured for it ends (logout or lost

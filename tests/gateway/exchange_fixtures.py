@@ -24,10 +24,10 @@ TRADER = ("M1-OE", "member-secret")
 
 
 class FixedClock:
-    """10:00 Beijing time on a trading day, moving on 1 µs per reading."""
+    """10:00 (or `time`) Beijing time on a trading day, moving on 1 µs per reading."""
 
-    def __init__(self, day: dt.date = dt.date(2026, 11, 24)):
-        start = dt.datetime.combine(day, dt.time(10), ZoneInfo("Asia/Shanghai"))
+    def __init__(self, day: dt.date = dt.date(2026, 11, 24), time: dt.time = dt.time(10)):
+        start = dt.datetime.combine(day, time, ZoneInfo("Asia/Shanghai"))
         self.ts = int(start.timestamp()) * 1_000_000_000
 
     def now(self) -> int:
@@ -95,9 +95,14 @@ class RunningExchange:
 
 
 @contextmanager
-def running_exchange(data_dir: Path, **overrides) -> Iterator[RunningExchange]:
+def running_exchange(
+    data_dir: Path,
+    clock: FixedClock | None = None,
+    logins: Directory | None = None,
+    **overrides,
+) -> Iterator[RunningExchange]:
     """Runs the exchange on its own thread and event loop until the block ends; its logins
-    are `directory()`'s unless a `members_file` is given."""
+    are `logins`, or `directory()`'s unless a `members_file` is given."""
     settings = load_settings(data_dir=data_dir, http_port=free_port(), **overrides)
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
@@ -105,8 +110,8 @@ def running_exchange(data_dir: Path, **overrides) -> Iterator[RunningExchange]:
 
     def run() -> None:
         """The exchange is built on its loop's thread: SQLite connections stay on theirs."""
-        logins = None if "members_file" in overrides else directory()
-        built.append(Exchange(settings, clock=FixedClock(), directory=logins))
+        chosen = logins or (None if "members_file" in overrides else directory())
+        built.append(Exchange(settings, clock=clock or FixedClock(), directory=chosen))
         loop.run_until_complete(built[0].run(stop))
 
     thread = threading.Thread(target=run)
