@@ -55,6 +55,12 @@ def market_data_router(publisher: MarketDataPublisher) -> APIRouter:
         known(symbol)
         return _json(publisher.tape(symbol))
 
+    @router.get("/api/market/{symbol}/blocks")
+    async def blocks(symbol: str) -> Response:
+        """Today's block trades (协议大宗交易), oldest first (anonymous)."""
+        known(symbol)
+        return _json(publisher.blocks(symbol))
+
     @router.get("/api/market/{symbol}/bars")
     async def bars(symbol: str) -> Response:
         """Today's 1-minute OHLCV bars (minutes with trades only)."""

@@ -2,8 +2,8 @@
 
 The engine's DayClosed carries the day's open, high, low, close (the VWAP of the book
 trades rounded to the tick, or the carried-over previous close), volume and turnover; the
-bulletin adds what needs the history: the previous close, change and change %, and the
-totals since listing.
+bulletin adds the day's block trades (counted by the feed, never in the close) and what
+needs the history: the previous close, change and change %, and the totals since listing.
 """
 
 from engine.events import DayClosed
@@ -25,9 +25,11 @@ def daily_bulletin(
     previous_close: int,
     cumulative_volume: int,
     cumulative_turnover: int,
+    block_volume: int = 0,
+    block_turnover: int = 0,
 ) -> DailyBulletin:
     """The bulletin for `closed`; `previous_close` is 0 when there never was one, and the
-    cumulative totals are those before this day."""
+    cumulative totals (book and block) are those before this day."""
     has_base = previous_close > 0 and closed.close_price > 0
     change = closed.close_price - previous_close
     return DailyBulletin(
@@ -46,8 +48,8 @@ def daily_bulletin(
         change_percent=change_percent(change, previous_close) if has_base else None,
         volume=closed.volume,
         turnover=money_text(closed.turnover),
-        block_volume=0,
-        block_turnover=money_text(0),
-        cumulative_volume=cumulative_volume + closed.volume,
-        cumulative_turnover=money_text(cumulative_turnover + closed.turnover),
+        block_volume=block_volume,
+        block_turnover=money_text(block_turnover),
+        cumulative_volume=cumulative_volume + closed.volume + block_volume,
+        cumulative_turnover=money_text(cumulative_turnover + closed.turnover + block_turnover),
     )

@@ -10,6 +10,7 @@ number of the instrument's channel (`seq`).
 from collections import deque
 
 from engine.events import (
+    BlockTrade,
     DayClosed,
     Event,
     OrderAccepted,
@@ -48,6 +49,7 @@ class InstrumentFeed:
         "_asks",
         "_bars",
         "_bids",
+        "_blocks",
         "_minute",
         "_tape",
         "band_high",
@@ -86,6 +88,7 @@ class InstrumentFeed:
         self._minute = MinuteBars(timezone)
         self._bars: deque[Bar] = deque(maxlen=bar_history)
         self._tape: deque[TradePrint] = deque(maxlen=tape_length)
+        self._blocks: list[TradePrint] = []  # today's block trades
         self.seq = 0
         self.market_halted = False
         self.halted = False
@@ -145,6 +148,23 @@ class InstrumentFeed:
         self.book.quote_changed = True  # the last trade is part of the quote
         return self._book_messages(event, [trade, bar])
 
+    def on_block_trade(self, event: BlockTrade) -> list[Message]:
+        """On the tape, flagged; nothing else moves: a block is not a book trade."""
+        trade = TradePrint(
+            instrument=self.symbol,
+            seq=self._next(),
+            event_seq=event.seq,
+            ts=event.ts,
+            trade_id=event.trade_id,
+            price=price_text(event.price),
+            quantity=event.quantity,
+            aggressor="none",
+            block=True,
+        )
+        self._tape.append(trade)
+        self._blocks.append(trade)
+        return [trade]
+
     def on_status(self, event: TradingStatus) -> list[Message]:
         """A market-wide halt or resume (instrument "") and the instrument's own are kept
         apart: the instrument trades only when neither is in force."""
@@ -169,6 +189,8 @@ class InstrumentFeed:
             self.previous_close or self.reference_price,
             self.cumulative_volume,
             self.cumulative_turnover,
+            sum(block.quantity for block in self._blocks),
+            sum(parse_cny(block.price) * block.quantity for block in self._blocks),
         )
 
     def on_day_closed(self, event: DayClosed, bulletin: DailyBulletin | None) -> list[Message]:
@@ -181,6 +203,10 @@ class InstrumentFeed:
         self.previous_close = event.close_price
         self.cumulative_volume += event.volume
         self.cumulative_turnover += event.turnover
+        for block in self._blocks:
+            self.cumulative_volume += block.quantity
+            self.cumulative_turnover += parse_cny(block.price) * block.quantity
+        self._blocks = []
         self.reference_price = event.next_reference
         self.band_low = event.next_band_low
         self.band_high = event.next_band_high
@@ -208,6 +234,10 @@ class InstrumentFeed:
 
     def tape(self) -> list[TradePrint]:
         return list(self._tape)
+
+    def blocks(self) -> list[TradePrint]:
+        """Today's block trades, oldest first."""
+        return list(self._blocks)
 
     def bars(self) -> list[Bar]:
         return list(self._bars)

@@ -74,12 +74,15 @@ class Depth(Message, tag="depth"):
 
 
 class TradePrint(Message, tag="trade"):
-    """One entry on the trade tape. Anonymous: no accounts or order ids, as on the book."""
+    """One entry on the trade tape. Anonymous: no accounts or order ids, as on the book.
+    A block trade (协议大宗交易) is flagged `block`; it has no aggressor ("none") and is
+    not part of the quote, the bars or the day's open, high, low and close."""
 
     trade_id: int
     price: str
     quantity: int
-    aggressor: str  # "buy" or "sell": the side of the incoming order
+    aggressor: str  # "buy" or "sell": the side of the incoming order; "none" for a block
+    block: bool = False
 
 
 class Bar(Message, tag="bar"):
@@ -111,8 +114,8 @@ class DailyBulletin(Message, tag="bulletin"):
     """One instrument's trading day, published at its close and kept as history.
 
     `close` is the volume-weighted average price of the day's book trades, or the previous
-    close carried over (`carried_over`). Block trades are not yet reported by the engine,
-    so `block_volume` and `block_turnover` are 0 until they are."""
+    close carried over (`carried_over`); `volume` and `turnover` are the book's, and the
+    day's block trades are counted apart in `block_volume` and `block_turnover`."""
 
     trading_date: str
     open: str | None

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Iterable
 
 from engine.events import (
+    BlockTrade,
     DayClosed,
     Event,
     OrderAccepted,
@@ -44,6 +45,7 @@ _INSTRUMENT_EVENTS: dict[type, Callable[[InstrumentFeed, Event], list[Message]]]
     OrderCancelled: InstrumentFeed.on_cancelled,
     OrderAmended: InstrumentFeed.on_amended,
     Trade: InstrumentFeed.on_trade,
+    BlockTrade: InstrumentFeed.on_block_trade,
     ReferencePriceSet: InstrumentFeed.on_reference,
 }
 
@@ -182,6 +184,10 @@ class MarketDataPublisher:
     def tape(self, instrument: str) -> list[TradePrint]:
         """The recent trades, oldest first."""
         return self._feed(instrument).tape()
+
+    def blocks(self, instrument: str) -> list[TradePrint]:
+        """Today's block trades, oldest first."""
+        return self._feed(instrument).blocks()
 
     def bars(self, instrument: str) -> list[Bar]:
         """The recent 1-minute bars, oldest first."""
