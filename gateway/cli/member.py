@@ -21,6 +21,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from engine.orders import OrderType, Side, TimeInForce
+from gateway.cli.member_blocks import add_block_commands
+from gateway.client.block_trades import BlockReport, describe_block
 from gateway.client.member_client import (
     EXCHANGE_COMP_ID,
     MemberClient,
@@ -41,7 +43,7 @@ REFUSED, FAILED = 1, 2
 
 def add_member_client_commands(subparsers: argparse._SubParsersAction) -> None:
     member = subparsers.add_parser(
-        "member", help="trade as a member over FIX: place, amend, cancel, watch"
+        "member", help="trade as a member over FIX: place, amend, cancel, block, watch"
     )
     environ = os.environ
     member.add_argument("--url", default=environ.get("TCX_MEMBER_URL", DEFAULT_URL))
@@ -113,6 +115,7 @@ def add_member_client_commands(subparsers: argparse._SubParsersAction) -> None:
     watch.add_argument("--market", nargs="+", default=[], metavar="SYMBOL", help="market data")
     watch.add_argument("--limit", type=int, help="stop after this many lines")
     watch.set_defaults(run=_command(_watch))
+    add_block_commands(commands, output, _command)
 
 
 Action = Callable[[MemberClient, argparse.Namespace], Awaitable[int]]
@@ -273,26 +276,33 @@ def _verdict(answer: ExecutionReport | CancelReject) -> int:
 # ---- output ---------------------------------------------------------------------------
 
 
-def _print(item: ExecutionReport | MarketDataUpdate | MassCancelReport, as_json: bool) -> None:
+def _print(
+    item: ExecutionReport | MarketDataUpdate | MassCancelReport | BlockReport, as_json: bool
+) -> None:
     if as_json:
         print(json.dumps(_as_json(item)), flush=True)
     elif isinstance(item, ExecutionReport):
         print(describe_report(item), flush=True)
     elif isinstance(item, MarketDataUpdate):
         print(describe_market_data(item), flush=True)
+    elif isinstance(item, BlockReport):
+        print(describe_block(item), flush=True)
     else:
         verdict = "done" if item.accepted else f"refused: {item.text}"
         count = item.total_affected_orders
         print(f"MassCancel {item.client_order_id}  {count} cancelled, {verdict}", flush=True)
 
 
-def _as_json(item: ExecutionReport | MarketDataUpdate | MassCancelReport) -> dict:
+def _as_json(item: ExecutionReport | MarketDataUpdate | MassCancelReport | BlockReport) -> dict:
     kinds = {
         ExecutionReport: "execution_report",
         MarketDataUpdate: "market_data",
         MassCancelReport: "mass_cancel",
+        BlockReport: "block_report",
     }
     record = {"kind": kinds[type(item)], **dataclasses.asdict(item)}
+    if isinstance(item, BlockReport):
+        record["what"] = item.kind
     if isinstance(item, ExecutionReport):
         record["side"] = item.side.name if item.side is not None else None
         record["exec_type"] = item.exec_type_name

@@ -1,6 +1,7 @@
 """A member's FIX 4.4 client over websocket, on the gateway's own codec: the initiator
 side of the session (logon, heartbeats, sequencing, resend, logout) and typed requests
-(place, amend, cancel, mass cancel, status, security list, market data).
+(place, amend, cancel, mass cancel, status, security list, market data, and block
+trades through `client.blocks`, gateway/client/block_trades.py).
 
     async with MemberClient(url, "M1-OE", password, store=ClientStore(path)) as client:
         client_order_id = await client.place("BUYER", "TJEA25", Side.BUY, 10, "50.50")
@@ -30,6 +31,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from engine.money import format_cny, parse_cny
 from engine.orders import OrderType, Side, TimeInForce
+from gateway.client.block_trades import BlockReport, BlockTrades
 from gateway.client.messages import (
     MD_ENTRY_TYPE,
     MD_REQ_ID,
@@ -63,7 +65,9 @@ ANSWER_TIMEOUT_S = 10.0
 LOGOUT_TIMEOUT_S = 5.0
 _DICTIONARY = load_dictionary()
 
-Answer = ExecutionReport | CancelReject | MassCancelReport | list[Security]
+Answer = (
+    ExecutionReport | CancelReject | MassCancelReport | BlockReport | list[Security | BlockReport]
+)
 
 
 class MemberClientError(Exception):
@@ -133,6 +137,7 @@ class MemberClient:
         self._ended: MemberClientError | None = None
         self._closed = False
         self._tasks: list[asyncio.Task] = []
+        self.blocks = BlockTrades(self._request, self._resolve, new_client_order_id)
 
     async def __aenter__(self) -> "MemberClient":
         await self.log_on()
@@ -397,6 +402,11 @@ class MemberClient:
                     self._resolve(request, security_list(message))
                 else:
                     self._fail(request, Refused(f"security list refused: result (560) {result}"))
+            case "AR" | "AE" | "AQ":
+                block = self.blocks.on_message(message)
+                if block is not None:
+                    for queue in self._report_feeds:
+                        queue.put_nowait(block)
             case "j":
                 self._business_reject(message)
             case "W" | "X":
@@ -609,9 +619,10 @@ class MemberClient:
         )
         return await self.answer(request)
 
-    def execution_reports(self) -> AsyncIterator[ExecutionReport]:
-        """Every execution report from now on (recovered ones included, PossDup set), until
-        we log out; raises SessionLost if the session ends otherwise."""
+    def execution_reports(self) -> AsyncIterator[ExecutionReport | BlockReport]:
+        """Every execution report and block trade report from now on (recovered ones
+        included, PossDup set), until we log out; raises SessionLost if the session ends
+        otherwise."""
         queue: asyncio.Queue = asyncio.Queue()
         self._report_feeds.append(queue)
         return _feed(queue, lambda: self._report_feeds.remove(queue))

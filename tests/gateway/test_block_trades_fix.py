@@ -50,11 +50,14 @@ def open_and_fund(base_url: str) -> None:
         for account, member in (("S1", "MS"), ("B1", "MB"), ("B2", "MB")):
             body = {"account": account, "member": member, "kind": "investor", "allocation": 0}
             assert api.post("/api/admin/accounts", json=body).status_code == 201
-        cash = {"account": "B1", "kind": "deposit", "amount": "30000000", "reference": "D1"}
-        assert api.post("/api/admin/cash", json=cash).status_code == 201
-        tonnes = {"account": "S1", "instrument": "TJEA25", "kind": "allocate",
-                  "quantity": 800_000, "reference": "A1"}  # fmt: skip
-        assert api.post("/api/admin/holdings", json=tonnes).status_code == 201
+        for account, amount in (("B1", "30000000"), ("B2", "10000000")):
+            cash = {"account": account, "kind": "deposit", "amount": amount,
+                    "reference": f"D-{account}"}  # fmt: skip
+            assert api.post("/api/admin/cash", json=cash).status_code == 201
+        for account, quantity in (("S1", 800_000), ("B1", 300_000)):
+            tonnes = {"account": account, "instrument": "TJEA25", "kind": "allocate",
+                      "quantity": quantity, "reference": f"A-{account}"}  # fmt: skip
+            assert api.post("/api/admin/holdings", json=tonnes).status_code == 201
 
 
 def submit(
@@ -180,7 +183,7 @@ def test_two_members_trade_a_block_over_fix(tmp_path):
                     break
                 asyncio.run(asyncio.sleep(0.05))
             tonnes = {(row["asset"], row["state"]): row["amount"] for row in balances}
-            assert tonnes[("TJEA25", "available")] == 200_000  # booked once
+            assert tonnes[("TJEA25", "available")] == 300_000 + 200_000  # booked once
             assert api.get("/api/admin/settlement-failures").json() == []
             assert api.post("/api/admin/end-of-day", json={"trading_date": "2026-11-24"}).is_success
             for _ in range(200):
