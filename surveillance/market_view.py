@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from engine.events import (
     AccountOpened,
+    BlockTrade,
     ControlGroupSet,
     DayClosed,
     Event,
@@ -232,6 +233,13 @@ class MarketView:
             )
         elif kind is OrderCancelled:
             self.book(event.instrument).change(event.side, event.price, -event.cancelled_quantity)
+        elif kind is BlockTrade:  # tonnes change hands; the book and its volume do not
+            bought, sold = (
+                (event.buy_account, event.instrument),
+                (event.sell_account, event.instrument),
+            )
+            self.holdings[bought] = self.holdings.get(bought, 0) + event.quantity
+            self.holdings[sold] = self.holdings.get(sold, 0) - event.quantity
         elif kind is HoldingMoved:
             key = (event.account, event.instrument)
             self.holdings[key] = (

@@ -101,6 +101,11 @@ class MessageFlooding(ParameterSet, frozen=True):
     min_messages_per_day: Count = 1000
 
 
+class BlockAwayFromMarket(ParameterSet, frozen=True):
+    block_away_percent: Percent = 10.0  # from the book's VWAP of the window, or the reference
+    window_s: Seconds = 3600
+
+
 class Parameters(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Every detector's set; the field name is the pattern name alerts carry."""
 
@@ -116,6 +121,7 @@ class Parameters(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     circular_trading: CircularTrading = CircularTrading()
     pre_arranged_trades: PreArrangedTrades = PreArrangedTrades()
     message_flooding: MessageFlooding = MessageFlooding()
+    block_away_from_market: BlockAwayFromMarket = BlockAwayFromMarket()
 
 
 PATTERNS: tuple[str, ...] = Parameters.__struct_fields__

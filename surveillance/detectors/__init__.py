@@ -2,6 +2,7 @@
 
 from surveillance.detector import Detector
 from surveillance.detectors.abnormal_price_move import AbnormalPriceMoveDetector
+from surveillance.detectors.block_away_from_market import BlockAwayFromMarketDetector
 from surveillance.detectors.circular_trading import CircularTradingDetector
 from surveillance.detectors.frequent_cancels import FrequentCancelsDetector
 from surveillance.detectors.large_cancels import LargeCancelsDetector
@@ -31,4 +32,5 @@ def all_detectors(view: MarketView, parameters: Parameters) -> list[Detector]:
         CircularTradingDetector(view, parameters.circular_trading),
         PreArrangedTradesDetector(view, parameters.pre_arranged_trades),
         MessageFloodingDetector(view, parameters.message_flooding),
+        BlockAwayFromMarketDetector(view, parameters.block_away_from_market),
     ]

@@ -12,7 +12,7 @@ import bisect
 import math
 from collections.abc import Sequence
 
-from engine.events import DayClosed, Trade
+from engine.events import BlockTrade, DayClosed, Trade
 from surveillance.alert import Alert, raise_alert
 from surveillance.detector import NO_ALERTS
 from surveillance.market_view import MarketView
@@ -25,7 +25,7 @@ Leg = tuple[int, str, int, int]  # (quantity, buyer, ts, trade id), kept sorted 
 
 class CircularTradingDetector:
     pattern = PATTERN
-    events = (Trade, DayClosed)
+    events = (Trade, BlockTrade, DayClosed)
 
     def __init__(self, view: MarketView, parameters: CircularTrading):
         self.view = view
@@ -91,7 +91,9 @@ class CircularTradingDetector:
             ),
         )
 
-    def _whole(self, trade: Trade) -> bool:
+    def _whole(self, trade: Trade | BlockTrade) -> bool:
+        if type(trade) is BlockTrade:
+            return True  # a block is whole by nature: both sides agreed its size
         buy = self.view.orders.get(trade.buy_order_id)
         sell = self.view.orders.get(trade.sell_order_id)
         return (

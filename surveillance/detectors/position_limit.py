@@ -11,7 +11,7 @@ a group crosses into warning (>= `warning_percent` of its limit) or breach (abov
 
 from collections.abc import Sequence
 
-from engine.events import AccountOpened, ControlGroupSet, HoldingMoved, Trade
+from engine.events import AccountOpened, BlockTrade, ControlGroupSet, HoldingMoved, Trade
 from engine.orders import AccountKind
 from surveillance.alert import Alert, raise_alert
 from surveillance.detector import NO_ALERTS
@@ -24,7 +24,7 @@ OK, WARNING, BREACH = 0, 1, 2
 
 class PositionLimitDetector:
     pattern = PATTERN
-    events = (AccountOpened, ControlGroupSet, HoldingMoved, Trade)
+    events = (AccountOpened, ControlGroupSet, HoldingMoved, Trade, BlockTrade)
 
     def __init__(self, view: MarketView, parameters: PositionLimit):
         self.view = view
@@ -35,7 +35,7 @@ class PositionLimitDetector:
 
     def on_event(self, event) -> Sequence[Alert]:
         kind = type(event)
-        if kind is Trade:
+        if kind is Trade or kind is BlockTrade:
             buyer, seller = self.view.group(event.buy_account), self.view.group(event.sell_account)
             if buyer == seller:
                 return NO_ALERTS

@@ -3,7 +3,7 @@ owner, so it only paints the tape. Alert at once; escalate past the daily allowa
 
 from collections.abc import Sequence
 
-from engine.events import DayClosed, Trade
+from engine.events import BlockTrade, DayClosed, Trade
 from surveillance.alert import Alert, raise_alert
 from surveillance.detector import NO_ALERTS
 from surveillance.market_view import MarketView
@@ -14,7 +14,7 @@ PATTERN = "self_trade"
 
 class SelfTradeDetector:
     pattern = PATTERN
-    events = (Trade, DayClosed)
+    events = (Trade, BlockTrade, DayClosed)  # a block has no orders, but is a trade
 
     def __init__(self, view: MarketView, parameters: SelfTrade):
         self.view = view
@@ -48,7 +48,7 @@ class SelfTradeDetector:
                     "price": event.price,
                     "parameters": label(PATTERN, self.parameters),
                 },
-                order_ids=(event.buy_order_id, event.sell_order_id),
+                order_ids=(event.buy_order_id, event.sell_order_id) if type(event) is Trade else (),
                 trade_ids=(event.trade_id,),
                 reason=(
                     f"{event.sell_account} sold {event.quantity} t to {event.buy_account}, "

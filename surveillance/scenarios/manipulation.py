@@ -10,6 +10,7 @@ offer that looks cheap) are honest investors of the day.
 from collections.abc import Callable
 
 from engine.orders import AccountKind, HoldingMovementKind, Side, TimeInForce
+from engine.reference import price_band
 from surveillance.scenarios.episode import Episode
 from surveillance.scenarios.participants import log_uniform
 from surveillance.scenarios.simulation import MINUTE, NS, Simulation
@@ -500,3 +501,24 @@ class Manipulators:
             self.step(episode, opening + number * NS, place)
         for _ in range(rng.randint(1_600, 2_400)):
             self.step(episode, max(sim.random_time(), opening + 20 * NS), reprice)
+
+    def block_away_from_market(self, instrument: str) -> None:
+        """Two accounts of one member cross a block well away from the market (12-25 %,
+        within the block band): value moved from one party to the other."""
+        sim, rng = self.sim, self.rng
+        listed = sim.reference.instruments[instrument]
+        quantity = round(listed.block_min_quantity * rng.uniform(1.0, 2.0))
+        seller = self.account(instrument, holdings=quantity)
+        buyer = self.account(instrument)
+        episode = self.episode("block_away_from_market", instrument, (seller, buyer))
+        start, end = sim.reference.calendar.block_bounds(sim.sessions[-1][0])
+        ts = rng.randrange(start + 10 * MINUTE, end - 10 * MINUTE)
+        away = rng.uniform(0.12, 0.25) * rng.choice((1, -1))
+
+        def report(now: int) -> None:
+            reference = sim.view.references[instrument]
+            low, high = price_band(reference, listed.block_band_bps, listed.tick)
+            price = round(sim.fair(instrument, now) * (1 + away) / listed.tick) * listed.tick
+            sim.cross_block(now, seller, buyer, instrument, quantity, min(max(price, low), high))
+
+        self.step(episode, ts, report)

@@ -24,6 +24,7 @@ from engine.commands import (
     MoveHolding,
     NewOrder,
     OpenAccount,
+    ReportBlock,
 )
 from engine.events import Event, OrderAccepted, Trade
 from engine.memory_holds import MemoryHolds
@@ -196,12 +197,23 @@ class Simulation:
     ) -> None:
         """Opens, funds and stocks an account, before the market opens unless `ts` says."""
         ts = self.sessions[0][0] - 60 * MINUTE if ts is None else ts
-        member = f"M{account[:2]}"
+        member = member_of(account)
         self.send(OpenAccount(ts, account, member, kind, control_group, allocation, "registry"))
         self.send(MoveCash(ts, account, 10**12, CashMovementKind.DEPOSIT, self.ref(), "bank"))
         for instrument, quantity in (holdings or {}).items():
             if quantity:
                 self.move_holding(ts, account, instrument, quantity, HoldingMovementKind.ALLOCATE)
+
+    def cross_block(
+        self, ts: int, seller: str, buyer: str, instrument: str, quantity: int, price: int
+    ) -> None:
+        """A block trade reported by the accounts' member as a cross (both its accounts)."""
+        self.send(
+            ReportBlock(
+                ts, member_of(seller), self.ref(), instrument, Side.SELL, seller, buyer,
+                quantity, price, cross=True,
+            )
+        )  # fmt: skip
 
     def move_holding(self, ts: int, account: str, instrument: str, qty: int, kind: int) -> None:
         self.send(MoveHolding(ts, account, instrument, qty, kind, self.ref(), "registry"))
@@ -224,6 +236,11 @@ class Simulation:
         ts = self.next_open(ts)
         if ts is not None:
             self.at(ts, action)
+
+
+def member_of(account: str) -> str:
+    """The simulated member of an account: its id's first two characters."""
+    return f"M{account[:2]}"
 
 
 class Market:

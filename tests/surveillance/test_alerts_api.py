@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from settlement.database import open_database
 from surveillance.alerts_api import alerts_router
+from surveillance.parameters import PATTERNS
 from surveillance.store_thread import StoreThread
 from tests.surveillance.alert_builders import CLERK, LI, OPEN, WANG, Person, S, sighting
 
@@ -239,7 +240,7 @@ def test_bad_query_values_are_refused(desk):
 
 def test_parameters_are_listed_changed_with_an_audit_and_read_back(desk):
     sets = desk.get("/parameters")
-    assert len(sets) == 12
+    assert len(sets) == len(PATTERNS)
     spoofing = next(s for s in sets if s["pattern"] == "spoofing")
     assert spoofing["version"] == 1 and spoofing["values"]["size_multiple"] == 5.0
     response = desk.client.patch(
