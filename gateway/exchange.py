@@ -37,6 +37,7 @@ from gateway.holds_reconciliation import reconcile_holds
 from gateway.members import Directory, MemberFileError, load_directory
 from gateway.rest.admin import admin_router
 from gateway.rest.app import create_app
+from gateway.rest.block_trades import block_admin_router
 from gateway.rest.market_data import market_data_router
 from gateway.rest.member_file_reload import MembersReloaded, members_router
 from gateway.rest.reference_data import public_router
@@ -183,6 +184,7 @@ class Exchange:
             routers.append(
                 admin_router(self.gateway, self.reference, auth, self.clock, self.registry_reader)
             )
+            routers.append(block_admin_router(self.gateway, auth, self.clock))
             self.acceptor = self._fix_acceptor()
             routers.append(fix_router(self.acceptor))
         return routers

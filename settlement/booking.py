@@ -21,8 +21,10 @@ collects the rows the ledger then writes in the same transaction as the cursor.
 
 import msgspec
 
+from engine.block_trades import BlockCause
 from engine.events import (
     AccountOpened,
+    BlockClosed,
     BlockTrade,
     CashMoved,
     CommandRejected,
@@ -137,6 +139,9 @@ class Booking:
             self._control_group(event)
         elif kind is CommandRejected:
             self._audit(event, "rejected:" + event.command, "", 0, event.reference, event.text)
+        elif kind is BlockClosed and event.cause == BlockCause.CANCELLED:
+            detail = f"block {event.block_id} cancelled: {event.text}"
+            self._audit(event, "cancel_block", event.instrument, event.quantity, "", detail)
         elif kind is DayClosed:
             self.day_closes.append(
                 (event.seq, event.trading_date, event.instrument, event.close_price)

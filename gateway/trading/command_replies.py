@@ -5,7 +5,9 @@ key its answer repeats: the account it opens, the reference of a movement, the i
 and actor of a halt. The gateway waits on that key to tell a supervisor what happened.
 """
 
+from engine.block_trades import BlockAction, BlockCause
 from engine.commands import (
+    CancelBlock,
     Command,
     EndOfDay,
     Halt,
@@ -18,6 +20,8 @@ from engine.commands import (
 )
 from engine.events import (
     AccountOpened,
+    BlockClosed,
+    BlockRejected,
     CashMoved,
     CommandRejected,
     ControlGroupSet,
@@ -59,4 +63,12 @@ def answers(command: Command, event: Event) -> bool:
         return type(event) is ReferencePriceSet and event.instrument == command.instrument
     if kind is EndOfDay:
         return type(event) is DayClosed and event.trading_date == command.trading_date
+    if kind is CancelBlock:
+        if type(event) is BlockRejected:
+            return event.action == BlockAction.CANCEL and event.block_id == command.block_id
+        return (
+            type(event) is BlockClosed
+            and event.block_id == command.block_id
+            and event.cause == BlockCause.CANCELLED
+        )
     return False

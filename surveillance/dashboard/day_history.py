@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from engine.events import (
     AccountOpened,
+    BlockTrade,
     ControlGroupSet,
     Event,
     HoldingMoved,
@@ -26,6 +27,7 @@ from engine.events import (
 from engine.orders import Side
 from engine.reference import ReferenceData
 from engine.stream import EVENTS_TOPIC, Stream
+from surveillance.dashboard.block_desk import BlockDesk
 from surveillance.dashboard.day_events import DayEvents, OrderEvent
 from surveillance.detectors.position_limit import PositionLimitDetector
 from surveillance.market_view import MarketView, is_member_cancel
@@ -36,7 +38,7 @@ BUCKET_NS = 10 * 60 * 1_000_000_000  # order-to-trade history in 10-minute steps
 DEPTH_LEVELS = 5
 
 _ORDER_EVENTS = (OrderAccepted, OrderAmended, OrderCancelled, Trade)
-_HOLDER_EVENTS = (AccountOpened, ControlGroupSet, HoldingMoved, Trade)
+_HOLDER_EVENTS = (AccountOpened, ControlGroupSet, HoldingMoved, Trade, BlockTrade)
 
 
 @dataclass(slots=True)
@@ -55,6 +57,7 @@ class DayHistory:
         self.view = MarketView(reference)
         self.limits = PositionLimitDetector(self.view, PositionLimit())
         self.events = DayEvents()
+        self.blocks = BlockDesk(reference)
         self.dates: list[str] = []  # the trading dates kept, oldest first
         self.activity: dict[str, dict[int, Activity]] = {}  # account -> step start -> counts
         self.last_seq = 0
@@ -78,6 +81,7 @@ class DayHistory:
 
     def apply(self, event: Event) -> None:
         self.view.apply(event)
+        self.blocks.apply(event)
         if isinstance(event, _HOLDER_EVENTS):
             self.limits.on_event(event)
         if isinstance(event, _ORDER_EVENTS):

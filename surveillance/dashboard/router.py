@@ -6,7 +6,8 @@ browser gets after logging in (sessions.py). Market data, the alert queue and wo
 halts and the registry are the existing APIs (/api/market, /ws/market, /api/alerts,
 /api/admin); this router adds what only the dashboard asks: the account view, an alert's
 window with its subject's orders and trades, the book replayed at any moment, the
-alerts' audit trail across alerts, and the instruments' trading hours.
+alerts' audit trail across alerts, the instruments' trading hours, and the day's block
+trades (the supervisor's cancellation of an allegation is /api/admin/blocks).
 
 Prices and money leave here as decimal CNY text, as the public market data does.
 """
@@ -212,8 +213,17 @@ def dashboard_router(
                     for start, counts in sorted(steps.items())
                 ],
                 "alerts": [AlertView.of(s).model_dump(mode="json") for s in past.alerts],
+                "blocks": history.blocks.of_account(account),
             }
         )
+
+    @router.get("/api/dashboard/blocks")
+    async def blocks(user: Supervisor) -> Response:
+        """Open block allegations with their expiry, today's block trades with their price
+        against the book, and today's allegations that ended without a trade."""
+        supervisor(user)
+        desk = history.blocks
+        return _json({"open": desk.allegations(), "trades": desk.trades, "ended": desk.ended()})
 
     async def window_of(alert_id: str) -> tuple[Alert, list[OrderEvent]]:
         """The alert and its instrument's order events within the margin of its window."""

@@ -1,5 +1,6 @@
 // One account: who it is and who it is linked to, holdings against the position limit,
-// its orders, trades, cancels and order-to-trade ratio over the day, and its past alerts.
+// its orders, trades, cancels and order-to-trade ratio over the day, its block trades, and
+// its past alerts.
 
 import { get } from "../api.js";
 import { activityChart } from "../charts.js";
@@ -60,6 +61,13 @@ export async function accountPage(main, account) {
           h("tr", { class: e.type }, h("td", { class: "mono" }, time(e.ts, true)), h("td", {}, e.type), h("td", {}, e.instrument || ""),
             h("td", {}, e.side), h("td", { class: "num" }, price(e.price)), h("td", { class: "num" }, qty(e.quantity)),
             h("td", { class: "mono" }, e.order_id), h("td", { class: "mono" }, e.client_order_id))), { id: "orders" }))),
+      h("section", { class: "card full" }, h("h2", {}, "Block trades today"),
+        table(["Time", "Instrument", "Side", "Tonnes", "Price", "From market", "Counterparty"], view.blocks.slice().reverse().map((b) => {
+          const bought = b.buy_account === view.account;
+          return h("tr", {}, h("td", { class: "mono" }, time(b.ts, true)), h("td", {}, b.instrument), h("td", { class: bought ? "buy" : "sell" }, bought ? "buy" : "sell"),
+            h("td", { class: "num" }, qty(b.quantity)), h("td", { class: "num" }, price(b.price)), h("td", { class: "num" }, b.percent_from_market === null ? "—" : pct(b.percent_from_market)),
+            h("td", {}, h("a", { href: `#/accounts/${bought ? b.sell_account : b.buy_account}` }, bought ? b.sell_account : b.buy_account)));
+        }), { id: "account-blocks" })),
       h("section", { class: "card full" }, h("h2", {}, "Past alerts"),
         table(["Score", "Pattern", "Instrument", "Window", "Status", "Reason"], view.alerts.map((a) =>
           h("tr", { class: "clickable", onclick: () => { location.hash = `#/alerts/${a.id}`; } },
