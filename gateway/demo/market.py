@@ -3,8 +3,9 @@
 Market makers quote both sides around a drifting fair value, compliance entities buy
 toward the surrender deadline, investors trade both ways, and now and then a manipulator
 spoofs the book or washes trades between two accounts of one owner, for surveillance to
-catch. They act through the gateway like any member (commands stamped by the exchange's
-clock), at a pace a person can follow on the dashboard.
+catch; in the afternoon a block trade is alleged and accepted, and one under the block
+minimum refused (block_trades.py). They act through the gateway like any member
+(commands stamped by the exchange's clock), at a pace a person can follow on the dashboard.
 """
 
 import asyncio
@@ -30,6 +31,7 @@ from engine.orders import (
 )
 from engine.reference import ReferenceData, price_band
 from gateway.clock import Clock
+from gateway.demo.block_trades import DemoBlockTrades, block_members, block_opening_commands
 from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
 from gateway.trading.gateway_service import GatewayService
 
@@ -50,6 +52,7 @@ def demo_directory() -> Directory:
         "EXCHANGE": Member("EXCHANGE", "Exchange market supervision", Role.SUPERVISOR, frozenset()),
         "SIM": Member("SIM", "Simulated members", Role.MEMBER, simulated),
         "DEMO": Member("DEMO", "You, trading alongside", Role.MEMBER, frozenset({DEMO_ACCOUNT})),
+        **block_members(),
     }
     sessions = {
         DEMO_SUPERVISOR[0]: Session(
@@ -90,7 +93,7 @@ def opening_commands(ts: int) -> list[Command]:
                     ACTOR,
                 )
             )
-    return commands
+    return commands + block_opening_commands(ts, ACTOR)
 
 
 class DemoMarket:
@@ -115,13 +118,16 @@ class DemoMarket:
         }
         self.quotes: dict[tuple[str, str], list[str]] = {}  # (maker, symbol) -> live ids
         self.steps = 0
+        self.blocks = DemoBlockTrades(gateway, reference, clock, step_seconds)
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.gateway.submit(opening_commands(self.clock.now()))
+        blocks = asyncio.create_task(self.blocks.run(stop))  # the afternoon's block trades
         while not stop.is_set():
             await self.gateway.submit(self.step())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.step_seconds)
+        await blocks
 
     def step(self) -> list[Command]:
         """What the simulated members send in one step of the demo."""

@@ -1,4 +1,4 @@
-"""Which event answers an administrative command.
+"""Which event answers an administrative command (or a block report the demo sends).
 
 Events do not name the command that caused them, but every administrative command has a
 key its answer repeats: the account it opens, the reference of a movement, the instrument
@@ -7,6 +7,7 @@ and actor of a halt. The gateway waits on that key to tell a supervisor what hap
 
 from engine.block_trades import BlockAction, BlockCause
 from engine.commands import (
+    AcceptBlock,
     CancelBlock,
     Command,
     EndOfDay,
@@ -14,14 +15,17 @@ from engine.commands import (
     MoveCash,
     MoveHolding,
     OpenAccount,
+    ReportBlock,
     Resume,
     SetControlGroup,
     SetReferencePrice,
 )
 from engine.events import (
     AccountOpened,
+    BlockAlleged,
     BlockClosed,
     BlockRejected,
+    BlockTrade,
     CashMoved,
     CommandRejected,
     ControlGroupSet,
@@ -63,6 +67,18 @@ def answers(command: Command, event: Event) -> bool:
         return type(event) is ReferencePriceSet and event.instrument == command.instrument
     if kind is EndOfDay:
         return type(event) is DayClosed and event.trading_date == command.trading_date
+    if kind is ReportBlock:
+        if type(event) is BlockRejected or type(event) is BlockAlleged:
+            return event.member == command.member and event.report_id == command.report_id
+        return (
+            type(event) is BlockTrade
+            and event.initiator_report_id == command.report_id
+            and command.member in (event.buy_member, event.sell_member)
+        )
+    if kind is AcceptBlock:
+        if type(event) is BlockRejected:
+            return event.action == BlockAction.ACCEPT and event.report_id == command.report_id
+        return type(event) is BlockTrade and event.acceptor_report_id == command.report_id
     if kind is CancelBlock:
         if type(event) is BlockRejected:
             return event.action == BlockAction.CANCEL and event.block_id == command.block_id
