@@ -47,6 +47,7 @@ from surveillance.market_data import (
 from surveillance.market_data import Message as MarketMessage
 from surveillance.market_data.depth import DEPTH
 
+BLOCK_TRADE_TEXT = "block trade"  # on a trade entry: negotiated off the book
 MAX_SUBSCRIPTIONS = 50  # live subscriptions per session; each one costs a publisher slot
 
 
@@ -314,8 +315,9 @@ def full_refresh(request: Request, snapshot: Snapshot, shown: Shown) -> Message:
             [(MDTag.MDEntryType, entry_type), *_level(level, rank)]
             for rank, level in enumerate(levels, 1)
         ]
-    if request.trades and snapshot.trades:
-        entries.append([(MDTag.MDEntryType, TRADE), *_trade(snapshot.trades[-1])])
+    last = next((trade for trade in reversed(snapshot.trades) if not trade.block), None)
+    if request.trades and last is not None:  # the last book trade
+        entries.append([(MDTag.MDEntryType, TRADE), *_trade(last)])
     return _message("W", [(MDTag.MDReqID, request.req_id), (MDTag.Symbol, symbol)], entries)
 
 
@@ -358,13 +360,18 @@ def _level(level: Level, rank: int) -> Entry:
 
 
 def _trade(trade: TradePrint) -> Entry:
+    """A trade entry; a block trade's says so in Text (FIX 4.4's TradeCondition has no
+    value for a negotiated block)."""
     date, time = format_utc_timestamp(trade.ts).split("-")
-    return [
+    entry = [
         (MDTag.MDEntryPx, trade.price),
         (MDTag.MDEntrySize, str(trade.quantity)),
         (MDTag.MDEntryDate, date),
         (MDTag.MDEntryTime, time),
     ]
+    if trade.block:
+        entry.append((MDTag.Text, BLOCK_TRADE_TEXT))
+    return entry
 
 
 def _message(msg_type: str, head: Entry, entries: list[Entry]) -> Message:
