@@ -49,6 +49,9 @@ _CLOSED_AS = {
 }
 
 
+_COPY_FLAGGED = frozenset(("8", "AE"))  # the messages whose layout has CopyMsgIndicator
+
+
 class Delivery(NamedTuple):
     session_id: str
     message: AppMessage
@@ -260,7 +263,11 @@ class ExecutionReports:
 
 
 def _as_drop_copy(message: AppMessage) -> AppMessage:
-    """CopyMsgIndicator (797=Y) tells the drop-copy reader this is a copy, not an answer."""
+    """CopyMsgIndicator (797=Y) tells the drop-copy reader this is a copy, not an answer.
+    FIX 4.4 defines it on ExecutionReport and TradeCaptureReport only: other copies (an
+    OrderCancelReject, a TradeCaptureReportAck) go as they are, valid for any FIX engine."""
+    if message.msg_type not in _COPY_FLAGGED:
+        return message
     return AppMessage(message.msg_type, [*message.fields, (Tag.CopyMsgIndicator, "Y")])
 
 
