@@ -2,8 +2,8 @@
 independent client. Allegation -> acceptance -> both confirmations and the drop copy ->
 the registry booked once -> the bulletin's block volume; a decline, an expiry by the
 engine's journaled clock, refusals with TradeReportRejectReason and Text; and a restart
-with an open allegation recovered from the journal, listed by TradeCaptureReportRequest
-and then accepted."""
+with an open allegation recovered from the journal, resent to the counterparty with
+PossDupFlag, listed by TradeCaptureReportRequest and then accepted."""
 
 import asyncio
 import datetime as dt
@@ -216,6 +216,13 @@ def test_an_open_allegation_survives_a_restart_and_is_then_accepted(tmp_path):
         async def accept() -> None:
             async with connect(url) as buyer_link:
                 buyer = await log_on(buyer_link, BUYER)
+                await buyer.send("2", (7, "1"), (16, "0"))  # what was sent while away
+                resent = await next_of(buyer, "AE")
+                assert (text(resent, 43), text(resent, 856), text(resent, 818)) == (
+                    "Y",
+                    "1",
+                    block_id,
+                )
                 await buyer.send("AD", (568, "open-1"), (569, "2"))
                 ack = await next_of(buyer, "AQ")
                 assert (text(ack, 568), text(ack, 748)) == ("open-1", "1")
