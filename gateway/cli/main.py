@@ -5,7 +5,7 @@ tcx engine | settlement | surveillance | gateway
                           one service per process, over Kafka (settings: stream = "kafka")
 tcx admin ...             supervisors' administration of a running exchange (REST)
 tcx members ...           member and session logins (the member file)
-tcx member ...            a member's FIX client: orders, cancels, reports, market data
+tcx member ...            a member's FIX client: orders, cancels, block trades, reports, market data
 tcx surveil ...           export a day's events from the journal; back-test detectors
 tcx marketdata watch      print the market-data stream topic (over Kafka)
 """

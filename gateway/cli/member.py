@@ -1,4 +1,5 @@
-"""`tcx member ...`: trade as a member from the command line, over FIX.
+"""`tcx member ...`: trade as a member from the command line, over FIX (block trades:
+`tcx member block ...`, gateway/cli/member_blocks.py).
 
 Each command logs on, does one thing, and logs out; `watch` stays logged on until Ctrl-C.
 While logged on, every execution report that arrives is printed, including the ones the
