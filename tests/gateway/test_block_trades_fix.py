@@ -186,6 +186,13 @@ def test_two_members_trade_a_block_over_fix(tmp_path):
             tonnes = {(row["asset"], row["state"]): row["amount"] for row in balances}
             assert tonnes[("TJEA25", "available")] == 300_000 + 200_000  # booked once
             assert api.get("/api/admin/settlement-failures").json() == []
+            (public,) = api.get("/api/market/TJEA25/blocks").json()  # anonymous, flagged
+            assert (public["quantity"], public["price"], public["block"]) == (
+                200_000,
+                "50.00",
+                True,
+            )
+            assert "buy_account" not in public
             assert api.post("/api/admin/end-of-day", json={"trading_date": "2026-11-24"}).is_success
             for _ in range(200):
                 bulletins = api.get("/api/bulletins/TJEA25").json()
