@@ -178,6 +178,7 @@ def _print_welcome(settings: Settings, demo: bool, new_password: str | None = No
         lines += [
             f"  supervisor login    {DEMO_SUPERVISOR[0]} / {DEMO_SUPERVISOR[1]}",
             f"  member FIX login    {DEMO_MEMBER[0]} / {DEMO_MEMBER[1]}  (account {DEMO_ACCOUNT})",
+            f"  block trades        13:05 demo time, {base}/dashboard/#/blocks (--speed hastens)",
         ]
     elif new_password:
         lines += [
