@@ -41,6 +41,7 @@ from gateway.rest.market_data import market_data_router
 from gateway.rest.member_file_reload import MembersReloaded, members_router
 from gateway.rest.reference_data import public_router
 from gateway.rest.registry_reader import RegistryReader
+from gateway.rest.restrictions import restrictions_router
 from gateway.rest.supervisor_auth import SupervisorAuth
 from gateway.settings import Settings
 from gateway.trading.fix_bridge import FixBridge
@@ -176,6 +177,11 @@ class Exchange:
             self.registry_reader = RegistryReader(settings.registry, self.reference)
             routers.append(
                 admin_router(self.gateway, self.reference, auth, self.clock, self.registry_reader)
+            )
+            routers.append(
+                restrictions_router(
+                    self.gateway, self.reference, auth, self.clock, self.registry_reader
+                )
             )
             self.acceptor = self._fix_acceptor()
             routers.append(fix_router(self.acceptor))

@@ -5,6 +5,7 @@
 import { followAlerts, get, login, post } from "../api.js";
 import { windowChart } from "../charts.js";
 import { dateTime, h, label, price, qty, scoreBadge, statusBadge, table, time } from "../format.js";
+import { accountRestrictions } from "./restrictions.js";
 
 const DISPOSITIONS = [["no_action", "no action"], ["warning_letter", "warning letter"], ["referral", "referral to the regulator"]];
 
@@ -38,6 +39,8 @@ export async function alertPage(main, alertId) {
         window_.steps.length
           ? h("div", { class: "stack" }, h("div", { class: "row" }, slider, when), book, h("p", { class: "muted" }, "Click the chart or move the slider. Tonnes of the subject's orders are highlighted."))
           : h("p", { class: "muted" }, "Nothing to replay.")),
+      h("section", { class: "card full", id: "alert-restrictions" }, h("h2", {}, "Enforcement: restrict the subject's accounts"),
+        ...(await Promise.all(detail.alert.accounts.map((account) => accountRestrictions(account, detail.alert.id))))),
       h("section", { class: "card full" }, h("h2", {}, "Audit trail"), trail),
     ),
   );
