@@ -16,6 +16,7 @@ from typing import Any
 import uvicorn
 from fastapi import APIRouter
 
+from disclosure.desk import DisclosureDesk
 from engine.command_intake import resume_point
 from engine.commands import Command
 from engine.durable_sequencer import DurableSequencer, GroupCommit
@@ -37,6 +38,7 @@ from gateway.holds_reconciliation import reconcile_holds
 from gateway.members import Directory, MemberFileError, load_directory
 from gateway.rest.admin import admin_router
 from gateway.rest.app import create_app
+from gateway.rest.disclosure import disclosure_router
 from gateway.rest.market_data import market_data_router
 from gateway.rest.member_file_reload import MembersReloaded, members_router
 from gateway.rest.reference_data import public_router
@@ -183,6 +185,9 @@ class Exchange:
                     self.gateway, self.reference, auth, self.clock, self.registry_reader
                 )
             )
+            self.disclosure = DisclosureDesk(settings.registry, self.reference)
+            self.gateway.listeners.append(self.disclosure.on_events)
+            routers.append(disclosure_router(self.disclosure, auth, self.clock))
             self.acceptor = self._fix_acceptor()
             routers.append(fix_router(self.acceptor))
         return routers
@@ -289,6 +294,7 @@ class Exchange:
             stop.set()
             if self.gateway is not None:
                 self.registry_reader.close()
+                await self.disclosure.close()
             if self.gateway is not None or self.surveillance is not None:
                 self.bulletin_database.close()
             if self.surveillance is not None:
