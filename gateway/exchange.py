@@ -63,6 +63,7 @@ from surveillance.parameters import Parameters
 from surveillance.runner import Surveillance
 from surveillance.store_thread import StoreThread
 from surveillance.surveillance_service import SurveillanceService
+from surveillance.warning_letters_api import warning_letters_router
 
 log = logging.getLogger("tcx.exchange")
 
@@ -161,6 +162,7 @@ class Exchange:
                 self.clock.now,
             )
             routers.append(alerts_router(self.alert_store, auth, self.clock.now))
+            routers.append(warning_letters_router(self.alert_store, auth, self.clock.now))
             self.day_history = DayHistory(self.reference)
             routers.append(
                 dashboard_router(

@@ -9,6 +9,20 @@ import { accountRestrictions } from "./restrictions.js";
 
 const DISPOSITIONS = [["no_action", "no action"], ["warning_letter", "warning letter"], ["referral", "referral to the regulator"]];
 
+// The letter is behind the supervisor's login, so it is fetched with it and saved from a blob.
+async function downloadLetter(base, alertId, message) {
+  message.textContent = "";
+  const answer = await fetch(`${base}/warning-letter`, { headers: { Authorization: login()?.basic || "" } });
+  if (!answer.ok) {
+    message.textContent = `The letter could not be made (HTTP ${answer.status}).`;
+    return;
+  }
+  const link = h("a", { href: URL.createObjectURL(await answer.blob()), download: `warning-letter-${alertId}.html` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
 export async function alertPage(main, alertId) {
   const base = `/api/alerts/${encodeURIComponent(alertId)}`;
   const [detail, window_] = await Promise.all([get(base), get(`/api/dashboard/alerts/${encodeURIComponent(alertId)}/window`)]);
@@ -132,6 +146,11 @@ export async function alertPage(main, alertId) {
     if (a.status === "in_review") buttons.push(button("escalate", "Escalate", "escalate", () => ({ assignee: "" }), "warn"));
     if (a.status === "in_review" || a.status === "escalated") {
       buttons.push(h("div", { class: "row" }, button("close", "Close as", "close", () => ({ disposition: disposition.value }), "danger"), disposition));
+    }
+    if (a.status === "closed" && a.disposition === "warning_letter") {
+      buttons.push(h("div", { class: "row" },
+        h("button", { type: "button", id: "download-letter", onclick: () => downloadLetter(base, a.id, message) }, "Download warning letter"),
+        button("letter-sent", "Record letter as sent", "warning-letter/sent", () => ({}), "primary")));
     }
     buttons.push(button("add-comment", "Add comment", "comments"));
     actions.replaceChildren(h("form", { class: "stack", onsubmit: (e) => e.preventDefault() }, comment, ...buttons, message));
