@@ -195,6 +195,17 @@ def add_admin_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--account")
 
+    p = command(
+        "republish",
+        "publish a corrected public report; the earlier version stays, superseded",
+        "POST",
+        lambda a: f"/api/admin/disclosure/{a.report}/{a.period}/republish",
+        lambda a: {"reason": a.reason},
+    )
+    p.add_argument("report", help="e.g. daily-bulletin, weekly-holdings, large-holders")
+    p.add_argument("period", help="the trading date, YYYY-MM-DD")
+    p.add_argument("--reason", required=True, help="what was corrected (shown publicly)")
+
     command(
         "failures",
         "trades that could not settle",

@@ -13,6 +13,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from engine.orders import Side
+from gateway.cli.main import main
 from tests.gateway.exchange_fixtures import SUPERVISOR, limit_order, running_exchange
 
 HOLDINGS = {"E1": 123_457, "E2": 98_765, "E3": 55_001, "E4": 44_003, "E5": 33_007, "I1": 654_321}
@@ -156,6 +157,20 @@ def test_a_correction_keeps_the_superseded_version_visible(market) -> None:
     assert first.json()["superseded_ts"] > 0
     page = public.get("/public/large-holders/2026-11-24").text
     assert "superseded" in page and "member name corrected" in page
+
+
+def test_a_correction_from_the_command_line(market, capsys) -> None:
+    running, public, _ = market
+    common = ["admin", "--url", running.base_url, "--user", SUPERVISOR[0],
+              "--password", SUPERVISOR[1]]  # fmt: skip
+    republish = ["republish", "daily-bulletin", "2026-11-24", "--reason", "close corrected"]
+    assert main([*common, *republish]) == 0
+    assert '"version": 2' in capsys.readouterr().out
+    blank = ["republish", "daily-bulletin", "2026-11-24", "--reason", " "]
+    assert main([*common, *blank]) == 1
+    assert "no_reason" in capsys.readouterr().err
+    shown = public.get("/api/public/reports/daily-bulletin/2026-11-24").json()
+    assert (shown["version"], shown["reason"]) == (2, "close corrected")
 
 
 def _routes(routes) -> list[APIRoute]:
