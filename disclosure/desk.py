@@ -40,6 +40,7 @@ class DisclosureDesk:
         self._source: RegistrySource | None = None
         self._closed: dict[str, list[DayClosed]] = defaultdict(list)
         self._tasks: set[asyncio.Task] = set()
+        self._in_order = asyncio.Lock()  # days publish one at a time, in the order they closed
 
     def _open(self) -> RegistrySource:
         if self._source is None:
@@ -72,7 +73,12 @@ class DisclosureDesk:
         return [report for report in self.reports.values() if due(report.schedule, day, calendar)]
 
     async def publish_day(self, closing: Closing) -> list[str]:
-        """Publishes what is due at `closing` once the registry has it; the names published."""
+        """Publishes what is due at `closing` once the registry has it; the names published.
+        A report's change on its last publication needs the days in order."""
+        async with self._in_order:
+            return await self._publish_day(closing)
+
+    async def _publish_day(self, closing: Closing) -> list[str]:
         waited = 0.0
         while not await self(lambda source: self._ready(source, closing)):
             await asyncio.sleep(POLL_S)

@@ -74,7 +74,7 @@ def market(tmp_path_factory):
         assert {entry["last_period"] for entry in index} == {None}
         close_day(api, "2026-11-24")  # a Tuesday: daily reports only
         close_day(api, "2026-11-27")  # a Friday: the weekly report too
-        published(public, "weekly-holdings", "2026-11-27")
+        published(public, "large-holders", "2026-11-27")  # the last of the two days
         yield running, public, api
         api.close()
         public.close()
