@@ -63,7 +63,7 @@ class Publications:
                 (report, period),
             ):
                 return False
-            self._insert(report, period, 1, ts, SCHEDULE, "", seq, table)
+            self._insert(report, period, 1, ts, SCHEDULE, "", seq, table, first=True)
         return True
 
     def republish(
@@ -84,9 +84,12 @@ class Publications:
             )
         return self.current(report, period)
 
-    def _insert(self, report, period, version, ts, actor, reason, seq, table) -> None:
+    def _insert(self, report, period, version, ts, actor, reason, seq, table, first=False):
+        """`first`: the schedule's, which another gateway process may write at once: the
+        same row (built as of the same seq), so the later insert does nothing."""
         self.database.execute(
-            f"INSERT INTO disclosure_publications ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            f"INSERT INTO disclosure_publications ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)"
+            + (" ON CONFLICT (report, period, version) DO NOTHING" if first else ""),
             (report, period, version, ts, actor, reason, seq, _encode(table).decode()),
         )
 
