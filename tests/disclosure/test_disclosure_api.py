@@ -3,6 +3,7 @@
 correction kept beside the superseded version, and an access test that walks every public
 endpoint looking for what must not be public."""
 
+import asyncio
 import csv
 import io
 import re
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
+from disclosure.report import ReportTable
 from engine.orders import Side
 from gateway.cli.main import main
 from tests.gateway.exchange_fixtures import SUPERVISOR, limit_order, running_exchange
@@ -157,6 +159,24 @@ def test_a_correction_keeps_the_superseded_version_visible(market) -> None:
     assert first.json()["superseded_ts"] > 0
     page = public.get("/public/large-holders/2026-11-24").text
     assert "superseded" in page and "member name corrected" in page
+
+
+def test_nothing_is_served_before_its_publication_time(market) -> None:
+    """A publication stamped later than now (a report prepared ahead) stays unknown."""
+    running, public, _ = market
+    later = running.exchange.clock.now() + 3_600 * 10**9
+    table = ReportTable(["instrument"], [["TJEA25"]])
+    desk = running.exchange.disclosure
+    write = desk(
+        lambda source: source.publications.publish("daily-bulletin", "2026-12-01", 1, later, table)
+    )
+    assert asyncio.run_coroutine_threadsafe(write, running.loop).result(10)
+    assert public.get("/api/public/reports/daily-bulletin/2026-12-01").status_code == 404
+    listed = public.get("/api/public/reports/daily-bulletin", params={"from": "2026-12-01"})
+    assert listed.json() == []
+    index = {e["name"]: e["last_period"] for e in public.get("/api/public/reports").json()}
+    assert index["daily-bulletin"] == "2026-11-27"
+    assert public.get("/public/daily-bulletin/2026-12-01").status_code == 404
 
 
 def test_a_correction_from_the_command_line(market, capsys) -> None:

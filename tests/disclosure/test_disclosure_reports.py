@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from disclosure.desk import DisclosureDesk
 from disclosure.publications import Publications
 from disclosure.registry_source import RegistrySource
 from disclosure.report import Closing, ReportTable
@@ -126,6 +127,16 @@ def test_the_publication_schedule_across_holidays(day: str, weekly: bool) -> Non
     date = dt.date.fromisoformat(day)
     assert due(DAILY, date, calendar)
     assert due(WEEKLY, date, calendar) is weekly
+
+
+def test_the_desk_makes_the_weekly_report_due_on_the_thursday_before_a_holiday() -> None:
+    desk = DisclosureDesk(":memory:", REFERENCE)
+    assert [r.name for r in desk.due_reports("2026-09-24")] == [
+        "daily-bulletin",
+        "weekly-holdings",
+        "large-holders",
+    ]
+    assert "weekly-holdings" not in [r.name for r in desk.due_reports("2026-09-23")]
 
 
 def test_a_week_without_a_friday_close_still_gets_one_weekly_report() -> None:
