@@ -16,7 +16,6 @@ from typing import Any
 import uvicorn
 from fastapi import APIRouter
 
-from disclosure.desk import DisclosureDesk
 from engine.command_intake import resume_point
 from engine.commands import Command
 from engine.durable_sequencer import DurableSequencer, GroupCommit
@@ -27,6 +26,7 @@ from engine.reference import ReferenceData, load_reference_data
 from engine.sequencer import Sequencer
 from engine.stream import EVENTS_TOPIC, Stream
 from gateway.clock import Clock, SessionClock, WallClock
+from gateway.disclosure.desk import DisclosureDesk
 from gateway.fix.acceptor import Acceptor
 from gateway.fix.application import SessionId
 from gateway.fix.dictionary import load_dictionary

@@ -9,9 +9,9 @@ ordinary EndOfDay commands, as a supervisor's `tcx admin end-of-day` sends.
 
 import datetime as dt
 
-from disclosure.schedule import WEEKLY, due
 from engine.commands import Command, EndOfDay
 from engine.reference import TradingCalendar
+from gateway.disclosure.schedule import WEEKLY, due
 
 
 def last_week_close(calendar: TradingCalendar, today: dt.date) -> dt.date:

@@ -24,10 +24,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from disclosure.desk import DisclosureDesk
-from disclosure.publications import Publication
-from disclosure.report import Report
 from gateway.clock import Clock
+from gateway.disclosure.desk import DisclosureDesk
+from gateway.disclosure.publications import Publication
+from gateway.disclosure.report import Report
 from gateway.rest.supervisor_auth import SupervisorAuth, User
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
-from disclosure.report import ReportTable
 from engine.orders import Side
 from gateway.cli.main import main
+from gateway.disclosure.report import ReportTable
 from tests.gateway.exchange_fixtures import SUPERVISOR, limit_order, running_exchange
 
 HOLDINGS = {"E1": 123_457, "E2": 98_765, "E3": 55_001, "E4": 44_003, "E5": 33_007, "I1": 654_321}

@@ -6,15 +6,15 @@ import datetime as dt
 
 import pytest
 
-from disclosure.desk import DisclosureDesk
-from disclosure.publications import Publications
-from disclosure.registry_source import RegistrySource
-from disclosure.report import Closing, ReportTable
-from disclosure.reports import reports
-from disclosure.reports.weekly_holdings import SUPPRESSED
-from disclosure.schedule import DAILY, WEEKLY, due
 from engine.orders import AccountKind, HoldingMovementKind
 from engine.reference import load_reference_data
+from gateway.disclosure.desk import DisclosureDesk
+from gateway.disclosure.publications import Publications
+from gateway.disclosure.registry_source import RegistrySource
+from gateway.disclosure.report import Closing, ReportTable
+from gateway.disclosure.reports import reports
+from gateway.disclosure.reports.weekly_holdings import SUPPRESSED
+from gateway.disclosure.schedule import DAILY, WEEKLY, due
 from settlement.ledger import Ledger
 from surveillance.market_data.bulletin import daily_bulletin
 from surveillance.market_data.registry_bulletins import RegistryBulletins

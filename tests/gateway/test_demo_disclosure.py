@@ -8,9 +8,9 @@ import time
 import httpx
 import pytest
 
-from disclosure.schedule import WEEKLY, due
 from engine.reference import load_reference_data
 from gateway.demo.disclosure import DemoCloses, last_week_close
+from gateway.disclosure.schedule import WEEKLY, due
 from tests.gateway.exchange_fixtures import free_port, start_tcx_up
 
 CALENDAR = load_reference_data().calendar

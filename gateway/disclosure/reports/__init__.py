@@ -6,11 +6,11 @@ the surplus/shortfall bulletin (issue 16), and entities' own statements (issue 1
 emissions and surrenders).
 """
 
-from disclosure.report import Report
-from disclosure.reports.daily_bulletin import DailyBulletinReport
-from disclosure.reports.large_holders import LargeHoldersReport
-from disclosure.reports.weekly_holdings import WeeklyHoldingsReport
 from engine.reference import ReferenceData
+from gateway.disclosure.report import Report
+from gateway.disclosure.reports.daily_bulletin import DailyBulletinReport
+from gateway.disclosure.reports.large_holders import LargeHoldersReport
+from gateway.disclosure.reports.weekly_holdings import WeeklyHoldingsReport
 
 
 def reports(reference: ReferenceData) -> dict[str, Report]:

@@ -1,7 +1,7 @@
 """What a report is: a named table built from the registry as of one closed trading day.
 
-Adding a report is one module in disclosure/reports/ with a class like these and one line
-in its REPORTS list: a `name` (the URL's), a `title`, a `schedule` (schedule.py), and
+Adding a report is one module in gateway/disclosure/reports/ with a class like these and one line
+in `reports()` there: a `name` (the URL's), a `title`, a `schedule` (schedule.py), and
 `build`, which must read only `Source` as of `closing.seq` so that building it again later
 gives the same table (a republished report differs only where the registry was corrected).
 Everything a report returns is public: aggregates, or what an entity chose to publish,
@@ -34,7 +34,7 @@ class Closing(msgspec.Struct, frozen=True):
 
 
 class Source(Protocol):
-    """The registry as reports read it (disclosure/registry_source.py)."""
+    """The registry as reports read it (gateway/disclosure/registry_source.py)."""
 
     def holdings(self, upto_seq: int) -> dict[tuple[str, str], int]:
         """(account, instrument) -> tonnes held (available, pledged and frozen) after the

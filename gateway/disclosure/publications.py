@@ -8,7 +8,7 @@ every version stays readable. The table is this module's own, created at open.
 
 import msgspec
 
-from disclosure.report import ReportTable
+from gateway.disclosure.report import ReportTable
 from settlement.database import Database
 
 SCHEMA = """

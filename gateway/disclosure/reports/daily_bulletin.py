@@ -3,8 +3,8 @@ trades included (their volume and turnover are 0 until block trades are reported
 
 from typing import ClassVar
 
-from disclosure.report import Closing, ReportTable, Source
-from disclosure.schedule import DAILY
+from gateway.disclosure.report import Closing, ReportTable, Source
+from gateway.disclosure.schedule import DAILY
 
 
 class DailyBulletinReport:

@@ -4,10 +4,10 @@ an instrument. Named, with the threshold they exceed, never with their exact hol
 
 from typing import ClassVar
 
-from disclosure.report import Closing, ReportTable, Source
-from disclosure.reports.holder_categories import COVERED, category_of
-from disclosure.schedule import DAILY
 from engine.reference import MarketRules
+from gateway.disclosure.report import Closing, ReportTable, Source
+from gateway.disclosure.reports.holder_categories import COVERED, category_of
+from gateway.disclosure.schedule import DAILY
 
 
 class LargeHoldersReport:

@@ -16,13 +16,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from disclosure.publications import Publication, Publications
-from disclosure.registry_source import RegistrySource
-from disclosure.report import Closing, Report
-from disclosure.reports import reports
-from disclosure.schedule import due
 from engine.events import DayClosed, Event
 from engine.reference import ReferenceData
+from gateway.disclosure.publications import Publication, Publications
+from gateway.disclosure.registry_source import RegistrySource
+from gateway.disclosure.report import Closing, Report
+from gateway.disclosure.reports import reports
+from gateway.disclosure.schedule import due
 from settlement.ledger import Ledger
 
 log = logging.getLogger("tcx.disclosure")

@@ -6,9 +6,9 @@ share of that instrument, which would otherwise give the suppressed figure away.
 from collections import defaultdict
 from typing import ClassVar
 
-from disclosure.report import Closing, ReportTable, Source
-from disclosure.reports.holder_categories import CATEGORIES, category_of
-from disclosure.schedule import WEEKLY
+from gateway.disclosure.report import Closing, ReportTable, Source
+from gateway.disclosure.reports.holder_categories import CATEGORIES, category_of
+from gateway.disclosure.schedule import WEEKLY
 from surveillance.market_data.bulletin import change_percent
 
 MIN_HOLDERS = 5

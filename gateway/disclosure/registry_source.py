@@ -6,8 +6,8 @@ report built again later (a correction) sees the registry as it was at that clos
 
 import msgspec
 
-from disclosure.publications import Publications
-from disclosure.report import ReportTable
+from gateway.disclosure.publications import Publications
+from gateway.disclosure.report import ReportTable
 from settlement.accounts import SYSTEM_PREFIX
 from settlement.booking import CNY
 from settlement.ledger import AccountRecord, Ledger
