@@ -53,7 +53,7 @@ def _date(name: str, value: str) -> str:
 
 
 def _utc(ns: int) -> str:
-    return dt.datetime.fromtimestamp(ns / 1e9, dt.UTC).isoformat(timespec="seconds")
+    return dt.datetime.fromtimestamp(ns / 1e9, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def publication_json(publication: Publication) -> dict:
@@ -181,19 +181,22 @@ def disclosure_router(desk: DisclosureDesk, auth: SupervisorAuth, clock: Clock) 
 
     @router.get("/public", response_class=HTMLResponse, include_in_schema=False)
     async def index_page() -> HTMLResponse:
-        rows = "".join(
-            f"<tr><td><a href='/public/{e['name']}'>{_e(e['title'])}</a><br>"
-            f"<small>{_e(e['description'])}</small></td><td>{_e(e['schedule'])}</td>"
-            f"<td>{_e(e['last_period'] or 'not yet')}</td>"
-            f"<td>{_e(e['last_published_utc'] or '')}</td></tr>"
+        entries = "".join(
+            f"<li><a href='/public/{e['name']}'><strong>{_e(e['title'])}</strong></a> "
+            f"<small>({_e(e['schedule'])})</small><br>{_e(e['description'])}<br><small>"
+            + (
+                f"last: {_e(e['last_period'])}, published {_e(e['last_published_utc'])}"
+                if e["last_period"]
+                else "not published yet"
+            )
+            + "</small></li>"
             for e in await index()
         )
         body = (
             "<h1>Tianjin carbon exchange: public reports</h1>"
             "<p>Published at the close of trading days; every correction is kept. "
             "JSON and CSV: <a href='/api/public/reports'>/api/public/reports</a>.</p>"
-            "<table id='index'><thead><tr><th>Report</th><th>Schedule</th><th>Last period</th>"
-            f"<th>Published (UTC)</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<ul id='index' class='reports'>{entries}</ul>"
         )
         return _page("Public reports", body)
 
@@ -276,7 +279,8 @@ _STYLE = (
     "th,td{border-bottom:1px solid #dde3ea;padding:5px 8px;text-align:left;vertical-align:top}"
     "th{background:#f3f6f9;font-weight:600}.num{text-align:right;font-variant-numeric:"
     "tabular-nums}.none{color:#889}.scroll{overflow-x:auto}.superseded{color:#667}"
-    "small,.when,.notes{color:#556}a{color:#0b57d0}"
+    "small,.when,.notes{color:#556}a{color:#0b57d0}.reports{list-style:none;padding:0}"
+    ".reports li{border-bottom:1px solid #dde3ea;padding:10px 0}"
 )
 
 

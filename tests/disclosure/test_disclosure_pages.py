@@ -34,7 +34,7 @@ def test_the_public_pages_need_no_login_and_read_on_a_phone(tmp_path, phone: Pag
         published(public, "large-holders", "2026-11-27")
 
         phone.goto(f"{running.base_url}/public")
-        rows = phone.locator("#index tbody tr")
+        rows = phone.locator("#index li")
         expect(rows).to_have_count(3)
         expect(rows.filter(has_text="Weekly holdings")).to_contain_text("2026-11-27")
         assert fits_the_screen(phone)
