@@ -247,3 +247,52 @@ def test_refusal_is_the_strictest_mode_in_force(restrictions_given, hour, action
             }[strictest]
         )
     assert restrictions.refusal("B2", action, OPEN) == Reason.OK
+
+
+commands = st.lists(
+    st.one_of(
+        st.builds(
+            lambda account, side, price, n: limit(account, f"o{n}", side, price, 1, ts=OPEN + n),
+            st.sampled_from(["B1", "C1"]),
+            st.sampled_from([BUY, SELL]),
+            st.sampled_from([4900, 5000, 5100]),
+            st.integers(0, 10**6),
+        ),
+        st.builds(
+            lambda account, mode, ref, hours: restrict(
+                mode, f"R{ref}", OPEN + hours * HOUR if hours else 0, account
+            ),
+            st.sampled_from(["B1", "C1"]),
+            modes,
+            st.integers(0, 3),
+            st.integers(0, 2),
+        ),
+        st.builds(
+            lambda account, ref: lift(f"R{ref}", account),
+            st.sampled_from(["B1", "C1"]),
+            st.integers(0, 3),
+        ),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(commands, st.integers(0, 25))
+def test_a_snapshot_anywhere_then_the_rest_gives_the_same_state(
+    reference: ReferenceData, sequence, cut: int
+) -> None:
+    """Property: restoring a snapshot taken after any prefix and applying the rest reaches
+    the state (and the events) of applying everything at once."""
+    whole = Sequencer(reference, MemoryHolds())
+    open_accounts(whole, reference)
+    start = whole.snapshot()
+    events = [whole.apply(command) for command in sequence]
+    part = Sequencer(reference, MemoryHolds())
+    part.restore(start)
+    for command in sequence[:cut]:
+        part.apply(command)
+    resumed = Sequencer(reference, MemoryHolds())
+    resumed.restore(part.snapshot())
+    assert [resumed.apply(command) for command in sequence[cut:]] == events[cut:]
+    assert resumed.state_hash() == whole.state_hash()
