@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+import msgspec
+
 from engine.events import DayClosed, Event
 from engine.reference import ReferenceData
 from gateway.disclosure.publications import Publication, Publications
@@ -28,7 +30,7 @@ from settlement.ledger import Ledger
 log = logging.getLogger("tcx.disclosure")
 T = TypeVar("T")
 POLL_S = 0.1
-PATIENCE_S = 120.0  # how long a close waits for settlement before it is logged as late
+PATIENCE_S = 60.0  # how often a close still waiting for settlement is logged
 
 
 class DisclosureDesk:
@@ -83,9 +85,12 @@ class DisclosureDesk:
         while not await self(lambda source: self._ready(source, closing)):
             await asyncio.sleep(POLL_S)
             waited += POLL_S
-            if waited >= PATIENCE_S:
-                log.error("reports not published: settlement is behind", extra=vars(closing))
-                return []
+            if waited >= PATIENCE_S:  # keep waiting: a later day must not publish first
+                log.warning(
+                    "reports wait for settlement to book the close",
+                    extra=msgspec.structs.asdict(closing),
+                )
+                waited = 0.0
         wanted = self.due_reports(closing.trading_date)
         return await self(lambda source: self._publish(source, closing, wanted))
 
