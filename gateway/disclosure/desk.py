@@ -26,6 +26,7 @@ from gateway.disclosure.report import Closing, Report
 from gateway.disclosure.reports import reports
 from gateway.disclosure.schedule import due
 from settlement.ledger import Ledger
+from surveillance.migrations import migrate as migrate_surveillance
 
 log = logging.getLogger("tcx.disclosure")
 T = TypeVar("T")
@@ -47,6 +48,7 @@ class DisclosureDesk:
     def _open(self) -> RegistrySource:
         if self._source is None:
             ledger = Ledger.open(self._url, self.reference)
+            migrate_surveillance(ledger.database)  # the bulletins' table, whoever runs first
             self._source = RegistrySource(ledger, Publications(ledger.database))
         return self._source
 
