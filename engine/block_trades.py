@@ -6,14 +6,16 @@ sides when both accounts are its own (a cross). The checks: size at least the
 instrument's `block_min_quantity`, price on the tick and within the block band around
 the reference price, the block session of a trading day, the market and the instrument
 not halted, the member acting for its own account, a known counterparty outside the
-initiator's control group. The initiator's cash or tonnes are then reserved through the
-same `Holds` as a book order (position limits and T+1 included), under a hold id drawn
-from the order ids so the two never collide. The counterparty's acceptance reserves its
-side and both reservations become the trade at once (`holds.fill` at the block
-commission rate). A decline, a withdrawal, a supervisor's cancellation or the expiry
-(after `block_accept_timeout`, or at the end of the block session) frees the
-initiator's reservation. Expiry needs time, which arrives on commands: a `ClockTick`
-from the engine service, or any block command of a later time (see `_lapse`).
+initiator's control group, and neither account under an enforcement restriction that
+refuses its side (engine/restrictions.py; checked again at acceptance). The initiator's
+cash or tonnes are then reserved through the same `Holds` as a book order (position
+limits and T+1 included), under a hold id drawn from the order ids so the two never
+collide. The counterparty's acceptance reserves its side and both reservations become
+the trade at once (`holds.fill` at the block commission rate). A decline, a withdrawal,
+a supervisor's cancellation or the expiry (after `block_accept_timeout`, or at the end
+of the block session) frees the initiator's reservation. Expiry needs time, which
+arrives on commands: a `ClockTick` from the engine service, or any block command of a
+later time (see `_lapse`).
 
 A block trade is never a book trade: the listing's open, high, low and close are not
 touched by it.
@@ -37,6 +39,7 @@ from engine.events import BlockAlleged, BlockClosed, BlockRejected, BlockTrade, 
 from engine.orders import Side
 from engine.reasons import TEXT, Reason
 from engine.reference import NS_PER_SECOND, price_band
+from engine.restrictions import Action
 
 if TYPE_CHECKING:
     from engine.sequencer import Account, Sequencer
@@ -127,11 +130,14 @@ class BlockTrades:
 
     def _report(self, c: ReportBlock) -> list[Event]:
         events = self._lapse(c.ts)
-        reason = self._report_refusal(c)
+        reason, text = self._report_refusal(c), ""
+        if not reason:
+            other = Side.SELL if c.side == Side.BUY else Side.BUY
+            reason, text = self._restricted(c.ts, (c.account, c.side), (c.counterparty, other))
         if not reason:
             reason = self._reserve_initiator(c)
         if reason:
-            events.append(self._rejected(c, c.account, c.instrument, 0, reason))
+            events.append(self._rejected(c, c.account, c.instrument, 0, reason, text))
             return events
         engine = self.engine
         self.report_ids.add(_report_key(c.member, c.report_id))
@@ -223,6 +229,18 @@ class BlockTrades:
             return Reason.ALLEGATION_TO_OWN_ACCOUNT
         return Reason.OK
 
+    def _restricted(self, ts: int, *sides: tuple[str, int]) -> tuple[int, str]:
+        """The first of the (account, side) pairs an enforcement restriction refuses
+        (engine/restrictions.py), with a text naming the account; (OK, "") when none."""
+        restrictions = self.engine.restrictions
+        if not restrictions.by_account:
+            return Reason.OK, ""
+        for account, side in sides:
+            reason = restrictions.refusal(account, Action(side), ts)
+            if reason:
+                return reason, f"{account}: {restrictions.text(account, reason, ts)}"
+        return Reason.OK, ""
+
     def _session_refusal(self, ts: int, symbol: str) -> int:
         engine = self.engine
         window = engine.reference.calendar.block_bounds(ts)
@@ -263,21 +281,31 @@ class BlockTrades:
     # --- the counterparty's answer, the initiator's withdrawal, a supervisor's cancel ---
 
     def _accept(self, c: AcceptBlock) -> list[Event]:
+        """Both accounts must still be free to trade: a restriction imposed on either since
+        the report refuses the acceptance, and the allegation stays open."""
         events = self._lapse(c.ts)
         allegation, reason = self._addressed(c)
+        text = ""
         if not reason:
             reason = self._session_refusal(c.ts, allegation.instrument)
+        if not reason:
+            counter_side = Side.SELL if allegation.side == Side.BUY else Side.BUY
+            reason, text = self._restricted(
+                c.ts,
+                (allegation.counterparty, counter_side),
+                (allegation.account, allegation.side),
+            )
         if not reason:
             reason = self._hold(
                 allegation.counterparty,
                 allegation.instrument,
-                Side.SELL if allegation.side == Side.BUY else Side.BUY,
+                counter_side,
                 allegation.quantity,
                 allegation.price,
                 self.engine.reference.rules.block_commission_bps,
             )
         if reason:
-            events.append(self._refusal(c, allegation, reason))
+            events.append(self._refusal(c, allegation, reason, text))
             return events
         del self.allegations[c.block_id]
         self.closed[c.block_id] = TRADED
@@ -468,7 +496,13 @@ class BlockTrades:
         )
 
     def _rejected(
-        self, c: Command, account: str, instrument: str, block_id: int, reason: int
+        self,
+        c: Command,
+        account: str,
+        instrument: str,
+        block_id: int,
+        reason: int,
+        text: str = "",
     ) -> BlockRejected:
         return BlockRejected(
             self.engine._seq(),
@@ -480,13 +514,14 @@ class BlockTrades:
             account,
             instrument,
             reason,
-            TEXT[reason],
+            text or TEXT[reason],
         )
 
-    def _refusal(self, c: Command, allegation: Allegation | None, reason: int) -> BlockRejected:
-        if allegation is None:
-            return self._rejected(c, "", "", c.block_id, reason)
-        return self._rejected(c, "", allegation.instrument, c.block_id, reason)
+    def _refusal(
+        self, c: Command, allegation: Allegation | None, reason: int, text: str = ""
+    ) -> BlockRejected:
+        instrument = "" if allegation is None else allegation.instrument
+        return self._rejected(c, "", instrument, c.block_id, reason, text)
 
     # --- state ----------------------------------------------------------------------------
 

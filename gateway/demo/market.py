@@ -32,6 +32,7 @@ from engine.orders import (
 from engine.reference import ReferenceData, price_band
 from gateway.clock import Clock
 from gateway.demo.block_trades import DemoBlockTrades, block_members, block_opening_commands
+from gateway.demo.disclosure import DemoCloses
 from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
 from gateway.trading.gateway_service import GatewayService
 
@@ -118,10 +119,12 @@ class DemoMarket:
         }
         self.quotes: dict[tuple[str, str], list[str]] = {}  # (maker, symbol) -> live ids
         self.steps = 0
+        self.closes = DemoCloses(reference.calendar, clock.now())
         self.blocks = DemoBlockTrades(gateway, reference, clock, step_seconds)
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.gateway.submit(opening_commands(self.clock.now()))
+        ts = self.clock.now()
+        await self.gateway.submit(opening_commands(ts) + self.closes.opening(ts))
         blocks = asyncio.create_task(self.blocks.run(stop))  # the afternoon's block trades
         while not stop.is_set():
             await self.gateway.submit(self.step())
@@ -147,7 +150,7 @@ class DemoMarket:
             commands += self._spoof("TJEA25", ts)
         if self.steps % 240 == 0:
             commands += self._wash("TJEA25", ts)
-        return commands
+        return commands + self.closes.due(ts)
 
     def _drift(self, symbol: str) -> None:
         tick = self.instruments[symbol].tick

@@ -20,12 +20,14 @@ from engine.commands import (
     MoveHolding,
     OpenAccount,
     ReportBlock,
+    RestrictAccount,
     WithdrawBlock,
 )
 from engine.events import BlockAlleged, BlockClosed, BlockRejected, BlockTrade
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind, Side
 from engine.reasons import TEXT, Reason
 from engine.reference import ReferenceData
+from engine.restrictions import Mode
 from engine.sequencer import Sequencer
 from settlement.holds import SettlementHolds
 from tests.engine.conftest import TRADING_DAY, at
@@ -348,3 +350,38 @@ def test_open_allegations_survive_a_snapshot_and_count_in_the_hash(
     (trade,) = restored.apply(AcceptBlock(at(13, 31), "MB", "a", block))
     assert type(trade) is BlockTrade
     assert holds_of(restored, "S1")[3] == 0
+
+
+def restrict(account: str, mode: Mode, reference: str = "R1") -> RestrictAccount:
+    return RestrictAccount(AFTERNOON - 1, account, mode, 0, "enforcement", reference, "sup")
+
+
+@pytest.mark.parametrize(
+    "account, mode, reason",
+    [
+        ("S1", Mode.SUSPENDED, Reason.ACCOUNT_SUSPENDED),  # the initiator, selling
+        ("S1", Mode.CANCEL_ONLY, Reason.ACCOUNT_CANCEL_ONLY),
+        ("B1", Mode.SELL_ONLY, Reason.ACCOUNT_SELL_ONLY),  # the counterparty would buy
+    ],
+)
+def test_a_restricted_account_takes_no_block(sequencer: Sequencer, account, mode, reason):
+    sequencer.apply(restrict(account, mode))
+    before = sequencer.state_hash()
+    (rejected,) = sequencer.apply(report())
+    assert rejected.reason == reason
+    assert rejected.text.startswith(f"{account}: ") and "supervision desk" in rejected.text
+    assert sequencer.state_hash() == before
+
+
+def test_a_sell_only_initiator_may_still_sell_in_a_block(sequencer: Sequencer):
+    sequencer.apply(restrict("S1", Mode.SELL_ONLY))
+    assert type(sequencer.apply(report())[0]) is BlockAlleged
+
+
+def test_a_restriction_imposed_after_the_report_refuses_the_acceptance(sequencer: Sequencer):
+    block = alleged(sequencer)
+    sequencer.apply(restrict("B1", Mode.SUSPENDED))
+    refused(sequencer, AcceptBlock(at(13, 31), "MB", "a", block), Reason.ACCOUNT_SUSPENDED)
+    assert block in sequencer.blocks.allegations
+    decline = sequencer.apply(DeclineBlock(at(13, 32), "MB", "d", block))  # stepping back is free
+    assert type(decline[0]) is BlockClosed
