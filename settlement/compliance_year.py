@@ -641,10 +641,10 @@ class ComplianceYear:
         if not rows:
             raise ComplianceError("unknown_surrender", f"no surrender {surrender_reference!r}")
         surrender = Surrender(*rows[0])
+        if surrender.reversed_ts:  # the reversal's own reference is the surrender's
+            raise ComplianceError("already_reversed", "that surrender was reversed already")
 
         def plan() -> tuple[dict, list[Movement]]:
-            if surrender.reversed_ts:
-                raise ComplianceError("already_reversed", "that surrender was reversed already")
             if not reason.strip():
                 raise ComplianceError("bad_input", "a reversal needs a reason")
             if self.log.clock() - surrender.ts > self.parameters.reversal_days * NS_PER_DAY:
