@@ -2,13 +2,14 @@
 event booked into the ledger at once, compliance operations submitting through it, a
 clock the test moves, and the check that the engine's holds equal the registry's."""
 
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 from engine.commands import Command, NewOrder
 from engine.events import Event
-from engine.orders import AccountKind, HoldingMovementKind, OrderType, Side, TimeInForce
-from engine.reference import ReferenceData
+from engine.orders import AccountKind, HoldingMovementKind, OrderType, TimeInForce
+from engine.reference import ReferenceData, load_reference_data
 from engine.sequencer import Sequencer
 from settlement.administration import Administration
 from settlement.compliance import Compliance
@@ -20,6 +21,13 @@ from settlement.rebuild import compare, rebuild_holds
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = dt.date(2026, 3, 10)  # a Tuesday
 NS_PER_DAY = 86_400 * 1_000_000_000
+
+
+def compliance_reference() -> ReferenceData:
+    """The shipped reference data and a later vintage (TJEA26), for vintage rules."""
+    base = load_reference_data()
+    later = dataclasses.replace(base.instruments["TJEA25"], symbol="TJEA26", vintage=2026)
+    return base.with_instrument(later)
 
 
 class ComplianceMarket:

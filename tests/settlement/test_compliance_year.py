@@ -3,13 +3,11 @@ batches, verification, true-up with claw-back and debt, surrender and reversal, 
 deadline; every bad input refused with its reason and nothing changed; the engine's holds
 equal to the registry's after every operation."""
 
-import dataclasses
-
 import pytest
-from compliance_market import ComplianceMarket
+from compliance_market import ComplianceMarket, compliance_reference
 
 from engine.orders import AccountKind, HoldingMovementKind, Side
-from engine.reference import ReferenceData, load_reference_data
+from engine.reference import ReferenceData
 from settlement.compliance_operations import ComplianceError
 from settlement.compliance_year import Verification
 from settlement.ledger import Ledger
@@ -19,9 +17,7 @@ YEAR = 2025
 
 @pytest.fixture(scope="module")
 def reference() -> ReferenceData:
-    base = load_reference_data()
-    later = dataclasses.replace(base.instruments["TJEA25"], symbol="TJEA26", vintage=2026)
-    return base.with_instrument(later)
+    return compliance_reference()
 
 
 @pytest.fixture
