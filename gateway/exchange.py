@@ -37,6 +37,7 @@ from gateway.holds_reconciliation import reconcile_holds
 from gateway.members import Directory, MemberFileError, load_directory
 from gateway.rest.admin import admin_router
 from gateway.rest.app import create_app
+from gateway.rest.compliance import compliance_router
 from gateway.rest.market_data import market_data_router
 from gateway.rest.member_file_reload import MembersReloaded, members_router
 from gateway.rest.reference_data import public_router
@@ -47,6 +48,7 @@ from gateway.trading.fix_bridge import FixBridge
 from gateway.trading.gateway_service import GatewayService
 from gateway.trading.market_data import FixMarketData
 from gateway.trading.member_application import MemberApplication
+from settlement.compliance_operations import HoldsExposure, RegistryExposure
 from settlement.database import open_database
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
@@ -177,9 +179,22 @@ class Exchange:
             routers.append(
                 admin_router(self.gateway, self.reference, auth, self.clock, self.registry_reader)
             )
+            routers.append(self._compliance_router(auth))
             self.acceptor = self._fix_acceptor()
             routers.append(fix_router(self.acceptor))
         return routers
+
+    def _compliance_router(self, auth: SupervisorAuth) -> APIRouter:
+        """The compliance year's REST API; it reads the engine's holds when they live here."""
+        holds = self.sequencer.holds if self.engine is not None else None
+        return compliance_router(
+            self.gateway,
+            self.reference,
+            auth,
+            self.clock,
+            self.settings.registry,
+            lambda ledger: HoldsExposure(holds) if holds is not None else RegistryExposure(ledger),
+        )
 
     def reload_members(self) -> MembersReloaded:
         """Reads the member file again, for new members and passwords without a restart.

@@ -19,8 +19,10 @@ from engine.commands import MoveHolding
 from engine.events import CommandRejected
 from engine.reasons import TEXT, Reason
 from settlement.administration import Submit
+from settlement.booking import AVAILABLE
 from settlement.database import Database
 from settlement.holds import SettlementHolds
+from settlement.ledger import Ledger
 
 
 class ComplianceError(ValueError):
@@ -85,6 +87,26 @@ class HoldsExposure:
         if owner is None:
             return False
         return owner.cash_held > 0 or any(h.held for h in owner.holdings.values())
+
+
+class RegistryExposure:
+    """Exposure read from the registry, where the engine runs in another process: it sees
+    neither open orders nor today's purchases, so the engine's own check is the last
+    word (a movement it refuses refuses the operation; a claw-back it refuses is a debt)."""
+
+    def __init__(self, ledger: Ledger):
+        self._ledger = ledger
+
+    def movable(self, account: str, instrument: str) -> int:
+        return self._ledger.balance(account, instrument, AVAILABLE)
+
+    free = movable
+
+    def reserved(self, account: str, instrument: str) -> int:
+        return 0
+
+    def has_open_orders(self, account: str) -> bool:
+        return False
 
 
 class Operation(NamedTuple):
