@@ -4,6 +4,7 @@ tcx up [--demo]           everything in one process (SQLite, in-process stream)
 tcx engine | settlement | surveillance | gateway
                           one service per process, over Kafka (settings: stream = "kafka")
 tcx admin ...             supervisors' administration of a running exchange (REST)
+tcx admin compliance|pledge ...  the compliance year and pledge financing (REST)
 tcx members ...           member and session logins (the member file)
 tcx member ...            a member's FIX client: orders, cancels, reports, market data
 tcx surveil ...           export a day's events from the journal; back-test detectors
@@ -23,6 +24,7 @@ import uvloop
 
 from engine.reference import ReferenceDataError, load_reference_data
 from gateway.cli.admin import add_admin_commands
+from gateway.cli.compliance import add_compliance_commands
 from gateway.cli.marketdata import add_market_data_commands
 from gateway.cli.member import add_member_client_commands
 from gateway.cli.members import add_member_commands
@@ -79,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         _service_options(service)
         service.set_defaults(run=_one_service, component=component)
 
-    add_admin_commands(commands)
+    add_compliance_commands(add_admin_commands(commands))
     add_member_commands(commands)
     add_member_client_commands(commands)
     add_surveil_commands(commands)

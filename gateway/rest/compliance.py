@@ -18,6 +18,7 @@ from engine.commands import Command
 from engine.events import Event
 from engine.reference import ReferenceData
 from gateway.clock import Clock
+from gateway.rest.member_auth import MemberAuth
 from gateway.rest.supervisor_auth import SupervisorAuth, User
 from gateway.trading.gateway_service import GatewayService, RequestTimeout
 from settlement.compliance import Compliance
@@ -123,8 +124,10 @@ def compliance_router(
     registry_url: str,
     exposure: Callable[[Ledger], Exposure],
 ) -> APIRouter:
-    router = APIRouter(prefix="/api/admin", tags=["compliance"])
+    router = APIRouter(tags=["compliance"])
     Supervisor = Annotated[User, Depends(auth)]
+    member_auth = MemberAuth(auth.directory)
+    Member = Annotated[User, Depends(member_auth)]
     thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compliance")
     held: dict[str, Any] = {}
 
@@ -148,7 +151,7 @@ def compliance_router(
         except RequestTimeout as timeout:
             raise HTTPException(504, {"reason": "timeout", "text": str(timeout)}) from None
 
-    @router.post("/compliance/enrolments", status_code=201)
+    @router.post("/api/admin/compliance/enrolments", status_code=201)
     async def enrol(request: Enrolment, user: Supervisor):
         r = request
         return await run(
@@ -164,18 +167,18 @@ def compliance_router(
             )
         )
 
-    @router.post("/compliance/batch1", status_code=201)
+    @router.post("/api/admin/compliance/batch1", status_code=201)
     async def batch1(request: Run, user: Supervisor):
         return await run(lambda c: c.year.run_batch1(request.year, request.reference, user.name))
 
-    @router.post("/compliance/verifications", status_code=201)
+    @router.post("/api/admin/compliance/verifications", status_code=201)
     async def verify(request: VerificationRequest, user: Supervisor):
         fields = request.model_dump(exclude={"reference"})
         return await run(
             lambda c: c.year.verify(Verification(**fields), request.reference, user.name)
         )
 
-    @router.post("/compliance/verifications/import", status_code=201)
+    @router.post("/api/admin/compliance/verifications/import", status_code=201)
     async def import_verifications(
         user: Supervisor,
         reference: Annotated[str, Query()],
@@ -183,7 +186,7 @@ def compliance_router(
     ):
         return await run(lambda c: c.year.import_verifications(text, reference, user.name))
 
-    @router.post("/compliance/incentives", status_code=201)
+    @router.post("/api/admin/compliance/incentives", status_code=201)
     async def incentive(request: IncentiveRequest, user: Supervisor):
         r = request
         return await run(
@@ -192,11 +195,11 @@ def compliance_router(
             )
         )
 
-    @router.post("/compliance/batch2", status_code=201)
+    @router.post("/api/admin/compliance/batch2", status_code=201)
     async def batch2(request: Run, user: Supervisor):
         return await run(lambda c: c.year.run_batch2(request.year, request.reference, user.name))
 
-    @router.post("/compliance/surrenders", status_code=201)
+    @router.post("/api/admin/compliance/surrenders", status_code=201)
     async def surrender(request: SurrenderRequest, user: Supervisor):
         r = request
         return await run(
@@ -205,24 +208,24 @@ def compliance_router(
             )
         )
 
-    @router.post("/compliance/surrenders/{reference}/reversal", status_code=201)
+    @router.post("/api/admin/compliance/surrenders/{reference}/reversal", status_code=201)
     async def reverse(reference: str, request: Reversal, user: Supervisor):
         return await run(lambda c: c.year.reverse(reference, request.reason, user.name))
 
-    @router.post("/compliance/snapshots", status_code=201)
+    @router.post("/api/admin/compliance/snapshots", status_code=201)
     async def snapshot(request: Run, user: Supervisor):
         return await run(
             lambda c: c.year.deadline_snapshot(request.year, request.reference, user.name)
         )
 
-    @router.post("/compliance/exits", status_code=201)
+    @router.post("/api/admin/compliance/exits", status_code=201)
     async def exit_(request: ExitRequest, user: Supervisor):
         r = request
         return await run(
             lambda c: c.exits.exit(r.account, r.year, r.emissions, r.reference, user.name)
         )
 
-    @router.post("/compliance/national-moves", status_code=201)
+    @router.post("/api/admin/compliance/national-moves", status_code=201)
     async def national_move(request: NationalMoveRequest, user: Supervisor):
         r = request
         return await run(
@@ -231,12 +234,12 @@ def compliance_router(
             )
         )
 
-    @router.post("/compliance/national-cancellations", status_code=201)
+    @router.post("/api/admin/compliance/national-cancellations", status_code=201)
     async def national_cancel(request: NationalCancelRequest, user: Supervisor):
         r = request
         return await run(lambda c: c.exits.cancel_national(r.account, True, r.reference, user.name))
 
-    @router.get("/compliance/years/{year}")
+    @router.get("/api/admin/compliance/years/{year}")
     async def year_table(year: int, user: Supervisor, status: str | None = None):
         def table(c: Compliance) -> dict:
             deadline = c.year.parameters.deadline(year)
@@ -256,7 +259,7 @@ def compliance_router(
 
         return await run(table)
 
-    @router.get("/compliance/entities/{account}")
+    @router.get("/api/admin/compliance/entities/{account}")
     async def entity(account: str, user: Supervisor):
         def page(c: Compliance) -> dict:
             return {
@@ -296,7 +299,7 @@ def compliance_router(
 
         return await run(page)
 
-    @router.get("/compliance/national-moves")
+    @router.get("/api/admin/compliance/national-moves")
     async def national_moves(user: Supervisor):
         def rows(c: Compliance) -> list[dict]:
             today = reference.calendar.trading_date(clock.now())
@@ -307,7 +310,7 @@ def compliance_router(
 
         return await run(rows)
 
-    @router.post("/pledges/pledgees", status_code=201)
+    @router.post("/api/admin/pledges/pledgees", status_code=201)
     async def register_pledgee(request: PledgeeRequest, user: Supervisor):
         r = request
         return await run(
@@ -316,7 +319,7 @@ def compliance_router(
             )
         )
 
-    @router.post("/pledges", status_code=201)
+    @router.post("/api/admin/pledges", status_code=201)
     async def propose(request: PledgeRequest, user: Supervisor):
         r = request
         return await run(
@@ -341,10 +344,10 @@ def compliance_router(
             )
 
         router.add_api_route(
-            f"/pledges/{{reference}}/{action}", act, methods=["POST"], status_code=201
+            f"/api/admin/pledges/{{reference}}/{action}", act, methods=["POST"], status_code=201
         )
 
-    @router.get("/pledges")
+    @router.get("/api/admin/pledges")
     async def pledge_register(user: Supervisor, state: str | None = None):
         def rows(c: Compliance) -> dict:
             return {
@@ -353,5 +356,17 @@ def compliance_router(
             }
 
         return await run(rows)
+
+    @router.post("/api/member/compliance/surrenders", status_code=201)
+    async def member_surrender(request: SurrenderRequest, user: Member):
+        """An entity's own member surrenders for it."""
+        member_auth.check_account(user, request.account)
+        return await surrender(request, user)
+
+    @router.post("/api/member/pledges", status_code=201)
+    async def member_pledge(request: PledgeRequest, user: Member):
+        """An entity's own member proposes a pledge of its tonnes."""
+        member_auth.check_account(user, request.account)
+        return await propose(request, user)
 
     return router

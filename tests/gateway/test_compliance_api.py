@@ -2,12 +2,14 @@
 verification import, surrender and its reversal, a pledge, the year table, as an
 operator uses them; refusals are 422 with the reason, and nothing changes."""
 
+import json
 import time
 
 import httpx
 import pytest
 
-from tests.gateway.exchange_fixtures import SUPERVISOR, running_exchange
+from gateway.cli.main import main
+from tests.gateway.exchange_fixtures import SUPERVISOR, TRADER, running_exchange
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +47,15 @@ def wait_for_registry(api: httpx.Client, account: str, asset: str, state: str, a
 
 
 def test_a_compliance_year_over_rest(api: httpx.Client):
-    for account, kind in (("CE-1", "compliance"), ("CE-2", "compliance"), ("BANKACCT", "investor")):
-        ok(api.post("/api/admin/accounts", json={"account": account, "member": "M1", "kind": kind}))
-    for account, previous in (("CE-1", 100_000), ("CE-2", 40_000)):
+    accounts = (("CE-1", "compliance"), ("CE-2", "compliance"), ("SELLER", "compliance"))
+    for account, kind in (*accounts, ("BANKACCT", "investor")):
+        member = "M1" if account == "SELLER" else "M2"
+        ok(
+            api.post(
+                "/api/admin/accounts", json={"account": account, "member": member, "kind": kind}
+            )
+        )
+    for account, previous in (("CE-1", 100_000), ("CE-2", 40_000), ("SELLER", 10_000)):
         ok(
             api.post(
                 "/api/admin/compliance/enrolments",
@@ -61,14 +69,14 @@ def test_a_compliance_year_over_rest(api: httpx.Client):
             )
         )
     runs = ok(api.post("/api/admin/compliance/batch1", json={"year": 2025, "reference": "b1"}))
-    assert [r["allocated"] for r in runs] == [70_000, 28_000]
+    assert [r["allocated"] for r in runs] == [70_000, 28_000, 7_000]
     refused(
         api.post("/api/admin/compliance/batch1", json={"year": 2025, "reference": "b1b"}),
         "batch1_done",
     )
     wait_for_registry(api, "CE-1", "TJEA25", "available", 70_000)
 
-    bad = "account,year,verified_emissions\nCE-1,2025,90000\nCE-2,2025,-4\n"
+    bad = "account,year,verified_emissions\nCE-1,2025,90000\nCE-2,2025,-4\nSELLER,2025,9000\n"
     text = refused(
         api.post(
             "/api/admin/compliance/verifications/import",
@@ -159,3 +167,94 @@ def test_a_compliance_year_over_rest(api: httpx.Client):
     page = ok(api.get("/api/admin/compliance/entities/CE-1"))
     assert [s["reversed_by"] for s in page["surrenders"]] == [SUPERVISOR[0]]
     assert {lot["source"] for lot in page["lots"]} == {"free_allocation"}
+
+
+def test_an_entitys_own_member_surrenders_and_proposes_over_rest_and_the_cli(api, capsys):
+    base = str(api.base_url)
+    member = httpx.Client(base_url=base, auth=TRADER, timeout=20)
+    surrender = {"account": "SELLER", "year": 2025, "instrument": "TJEA25", "quantity": 100}
+    ok(member.post("/api/member/compliance/surrenders", json=surrender | {"reference": "ms1"}))
+    mine_not = member.post(
+        "/api/member/compliance/surrenders", json=surrender | {"account": "CE-1", "reference": "x"}
+    )
+    assert mine_not.status_code == 403
+    assert (
+        member.post(
+            "/api/admin/compliance/batch2", json={"year": 2025, "reference": "z"}
+        ).status_code
+        == 403
+    )
+    websocket = base.replace("http://", "ws://") + "/fix"
+    assert (
+        main(
+            [
+                "member",
+                "--url",
+                websocket,
+                "--session",
+                TRADER[0],
+                "--password",
+                TRADER[1],
+                "surrender",
+                "SELLER",
+                "2025",
+                "TJEA25",
+                "50",
+                "--reference",
+                "ms2",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "member",
+                "--url",
+                websocket,
+                "--session",
+                TRADER[0],
+                "--password",
+                TRADER[1],
+                "pledge",
+                "SELLER",
+                "TJEA25",
+                "1000",
+                "--pledgee",
+                "BOC",
+                "--contract",
+                "L-9",
+                "--amount",
+                "100",
+                "--maturity",
+                "2031-01-01",
+                "--reference",
+                "mp1",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    admin = ["admin", "--url", base, "--user", SUPERVISOR[0], "--password", SUPERVISOR[1]]
+    assert main([*admin, "compliance", "entity", "SELLER"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [s["quantity"] for s in shown["surrenders"]] == [100, 50]
+    assert [p["state"] for p in shown["pledges"]] == ["proposed"]
+    assert main([*admin, "pledge", "confirm", "mp1", "--pledgee", "BOC"]) == 0
+    assert (
+        main(
+            [
+                *admin,
+                "compliance",
+                "surrender",
+                "SELLER",
+                "2025",
+                "TJEA26",
+                "1",
+                "--reference",
+                "bad",
+            ]
+        )
+        == 1
+    )
+    assert "unknown_instrument" in capsys.readouterr().err
