@@ -48,7 +48,7 @@ from gateway.trading.fix_bridge import FixBridge
 from gateway.trading.gateway_service import GatewayService
 from gateway.trading.market_data import FixMarketData
 from gateway.trading.member_application import MemberApplication
-from settlement.compliance_operations import HoldsExposure, RegistryExposure
+from settlement.compliance_operations import Exposure, HoldsExposure, RegistryExposure
 from settlement.database import open_database
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
@@ -185,16 +185,21 @@ class Exchange:
         return routers
 
     def _compliance_router(self, auth: SupervisorAuth) -> APIRouter:
-        """The compliance year's REST API; it reads the engine's holds when they live here."""
-        holds = self.sequencer.holds if self.engine is not None else None
         return compliance_router(
             self.gateway,
             self.reference,
             auth,
             self.clock,
             self.settings.registry,
-            lambda ledger: HoldsExposure(holds) if holds is not None else RegistryExposure(ledger),
+            self.compliance_exposure,
         )
+
+    def compliance_exposure(self, ledger: Ledger) -> Exposure:
+        """What compliance operations check first: the engine's holds when they live in
+        this process, else the registry's balances (the engine's check stays the last)."""
+        if self.engine is not None:
+            return HoldsExposure(self.sequencer.holds)
+        return RegistryExposure(ledger)
 
     def reload_members(self) -> MembersReloaded:
         """Reads the member file again, for new members and passwords without a restart.

@@ -30,6 +30,7 @@ from gateway.cli.member import add_member_client_commands
 from gateway.cli.members import add_member_commands
 from gateway.cli.surveil import add_surveil_commands
 from gateway.clock import SessionClock
+from gateway.demo.compliance import seed_compliance
 from gateway.demo.market import (
     DEMO_ACCOUNT,
     DEMO_MEMBER,
@@ -118,7 +119,18 @@ def _up(args: argparse.Namespace) -> int:
             clock=SessionClock(calendar, speed=args.speed),
             directory=demo_directory(),
         )
-        demo = DemoMarket(exchange.gateway, exchange.reference, exchange.clock)
+        demo = DemoMarket(
+            exchange.gateway,
+            exchange.reference,
+            exchange.clock,
+            registry_content=lambda: seed_compliance(
+                exchange.gateway,
+                exchange.reference,
+                exchange.clock,
+                settings.registry,
+                exchange.compliance_exposure,
+            ),
+        )
         _print_welcome(settings, demo=True)
         return _run(exchange, demo.run)
     password = ensure_member_file(settings.members)
