@@ -3,6 +3,10 @@ enforcements, exits, national moves and cancellations, tonnes are conserved, eve
 tonne's lineage adds up to its holding (Ledger.verify checks both), and the engine's holds
 equal the registry's after every single operation."""
 
+from collections.abc import Callable
+
+import psycopg
+import pytest
 from compliance_market import ComplianceMarket, compliance_reference
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -63,14 +67,30 @@ def apply(market: ComplianceMarket, n: int, op: tuple) -> None:
         c.exits.cancel_national(op[1], False, f"c{n}", "m")
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_registry(request, tmp_path_factory) -> Callable[[], str]:
+    """A function giving an empty registry database per example, on each backend."""
+    if request.param == "sqlite":
+        return lambda: str(tmp_path_factory.mktemp("registry") / "r.db")
+    server = request.getfixturevalue("postgres_server")
+
+    def emptied() -> str:
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute("DROP SCHEMA public CASCADE")
+            connection.execute("CREATE SCHEMA public")
+        return server
+
+    return emptied
+
+
 @settings(
-    max_examples=100,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(steps=st.lists(step, max_size=14))
-def test_tonnes_lineage_and_holds_agree_after_every_operation(tmp_path_factory, steps):
-    ledger = Ledger.open(str(tmp_path_factory.mktemp("registry") / "r.db"), REFERENCE)
+def test_tonnes_lineage_and_holds_agree_after_every_operation(fresh_registry, steps):
+    ledger = Ledger.open(fresh_registry(), REFERENCE)
     market = ComplianceMarket(ledger, REFERENCE)
     market.open("INV", AccountKind.INVESTOR, cash=10**13)
     market.open("BANKACCT", AccountKind.INVESTOR)
