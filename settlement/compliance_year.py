@@ -188,6 +188,15 @@ class ComplianceYear:
             if e.snapshot_status == NON_COMPLIANT
         ]
 
+    def debt_before(self, account: str, year: int) -> int:
+        """What the entity owes from earlier years (claw-backs its holdings could not
+        cover, shortfalls at a deadline): deducted from its next batch 1."""
+        ((debt,),) = self.database.query(
+            "SELECT COALESCE(SUM(debt), 0) FROM entity_years WHERE account = ? AND year < ?",
+            (account, year),
+        )
+        return int(debt)  # PostgreSQL sums BIGINT to NUMERIC
+
     def instrument_of(self, year: int) -> str:
         for symbol, instrument in sorted(self.reference.instruments.items()):
             if instrument.kind == "allowance" and instrument.vintage == year:
@@ -281,8 +290,7 @@ class ComplianceYear:
 
     def _plan_batch1(self, entity: EntityYear, instrument: str) -> tuple[dict, list[Movement]]:
         entitled = batch1(entity.previous_emissions, self.parameters)
-        prior = self.entity_year(entity.account, entity.year - 1)
-        debt = prior.debt if prior is not None else 0
+        debt = self.debt_before(entity.account, entity.year)
         deducted = min(debt, entitled)
         detail = {
             "instrument": instrument,
@@ -319,8 +327,8 @@ class ComplianceYear:
         )
         if d["debt_deducted"] or d["debt_carried"]:
             self.database.execute(
-                "UPDATE entity_years SET debt = 0 WHERE account = ? AND year = ?",
-                (operation.account, operation.year - 1),
+                "UPDATE entity_years SET debt = 0 WHERE account = ? AND year < ?",
+                (operation.account, operation.year),
             )
         return d | {"account": operation.account}
 

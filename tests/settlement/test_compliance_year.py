@@ -220,6 +220,14 @@ def test_deadline_snapshot_lists_the_non_compliant_and_deducts_next_year(market)
     assert year.status("SURPLUS", YEAR).status == "non_compliant"
     refused("deadline_passed", year.surrender, "SURPLUS", YEAR, "TJEA25", 1, "late", "m")
     assert year.entity_year("SURPLUS", YEAR).debt == 30_000
+    enrol(market, "SURPLUS", 100_000, 100_000, year=2026)
+    (batch1,) = year.run_batch1(2026, "b1-2026", "sup")
+    assert (batch1["entitled"], batch1["debt_deducted"], batch1["allocated"]) == (
+        70_000,
+        30_000,
+        40_000,
+    )
+    assert year.entity_year("SURPLUS", YEAR).debt == 0
 
 
 def test_a_restart_in_the_middle_of_batch1_completes_without_double_allocation(market):
