@@ -5,10 +5,11 @@ import pytest
 from compliance_market import ComplianceMarket, compliance_reference
 from test_compliance_year import YEAR, enrol, refused
 
-from engine.commands import CancelOrder
+from engine.commands import CancelOrder, EndOfDay
 from engine.orders import AccountKind, Side
 from settlement.compliance_year import Verification
 from settlement.ledger import Ledger
+from settlement.statements import account_statement, end_of_day
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +148,26 @@ def test_national_sectors_share_one_deadline_and_a_supervisor_cancels_at_it(mark
     market.advance_days(600)
     exits.cancel_national("ENT", True, "c", "sup")
     assert market.tonnes("ENT", "TJEA25") == (0, 0, 0)
+
+
+def test_the_days_statements_reconcile_with_every_compliance_movement(market):
+    c = market.compliance
+    c.year.verify(Verification("ENT", YEAR, 50_000), "v", "sup")
+    c.year.run_batch2(YEAR, "b2", "sup")  # clamped to 60,000: claws back 10,000
+    c.year.surrender("ENT", YEAR, "TJEA25", 20_000, "s1", "m")
+    c.year.reverse("s1", "mistake", "sup")
+    propose(market)
+    c.pledges.confirm("pl1", "BOC", "boc")
+    c.pledges.enforce("pl1", "BOC", "boc")
+    c.exits.move_to_national("ENT", "power", "2026-03-01", "move", "sup")
+    c.exits.cancel_national("ENT", False, "cancel", "m")
+    market.submit(EndOfDay(market.now(), "2026-03-10"))
+    report = end_of_day(market.ledger, "2026-03-10")
+    assert report.conservation == []
+    assert all(s.reconciled for s in report.statements), [
+        s.differences for s in report.statements if not s.reconciled
+    ]
+    ent = {line.asset: line for line in account_statement(market.ledger, "ENT", "2026-03-10").lines}
+    # 70,000 batch 1 + 20,000 reversed in; 10,000 clawed, 20,000 surrendered,
+    # 20,000 enforced, 40,000 cancelled out
+    assert (ent["TJEA25"].moved_in, ent["TJEA25"].moved_out) == (90_000, 90_000)
