@@ -289,6 +289,15 @@ def add_member_compliance_commands(member: argparse._SubParsersAction) -> None:
     )
     _pledge_arguments(p)
     p.set_defaults(run=_member_request)
+    for action in ("confirm", "release", "enforce"):
+        p = command(
+            f"pledge-{action}",
+            f"{action} a pledge made to you (you are its pledgee)",
+            "POST",
+            lambda a, action=action: f"/api/member/pledges/{a.pledge}/{action}",
+        )
+        p.add_argument("pledge", help="the pledge's reference")
+        p.set_defaults(run=_member_request)
 
 
 def _member_request(args: argparse.Namespace) -> int:

@@ -369,4 +369,19 @@ def compliance_router(
         member_auth.check_account(user, request.account)
         return await propose(request, user)
 
+    for action in ("confirm", "release", "enforce"):
+
+        async def act_as_pledgee(reference: str, user: Member, action=action):
+            """A pledgee's own login acts for it: its member id is its pledgee id."""
+            return await run(
+                lambda c: getattr(c.pledges, action)(reference, user.member, user.name)
+            )
+
+        router.add_api_route(
+            f"/api/member/pledges/{{reference}}/{action}",
+            act_as_pledgee,
+            methods=["POST"],
+            status_code=201,
+        )
+
     return router

@@ -240,6 +240,9 @@ def test_an_entitys_own_member_surrenders_and_proposes_over_rest_and_the_cli(api
     shown = json.loads(capsys.readouterr().out)
     assert [s["quantity"] for s in shown["surrenders"]] == [100, 50]
     assert [p["state"] for p in shown["pledges"]] == ["proposed"]
+    assert (
+        member.post("/api/member/pledges/mp1/confirm").json()["detail"]["reason"] == "not_pledgee"
+    )
     assert main([*admin, "pledge", "confirm", "mp1", "--pledgee", "BOC"]) == 0
     assert (
         main(
@@ -258,3 +261,50 @@ def test_an_entitys_own_member_surrenders_and_proposes_over_rest_and_the_cli(api
         == 1
     )
     assert "unknown_instrument" in capsys.readouterr().err
+
+    # a pledgee's own login confirms and releases: here member M1 registered as pledgee
+    ok(
+        api.post(
+            "/api/admin/pledges/pledgees",
+            json={
+                "pledgee": "M1",
+                "name": "M1 as lender",
+                "account": "BANKACCT",
+                "reference": "pg-m1",
+            },
+        )
+    )
+    ok(
+        member.post(
+            "/api/member/pledges",
+            json={
+                "account": "SELLER",
+                "pledgee": "M1",
+                "instrument": "TJEA25",
+                "quantity": 500,
+                "contract": "L-10",
+                "amount": 100,
+                "maturity": "2031-01-01",
+                "reference": "mp2",
+            },
+        )
+    )
+    ok(member.post("/api/member/pledges/mp2/confirm"))
+    assert (
+        main(
+            [
+                "member",
+                "--url",
+                websocket,
+                "--session",
+                TRADER[0],
+                "--password",
+                TRADER[1],
+                "pledge-release",
+                "mp2",
+            ]
+        )
+        == 0
+    )
+    states = {p["reference"]: p["state"] for p in ok(api.get("/api/admin/pledges"))["pledges"]}
+    assert states["mp2"] == "released"
