@@ -11,7 +11,7 @@ from compliance_market import ComplianceMarket, compliance_reference
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from engine.orders import AccountKind, Side
+from engine.orders import AccountKind, HoldingMovementKind, Side
 from settlement.compliance_operations import ComplianceError
 from settlement.compliance_year import Verification
 from settlement.ledger import Ledger
@@ -33,6 +33,8 @@ step = st.one_of(
     st.tuples(st.just("exit"), st.sampled_from(ENTITIES), st.integers(0, 9_000)),
     st.tuples(st.just("national"), st.sampled_from(ENTITIES), st.booleans()),
     st.tuples(st.just("cancel"), st.sampled_from(ENTITIES)),
+    st.tuples(st.just("allocate"), st.sampled_from(ENTITIES), st.integers(1, 5_000)),
+    st.tuples(st.just("batch2")),
 )  # fmt: skip
 
 
@@ -65,6 +67,12 @@ def apply(market: ComplianceMarket, n: int, op: tuple) -> None:
         c.exits.move_to_national(op[1], "power" if op[2] else "glass", "2026-03-01", f"n{n}", "s")
     elif kind == "cancel":
         c.exits.cancel_national(op[1], False, f"c{n}", "m")
+    elif kind == "allocate":
+        market.admin.move_holding(
+            op[1], "TJEA25", op[2], HoldingMovementKind.ALLOCATE, f"a{n}", "s"
+        )
+    elif kind == "batch2":  # allocates, or claws back what the holdings still cover
+        c.year.run_batch2(2025, f"b2-{n}", "sup")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -88,18 +96,23 @@ def fresh_registry(request, tmp_path_factory) -> Callable[[], str]:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(steps=st.lists(step, max_size=14))
-def test_tonnes_lineage_and_holds_agree_after_every_operation(fresh_registry, steps):
+@given(
+    steps=st.lists(step, max_size=14),
+    # batch 1 from 3,500 to 17,500 t against a final allocation of 9,600 to 14,400 t:
+    # batch 2 either allocates or claws back
+    previous=st.tuples(st.integers(5_000, 25_000), st.integers(5_000, 25_000)),
+)
+def test_tonnes_lineage_and_holds_agree_after_every_operation(fresh_registry, steps, previous):
     ledger = Ledger.open(fresh_registry(), REFERENCE)
     market = ComplianceMarket(ledger, REFERENCE)
     market.open("INV", AccountKind.INVESTOR, cash=10**13)
     market.open("BANKACCT", AccountKind.INVESTOR)
     c = market.compliance
     c.pledges.register_pledgee("BANK", "a bank", "BANKACCT", "pg", "sup")
-    for entity in ENTITIES:
+    for entity, emitted in zip(ENTITIES, previous, strict=True):
         market.open(entity)
         c.year.enrol(
-            entity, 2025, 10_000, "historical_emissions", 9_000, 10_000, f"en-{entity}", "s"
+            entity, 2025, emitted, "historical_emissions", 9_000, 10_000, f"en-{entity}", "s"
         )
     c.year.run_batch1(2025, "b1", "sup")
     for entity in ENTITIES:

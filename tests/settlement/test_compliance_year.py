@@ -230,17 +230,22 @@ def test_deadline_snapshot_lists_the_non_compliant_and_deducts_next_year(market)
     assert year.entity_year("SURPLUS", YEAR).debt == 0
 
 
-def test_a_restart_in_the_middle_of_batch1_completes_without_double_allocation(market):
+@pytest.mark.parametrize("applied", [True, False], ids=["engine-applied", "engine-not-reached"])
+def test_a_restart_in_the_middle_of_batch1_completes_without_double_allocation(market, applied):
     for account in ("E1", "E2", "E3"):
         market.open(account)
         enrol(market, account, 10_000, 10_000)
     calls = []
 
     def crash_after_two(command):
+        """The power goes at the second movement: after the engine applied it (its
+        operation not finished), or before the command reached the engine."""
         calls.append(command)
+        if len(calls) == 2 and not applied:
+            raise SystemExit("power cut")
         events = market.submit(command)
         if len(calls) == 2:
-            raise SystemExit("power cut")  # the second movement applied, not finished
+            raise SystemExit("power cut")
         return events
 
     interrupted = market.new_compliance(crash_after_two)
