@@ -10,6 +10,7 @@ The chart of ledger accounts (owner, asset, state):
   @issuer    <symbol>    available  the government's allocations come from it
   @outside   <symbol>    available  registries outside the exchange (transfers in/out)
   @cancelled / @surrendered <symbol> available   tonnes retired from circulation
+  @enforcement <symbol>   available  pledged tonnes between pledgor and pledgee (enforcement)
 System owners start with '@' and run negative where they are a source, so every asset's
 balances sum to zero, always. A trade is booked delivery-versus-payment as one unit: all
 its legs or, when the seller's available tonnes or the buyer's cash no longer cover it,
@@ -41,6 +42,7 @@ from engine.reference import ReferenceData
 from engine.restrictions import Mode
 from settlement.accounts import SYSTEM_PREFIX
 from settlement.fees import commission
+from settlement.lots import Lots
 
 CNY = "CNY"
 CASH = "cash"
@@ -64,6 +66,20 @@ _HOLDING_LEGS: dict[int, tuple[str, tuple[str | None, str], tuple[str | None, st
     HoldingMovementKind.RELEASE: ("release", (None, PLEDGED), (None, AVAILABLE)),
     HoldingMovementKind.FREEZE: ("freeze", (None, AVAILABLE), (None, FROZEN)),
     HoldingMovementKind.UNFREEZE: ("unfreeze", (None, FROZEN), (None, AVAILABLE)),
+    HoldingMovementKind.RETURN: ("return", (None, AVAILABLE), ("@issuer", AVAILABLE)),
+    HoldingMovementKind.REVERSE_SURRENDER: (
+        "reverse_surrender",
+        ("@surrendered", AVAILABLE),
+        (None, AVAILABLE),
+    ),
+    HoldingMovementKind.FREEZE_FREE_ALLOCATION: ("freeze", (None, AVAILABLE), (None, FROZEN)),
+    HoldingMovementKind.CANCEL_FROZEN: ("cancel", (None, FROZEN), ("@cancelled", AVAILABLE)),
+    HoldingMovementKind.ENFORCE: ("enforce", (None, PLEDGED), ("@enforcement", AVAILABLE)),
+    HoldingMovementKind.ENFORCE_RECEIVE: (
+        "enforce_receive",
+        ("@enforcement", AVAILABLE),
+        (None, AVAILABLE),
+    ),
 }
 CASH_KIND_NAMES = {CashMovementKind.DEPOSIT: "deposit", CashMovementKind.WITHDRAW: "withdraw"}
 
@@ -95,6 +111,7 @@ class Booking:
         "entries",
         "failures",
         "instruments",
+        "lots",
         "new_accounts",
         "postings",
         "references",
@@ -108,7 +125,9 @@ class Booking:
         balances: dict[Key, int],
         accounts: set[str],
         used_references: set[str],
+        lots: Lots,
     ):
+        self.lots = lots  # the lineage of the tonnes the batch moves
         self.bps = reference.rules.commission_bps
         self.block_bps = reference.rules.block_commission_bps
         self.instruments = reference.instruments
@@ -239,6 +258,7 @@ class Booking:
             return
         self._post(seq, delivered, -quantity, kind)
         self._post(seq, (buyer, symbol, AVAILABLE), quantity, kind)
+        self.lots.trade(trade, AVAILABLE)
         self._post(seq, paid, -turnover - fee, kind)
         self._post(seq, (seller, CNY, CASH), turnover - fee, kind)
         if fee:
@@ -306,6 +326,7 @@ class Booking:
             return
         self._post(event.seq, source, -event.quantity, kind)
         self._post(event.seq, target, event.quantity, kind)
+        self.lots.holding(event, kind, (source[0], source[2]), (target[0], target[2]))
         self._record_movement(event, kind, event.instrument, event.quantity)
 
     def _record_movement(

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import random
+from collections.abc import Awaitable, Callable
 
 from engine.commands import (
     CancelOrder,
@@ -105,6 +106,7 @@ class DemoMarket:
         clock: Clock,
         seed: int = 2026,
         step_seconds: float = 0.25,
+        registry_content: Callable[[], Awaitable[None]] | None = None,
     ):
         self.gateway = gateway
         self.clock = clock
@@ -120,11 +122,14 @@ class DemoMarket:
         self.quotes: dict[tuple[str, str], list[str]] = {}  # (maker, symbol) -> live ids
         self.steps = 0
         self.closes = DemoCloses(reference.calendar, clock.now())
+        self.registry_content = registry_content  # run once after the opening commands
         self.blocks = DemoBlockTrades(gateway, reference, clock, step_seconds)
 
     async def run(self, stop: asyncio.Event) -> None:
         ts = self.clock.now()
         await self.gateway.submit(opening_commands(ts) + self.closes.opening(ts))
+        if self.registry_content is not None:
+            await self.registry_content()
         blocks = asyncio.create_task(self.blocks.run(stop))  # the afternoon's block trades
         while not stop.is_set():
             await self.gateway.submit(self.step())
