@@ -33,6 +33,22 @@ class Reason(IntEnum):
     NOT_WITHDRAWABLE = 22  # cash exists but is not yet withdrawable (sale proceeds, T+1)
     HOLDINGS_ENCUMBERED = 23  # tonnes pledged or frozen
     DAY_ALREADY_CLOSED = 24  # an end of day for a date closed already, or an earlier one
+    UNKNOWN_AUCTION = 25
+    AUCTION_EXISTS = 26
+    BAD_SCHEDULE = 27  # announcement <= open < close <= results does not hold
+    BAD_AUCTION = 28  # a parameter out of range (lot, volume, caps, rules)
+    NO_FLOOR_TRADES = 29  # the floor's VWAP window has no book trades
+    BELOW_FLOOR = 30
+    AUCTION_NOT_OPEN = 31  # before the opening or after the close
+    NOT_ELIGIBLE = 32
+    OVER_CAP = 33  # over the bidder's or its control group's cap, with its other bids
+    BIDS_IRREVOCABLE = 34
+    AUCTION_NOT_CLOSED = 35  # clearing before the close
+    AUCTION_CLEARED = 36  # clearing twice, or changing a cleared auction
+    AUCTION_SETTLED = 37  # cancelling a settled auction
+    AUCTION_CANCELLED = 38
+    SURRENDER_ONLY = 39  # surrender-only tonnes can be surrendered, never sold or moved
+    COMMENT_REQUIRED = 40  # creating or cancelling an auction needs a comment for the audit
 
 
 # FIX OrdRejReason (103) for each reason on a new order.
@@ -95,6 +111,26 @@ TEXT: dict[Reason, str] = {
     Reason.NOT_WITHDRAWABLE: "not enough withdrawable cash (sale proceeds withdraw next day)",
     Reason.HOLDINGS_ENCUMBERED: "not enough unencumbered tonnes (pledged or frozen)",
     Reason.DAY_ALREADY_CLOSED: "that trading day, or a later one, is closed already",
+    Reason.UNKNOWN_AUCTION: "no auction with that id; list the auctions for their ids",
+    Reason.AUCTION_EXISTS: "an auction with that id already exists",
+    Reason.BAD_SCHEDULE: "the schedule must run announcement <= open < close <= results",
+    Reason.BAD_AUCTION: (
+        "volume and lot must be positive, the volume whole lots, caps and rules in range"
+    ),
+    Reason.NO_FLOOR_TRADES: "the floor's VWAP window has no book trades to compute it from",
+    Reason.BELOW_FLOOR: "bid price is below the auction's floor price",
+    Reason.AUCTION_NOT_OPEN: "bids are accepted only between the auction's opening and close",
+    Reason.NOT_ELIGIBLE: "this account is not eligible to bid in this auction",
+    Reason.OVER_CAP: (
+        "the bid, with the bidder's other bids, is over its cap or its control group's"
+    ),
+    Reason.BIDS_IRREVOCABLE: "bids in this auction are irrevocable: no amend or withdrawal",
+    Reason.AUCTION_NOT_CLOSED: "the auction clears at its close, not before",
+    Reason.AUCTION_CLEARED: "the auction is cleared already",
+    Reason.AUCTION_SETTLED: "the auction is settled: it can no longer be cancelled",
+    Reason.AUCTION_CANCELLED: "the auction was cancelled",
+    Reason.SURRENDER_ONLY: "surrender-only tonnes can be surrendered, never sold, moved or pledged",
+    Reason.COMMENT_REQUIRED: "a comment saying why is required (it goes into the audit)",
 }
 
 

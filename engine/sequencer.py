@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import msgspec
 
+from engine.auctions import Auctions
 from engine.book import Fill
 from engine.closing_price import closing_price
 from engine.commands import (
@@ -119,6 +120,7 @@ class _Snapshot(msgspec.Struct, array_like=True):
     references: list[str]
     holds: bytes
     closed_through: str = ""  # the last trading date closed (YYYY-MM-DD)
+    auctions: bytes = b""  # engine/auctions.py
 
 
 class Sequencer:
@@ -156,6 +158,8 @@ class Sequencer:
             MoveCash: self._move_cash,
             MoveHolding: self._move_holding,
         }
+        self.auctions = Auctions(self)
+        self._handlers.update(self.auctions.handlers)
 
     def apply(self, command: Command) -> list[Event]:
         """Applies one command; returns its events, already sequence-numbered."""
@@ -640,6 +644,7 @@ class Sequencer:
                     listing.band_high,
                 )
             )
+            self.auctions.day_closed(c.trading_date, symbol, listing.volume, listing.turnover)
             listing.start_day()
         for account in self.accounts.values():
             account.client_ids.clear()
@@ -666,6 +671,7 @@ class Sequencer:
         self.accounts[c.account] = Account(
             c.member, c.control_group, self._owner(c.account, c.control_group)
         )
+        self.auctions.account_opened(c.account, c.kind)
         return [
             AccountOpened(
                 self._seq(),
@@ -769,6 +775,7 @@ class Sequencer:
             references=sorted(self.references),
             holds=self.holds.snapshot(),
             closed_through=self.closed_through,
+            auctions=self.auctions.snapshot(),
         )
 
     def snapshot(self) -> bytes:
@@ -817,6 +824,8 @@ class Sequencer:
         orders = [order for symbol in resting for order in resting[symbol]]
         self.orders = {order.order_id: order for order in sorted(orders, key=_order_id)}
         self.holds.restore(state.holds)
+        if state.auctions:
+            self.auctions.restore(state.auctions)
 
 
 # An order's row in a snapshot, built in C (a snapshot holds every resting order).

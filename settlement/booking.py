@@ -23,6 +23,7 @@ import msgspec
 
 from engine.events import (
     AccountOpened,
+    BidAllotted,
     CashMoved,
     CommandRejected,
     ControlGroupSet,
@@ -34,6 +35,7 @@ from engine.events import (
 from engine.orders import CashMovementKind, HoldingMovementKind
 from engine.reference import ReferenceData
 from settlement.accounts import SYSTEM_PREFIX
+from settlement.auction_booking import book_allotment, locked_tonnes, surrender_from_locked
 from settlement.fees import commission
 
 CNY = "CNY"
@@ -136,6 +138,8 @@ class Booking:
             self.day_closes.append(
                 (event.seq, event.trading_date, event.instrument, event.close_price)
             )
+        elif kind is BidAllotted:
+            book_allotment(self, event)
 
     def _audit(
         self, event: Event, kind: str, instrument: str, amount: int, reference: str, detail: str
@@ -247,6 +251,7 @@ class Booking:
 
     def _holding(self, event: HoldingMoved) -> None:
         legs = _HOLDING_LEGS.get(event.kind)
+        locked = locked_tonnes(self, event)
         reason = self._movement_refused(event, event.instrument)
         if not reason and (legs is None or event.quantity <= 0):
             reason = "not a known registry operation on a positive quantity"
@@ -254,7 +259,7 @@ class Booking:
             kind, (source_owner, source_state), (target_owner, target_state) = legs
             source = (source_owner or event.account, event.instrument, source_state)
             target = (target_owner or event.account, event.instrument, target_state)
-            if source_owner is None and self.balances.get(source, 0) < event.quantity:
+            if source_owner is None and self.balances.get(source, 0) + locked < event.quantity:
                 reason = f"account's {source_state} registry holdings do not cover it"
         if reason:
             self._fail(
@@ -266,8 +271,10 @@ class Booking:
                 quantity=event.quantity,
             )
             return
-        self._post(event.seq, source, -event.quantity, kind)
-        self._post(event.seq, target, event.quantity, kind)
+        rest = surrender_from_locked(self, event) if locked else event.quantity
+        if rest:
+            self._post(event.seq, source, -rest, kind)
+            self._post(event.seq, target, rest, kind)
         self._record_movement(event, kind, event.instrument, event.quantity)
 
     def _record_movement(
