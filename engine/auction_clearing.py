@@ -69,7 +69,6 @@ def clear(
     (0 for none)."""
     bidder_left = dict(bidder_caps)
     group_left: dict[str, int] = {}
-    no_cap = volume
     left = volume
     allotments: dict[int, int] = {}
     demand = 0
@@ -80,18 +79,19 @@ def clear(
             continue
         wanted: list[tuple[Bid, int]] = []
         for bid in level:  # in time order: caps trim the later bid of a bidder
-            room = min(
-                bid.quantity,
-                bidder_left.get(bid.bidder, no_cap),
-                group_left.get(bid.group, group_cap or no_cap),
-            )
+            room = bid.quantity
+            if bid.bidder in bidder_left:
+                room = min(room, bidder_left[bid.bidder])
+            if group_cap:
+                room = min(room, group_left.get(bid.group, group_cap))
             room -= room % lot
             if room <= 0:
                 continue
             wanted.append((bid, room))
             if bid.bidder in bidder_left:
                 bidder_left[bid.bidder] -= room
-            group_left[bid.group] = group_left.get(bid.group, group_cap or no_cap) - room
+            if group_cap:
+                group_left[bid.group] = group_left.get(bid.group, group_cap) - room
         total = sum(room for _, room in wanted)
         if total <= left:
             shares = [room for _, room in wanted]

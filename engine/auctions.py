@@ -70,6 +70,7 @@ class Eligibility(IntFlag):
     INVESTORS = 4  # approved investors
 
 
+_ANY_BIDDER = Eligibility.COMPLIANCE | Eligibility.SHORTFALL_ONLY | Eligibility.INVESTORS
 _TAKES_BIDS = (AuctionState.SCHEDULED, AuctionState.ANNOUNCED, AuctionState.OPEN)
 _FINAL = (AuctionState.SETTLED, AuctionState.CANCELLED)
 
@@ -86,6 +87,7 @@ class AuctionBid(msgspec.Struct, array_like=True):
     quantity: int
     priority: int
     live: bool = True
+    at_close: bool = False  # it was live at the close: it counts in the results
     allotted: int = 0
 
 
@@ -214,7 +216,7 @@ class Auctions:
             or c.volume % c.lot
             or c.tie_rule not in TieRule.__members__.values()
             or c.undersubscription not in Undersubscription.__members__.values()
-            or not 0 < c.eligibility <= max(Eligibility)
+            or not 0 < c.eligibility <= _ANY_BIDDER
             or c.eligibility == Eligibility.SHORTFALL_ONLY
             or not 0 <= c.entity_cap_bp <= BASIS_POINTS
             or not 0 <= c.group_cap_bp <= BASIS_POINTS
@@ -384,6 +386,7 @@ class Auctions:
         )
         holds = self.sequencer.holds
         for bid in live:
+            bid.at_close = True
             if bid.allotted:
                 holds.allot(
                     bid.number,
@@ -421,7 +424,7 @@ class Auctions:
 
     def _results(self, auction: Auction, ts: int) -> AuctionResults:
         created = auction.created
-        bids = list(auction.bids.values())
+        bids = [bid for bid in auction.bids.values() if bid.at_close]
         sold = auction.sold
         by_group: dict[str, int] = {}
         compliance = investor = 0
