@@ -270,6 +270,7 @@ class Auctions:
             c.irrevocable,
             c.actor,
             c.comment,
+            c.entities,
         )
         entities = {account: (verified, shortfall) for account, verified, shortfall in c.entities}
         self.auctions[c.auction_id] = Auction(created, supply_id, entities)
@@ -364,7 +365,7 @@ class Auctions:
             created.tie_rule,
             created.undersubscription,
             self._caps(auction),
-            created.volume * created.group_cap_bp // BASIS_POINTS,
+            group_cap(created),
         )
         auction.price, auction.sold, auction.demand = (
             clearing.price,
@@ -464,17 +465,9 @@ class Auctions:
     # --- bids -------------------------------------------------------------------------
 
     def _bidder_cap(self, auction: Auction, account: str) -> int | None:
-        """The bidder's cap in tonnes (None: no cap of its own)."""
-        created = auction.created
-        if self.kinds.get(account) == AccountKind.COMPLIANCE:
-            verified, shortfall = auction.entities.get(account, (0, 0))
-            caps = []
-            if created.entity_cap_bp:
-                caps.append(verified * created.entity_cap_bp // BASIS_POINTS)
-            if created.eligibility & Eligibility.SHORTFALL_ONLY:
-                caps.append(shortfall)
-            return min(caps) if caps else None
-        return created.investor_cap or None
+        return bidder_cap(
+            auction.created, self.kinds.get(account, 0), auction.entities.get(account, (0, 0))
+        )
 
     def _eligible(self, auction: Auction, account: str) -> bool:
         created = auction.created
@@ -519,8 +512,8 @@ class Auctions:
             own -= old.quantity
             grouped -= old.quantity if old.group == group else 0
         cap = self._bidder_cap(auction, account)
-        group_cap = created.volume * created.group_cap_bp // BASIS_POINTS
-        if (cap is not None and own > cap) or (group_cap and grouped > group_cap):
+        most = group_cap(created)
+        if (cap is not None and own > cap) or (most and grouped > most):
             return Reason.OVER_CAP
         return Reason.OK
 
@@ -707,6 +700,26 @@ class Auctions:
                     tally.add(bid, 1)
         self.kinds = state.kinds
         self.days = state.days
+
+
+def bidder_cap(created: AuctionCreated, kind: int, entity: tuple[int, int]) -> int | None:
+    """A bidder's cap in tonnes (None: no cap of its own): an entity's share of its
+    verified emissions (and at most its shortfall in a shortfall-only auction), an
+    investor's tonnes. `entity` is (verified emissions, shortfall)."""
+    if kind == AccountKind.COMPLIANCE:
+        verified, shortfall = entity
+        caps = []
+        if created.entity_cap_bp:
+            caps.append(verified * created.entity_cap_bp // BASIS_POINTS)
+        if created.eligibility & Eligibility.SHORTFALL_ONLY:
+            caps.append(shortfall)
+        return min(caps) if caps else None
+    return created.investor_cap or None
+
+
+def group_cap(created: AuctionCreated) -> int:
+    """A control group's cap in tonnes (0: none)."""
+    return created.volume * created.group_cap_bp // BASIS_POINTS
 
 
 def _next_time(auction: Auction) -> int | None:

@@ -213,6 +213,7 @@ class AuctionCreated(Event, tag="auction"):
     irrevocable: bool
     actor: str
     comment: str
+    entities: list[tuple[str, int, int]]  # account, verified emissions, shortfall (tonnes)
 
 
 class AuctionStatus(Event, tag="auction_status"):
