@@ -10,7 +10,8 @@ Booked once: the ledger's cursor moves past the event's `seq` in the same transa
 
 from typing import TYPE_CHECKING
 
-from engine.events import BidAllotted, HoldingMoved
+from engine.auctions import CLOCK, AuctionState
+from engine.events import AuctionCreated, AuctionStatus, BidAllotted, HoldingMoved
 from engine.orders import HoldingMovementKind
 
 if TYPE_CHECKING:
@@ -63,6 +64,26 @@ def book_allotment(booking: "Booking", event: BidAllotted) -> None:
             f"price={event.price} surrender_only={event.surrender_only}",
         )
     )
+
+
+def audit_auction(booking: "Booking", event: AuctionCreated | AuctionStatus) -> None:
+    """A supervisor's creation or cancellation of an auction, with its comment, in the
+    registry's audit trail (the clock's moves are not supervisors' actions)."""
+    if isinstance(event, AuctionCreated):
+        kind, account, instrument, amount = (
+            "auction_create",
+            event.seller,
+            event.instrument,
+            event.volume,
+        )
+    elif event.state == AuctionState.CANCELLED and event.actor != CLOCK:
+        kind, account, instrument, amount = "auction_cancel", "", "", 0
+    else:
+        return
+    booking.entries.append(
+        (event.seq, event.ts, kind, account, instrument, amount, event.auction_id, event.actor,
+         event.comment)
+    )  # fmt: skip
 
 
 def locked_tonnes(booking: "Booking", event: HoldingMoved) -> int:

@@ -23,6 +23,8 @@ import msgspec
 
 from engine.events import (
     AccountOpened,
+    AuctionCreated,
+    AuctionStatus,
     BidAllotted,
     CashMoved,
     CommandRejected,
@@ -35,7 +37,12 @@ from engine.events import (
 from engine.orders import CashMovementKind, HoldingMovementKind
 from engine.reference import ReferenceData
 from settlement.accounts import SYSTEM_PREFIX
-from settlement.auction_booking import book_allotment, locked_tonnes, surrender_from_locked
+from settlement.auction_booking import (
+    audit_auction,
+    book_allotment,
+    locked_tonnes,
+    surrender_from_locked,
+)
 from settlement.fees import commission
 
 CNY = "CNY"
@@ -140,6 +147,8 @@ class Booking:
             )
         elif kind is BidAllotted:
             book_allotment(self, event)
+        elif kind is AuctionCreated or kind is AuctionStatus:
+            audit_auction(self, event)
 
     def _audit(
         self, event: Event, kind: str, instrument: str, amount: int, reference: str, detail: str

@@ -64,7 +64,7 @@ class AuctionConcentrationDetector:
                     evidence={
                         "auction_id": cleared.auction_id,
                         "won_tonnes": tonnes,
-                        "by_account": by_account,
+                        "by_account": " ".join(f"{a}={t}" for a, t in sorted(by_account.items())),
                         "volume_sold": cleared.volume_sold,
                         "share_percent": round(share, 2),
                         "threshold_percent": threshold,

@@ -102,7 +102,7 @@ class AuctionFloorMarkingDetector:
                 window_end=bid.ts,
                 evidence={
                     "auction_id": auction.auction_id,
-                    "floor_window": [auction.floor_window_from, auction.floor_window_to],
+                    "floor_window": f"{auction.floor_window_from}..{auction.floor_window_to}",
                     "vwap_with_fen": round(vwap_with, 2),
                     "vwap_without_fen": round(vwap_without, 2),
                     "lowered_percent": round(lowered, 3),

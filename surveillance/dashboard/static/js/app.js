@@ -7,6 +7,7 @@ import { accountPage } from "./pages/account.js";
 import { alertPage } from "./pages/alert.js";
 import { alertQueue } from "./pages/alerts.js";
 import { auditPage } from "./pages/audit.js";
+import { auctionCalendar, auctionPage } from "./pages/auctions.js";
 import { bulletinPage } from "./pages/bulletin.js";
 import { marketPanel } from "./pages/market.js";
 
@@ -17,6 +18,8 @@ const routes = [
   [/^#\/accounts\/([^/]+)$/, "", accountPage],
   [/^#\/audit$/, "audit", auditPage],
   [/^#\/bulletin(?:\/([^/]+))?$/, "bulletin", bulletinPage],
+  [/^#\/auctions$/, "auctions", auctionCalendar],
+  [/^#\/auctions\/([^/]+)$/, "auctions", auctionPage],
 ];
 
 let leavePage = () => {};
