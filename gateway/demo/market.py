@@ -30,6 +30,7 @@ from engine.orders import (
 )
 from engine.reference import ReferenceData, price_band
 from gateway.clock import Clock
+from gateway.demo.auction import DemoAuction
 from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
 from gateway.trading.gateway_service import GatewayService
 
@@ -115,9 +116,11 @@ class DemoMarket:
         }
         self.quotes: dict[tuple[str, str], list[str]] = {}  # (maker, symbol) -> live ids
         self.steps = 0
+        self.auction = DemoAuction(reference.calendar, self.random, COMPLIANCE, INVESTORS)
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.gateway.submit(opening_commands(self.clock.now()))
+        ts = self.clock.now()
+        await self.gateway.submit(opening_commands(ts) + self.auction.opening(ts))
         while not stop.is_set():
             await self.gateway.submit(self.step())
             with contextlib.suppress(TimeoutError):
@@ -141,6 +144,7 @@ class DemoMarket:
             commands += self._spoof("TJEA25", ts)
         if self.steps % 240 == 0:
             commands += self._wash("TJEA25", ts)
+        commands += self.auction.step(ts, self.fair["TJEA25"])
         return commands
 
     def _drift(self, symbol: str) -> None:
