@@ -83,12 +83,18 @@ def wait(predicate, what: str, tries: int = 400):
 
 
 @contextmanager
-def auction_exchange(tmp_path: Path) -> Iterator[tuple[RunningExchange, httpx.Client]]:
-    """The exchange with GOV holding 100,000 t, E1 and I1 funded with 5 million CNY."""
+def auction_exchange(
+    tmp_path: Path, fresh: bool = True
+) -> Iterator[tuple[RunningExchange, httpx.Client]]:
+    """The exchange with GOV holding 100,000 t, E1 and I1 funded with 5 million CNY (set
+    up unless not `fresh`: a restart on the same data directory)."""
     with (
         running_exchange(tmp_path, members_file=members_file(tmp_path / "members.toml")) as run,
         httpx.Client(base_url=run.base_url, auth=SUPERVISOR, timeout=20) as admin,
     ):
+        if not fresh:
+            yield run, admin
+            return
         for account, member, kind in (
             ("GOV", "EXCH", "investor"),
             ("E1", "M1", "compliance"),
