@@ -2,7 +2,10 @@
 bid for their own accounts, the engine service's clock closes and clears it, settlement
 delivers, and the public reads the two-step results as JSON, CSV and a page."""
 
+import json
+
 import httpx
+from websockets.sync.client import connect
 
 from tests.gateway.auction_exchange import (
     ENTITY,
@@ -75,7 +78,18 @@ def test_an_auction_from_creation_to_published_results(tmp_path) -> None:
                 ("I1", 20_000, 40_000),
             }
 
-            running.exchange.clock.ts = ns(10, 30)  # the close: the engine's clock clears
+            market = running.base_url.replace("http", "ws") + "/ws/market?instruments=TJEA25"
+            with connect(market) as feed:
+                assert json.loads(feed.recv(timeout=10))["type"] == "snapshot"
+                running.exchange.clock.ts = ns(10, 30)  # the close: the engine's clock clears
+                published = json.loads(feed.recv(timeout=10))
+                while published["type"] != "auction":
+                    published = json.loads(feed.recv(timeout=10))
+            assert (published["step"], published["price"], published["volume_sold"]) == (
+                1,
+                "49.50",
+                50_000,
+            )
             first = wait(
                 lambda: httpx.get(f"{running.base_url}/api/auctions/TJ-2026-1").json()["results"],
                 "the clearing",
