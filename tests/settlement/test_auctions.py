@@ -43,6 +43,7 @@ from settlement.auction_booking import SURRENDER_ONLY
 from settlement.booking import AVAILABLE, CASH, CNY
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
+from settlement.rebuild import rebuild_holds
 from tests.auction_fixtures import (
     CASH as FUNDS,
 )
@@ -144,6 +145,8 @@ def test_lifecycle_clears_at_the_close_and_delivers_dvp(
     assert ledger.balance(SELLER, CNY, CASH) == 100_000 * 49_00
     assert ledger.balance(SELLER, INSTRUMENT, AVAILABLE) == SUPPLY - 100_000
     assert ledger.balance("I2", CNY, CASH) == FUNDS - 20_000 * 49_00
+    # the holds rebuilt from the registry at a start are the running ones
+    assert rebuild_holds(ledger, market.reference, [], running=market.holds).differences == []
 
 
 @pytest.mark.parametrize(
@@ -423,6 +426,7 @@ def test_surrender_only_tonnes_can_be_surrendered_but_never_sold_moved_or_pledge
     assert holding.surrender_only == 6_000
     assert ledger.book(market.events) == []
     assert ledger.balance("E1", INSTRUMENT, SURRENDER_ONLY) == 6_000
+    assert rebuild_holds(ledger, market.reference, [], running=market.holds).differences == []
     # the registry refuses on its own too: a transfer it is handed is not booked
     forged = msgspec.structs.replace(
         [e for e in market.events if type(e).__name__ == "HoldingMoved"][-1],
