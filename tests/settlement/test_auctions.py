@@ -44,6 +44,7 @@ from settlement.booking import AVAILABLE, CASH, CNY
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
 from settlement.rebuild import rebuild_holds
+from settlement.statements import end_of_day
 from tests.auction_fixtures import (
     CASH as FUNDS,
 )
@@ -147,6 +148,12 @@ def test_lifecycle_clears_at_the_close_and_delivers_dvp(
     assert ledger.balance("I2", CNY, CASH) == FUNDS - 20_000 * 49_00
     # the holds rebuilt from the registry at a start are the running ones
     assert rebuild_holds(ledger, market.reference, [], running=market.holds).differences == []
+    # the day's statements reconcile with the allotments in them
+    market.apply(EndOfDay(at(16), "2026-11-24"))
+    assert ledger.book(market.events) == []
+    report = end_of_day(ledger, "2026-11-24")
+    assert report.conservation == []
+    assert all(statement.reconciled for statement in report.statements)
 
 
 @pytest.mark.parametrize(
