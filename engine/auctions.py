@@ -45,7 +45,8 @@ from engine.events import (
     Event,
 )
 from engine.orders import AccountKind, Side
-from engine.reasons import TEXT, Reason
+from engine.reasons import Reason
+from engine.restrictions import Action
 
 if TYPE_CHECKING:
     from engine.sequencer import Sequencer
@@ -495,6 +496,11 @@ class Auctions:
             return Reason.AUCTION_NOT_OPEN
         if not self._eligible(auction, account):
             return Reason.NOT_ELIGIBLE
+        restrictions = self.sequencer.restrictions
+        if restrictions.by_account:  # a bid is a buy for enforcement restrictions
+            refused = restrictions.refusal(account, Action.BUY, ts)
+            if refused:
+                return refused
         if type(price) is not int or price <= 0:
             return Reason.BAD_PRICE
         if price % self.sequencer.listings[created.instrument].instrument.tick:
@@ -548,7 +554,7 @@ class Auctions:
                     c.price,
                     c.quantity,
                     reason,
-                    TEXT[reason],
+                    sequencer._refusal_text(c.account, reason, c.ts),
                 )
             ]
         sequencer.next_order_id = number + 1
@@ -609,7 +615,7 @@ class Auctions:
                 c.orig_client_bid_id,
                 type(c) is AmendBid,
                 reason,
-                TEXT[reason],
+                self.sequencer._refusal_text(c.account, reason, c.ts),
                 bid.number if bid is not None else 0,
             )
         ]

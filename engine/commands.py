@@ -114,6 +114,24 @@ class MoveHolding(Command, tag="T"):
     actor: str
 
 
+class RestrictAccount(Command, tag="XR"):
+    """A supervisor restricts an account (engine/restrictions.py) with a reason."""
+
+    account: str
+    mode: int  # restrictions.Mode
+    until: int  # ns since the epoch, UTC; 0 = until lifted
+    reason: str
+    reference: str  # unique per restriction; lifting names it
+    actor: str
+
+
+class LiftRestriction(Command, tag="XL"):
+    account: str
+    reference: str  # the restriction's
+    reason: str
+    actor: str
+
+
 class CreateAuction(Command, tag="AC"):
     """A supervisor (the authority's operator) creates a government allowance auction
     (carbon-lifecycle.md §2). Times are ns since the epoch; caps in basis points are of
@@ -205,6 +223,8 @@ AnyCommand = (
     | SetControlGroup
     | MoveCash
     | MoveHolding
+    | RestrictAccount
+    | LiftRestriction
     | CreateAuction
     | CancelAuction
     | ClearAuction

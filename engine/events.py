@@ -184,6 +184,23 @@ class CommandRejected(Event, tag="command_rejected"):
     text: str
 
 
+class AccountRestricted(Event, tag="restricted"):
+    account: str
+    mode: int  # restrictions.Mode
+    until: int  # ns, 0 = until lifted
+    reason: str
+    reference: str
+    actor: str
+
+
+class RestrictionLifted(Event, tag="restriction_lifted"):
+    account: str
+    mode: int  # the lifted restriction's
+    reason: str  # why it was lifted
+    reference: str
+    actor: str
+
+
 class AuctionCreated(Event, tag="auction"):
     """Every parameter of a new auction, with the floor and the inputs it came from."""
 
@@ -340,6 +357,8 @@ AnyEvent = (
     | CashMoved
     | HoldingMoved
     | CommandRejected
+    | AccountRestricted
+    | RestrictionLifted
     | AuctionCreated
     | AuctionStatus
     | BidAccepted

@@ -27,6 +27,7 @@ from engine.reference import ReferenceData, load_reference_data
 from engine.sequencer import Sequencer
 from engine.stream import EVENTS_TOPIC, Stream
 from gateway.clock import Clock, SessionClock, WallClock
+from gateway.disclosure.desk import DisclosureDesk
 from gateway.fix.acceptor import Acceptor
 from gateway.fix.application import SessionId
 from gateway.fix.dictionary import load_dictionary
@@ -39,11 +40,13 @@ from gateway.members import Directory, MemberFileError, load_directory
 from gateway.rest.admin import admin_router
 from gateway.rest.app import create_app
 from gateway.rest.auctions import auctions_routers
+from gateway.rest.disclosure import disclosure_router
 from gateway.rest.market_data import market_data_router
 from gateway.rest.member_auth import MemberAuth
 from gateway.rest.member_file_reload import MembersReloaded, members_router
 from gateway.rest.reference_data import public_router
 from gateway.rest.registry_reader import RegistryReader
+from gateway.rest.restrictions import restrictions_router
 from gateway.rest.supervisor_auth import SupervisorAuth
 from gateway.settings import Settings
 from gateway.trading.auction_board import AuctionBoard
@@ -64,6 +67,7 @@ from surveillance.parameters import Parameters
 from surveillance.runner import Surveillance
 from surveillance.store_thread import StoreThread
 from surveillance.surveillance_service import SurveillanceService
+from surveillance.warning_letters_api import warning_letters_router
 
 log = logging.getLogger("tcx.exchange")
 
@@ -167,6 +171,7 @@ class Exchange:
                 self.clock.now,
             )
             routers.append(alerts_router(self.alert_store, auth, self.clock.now))
+            routers.append(warning_letters_router(self.alert_store, auth, self.clock.now))
             self.day_history = DayHistory(self.reference)
             routers.append(
                 dashboard_router(
@@ -186,6 +191,14 @@ class Exchange:
             routers.append(
                 admin_router(self.gateway, self.reference, auth, self.clock, self.registry_reader)
             )
+            routers.append(
+                restrictions_router(
+                    self.gateway, self.reference, auth, self.clock, self.registry_reader
+                )
+            )
+            self.disclosure = DisclosureDesk(settings.registry, self.reference)
+            self.gateway.listeners.append(self.disclosure.on_events)
+            routers.append(disclosure_router(self.disclosure, auth, self.clock))
             self.auction_board = AuctionBoard()
             self.gateway.listeners.append(self.auction_board.apply_all)
             routers += auctions_routers(
@@ -297,6 +310,7 @@ class Exchange:
             stop.set()
             if self.gateway is not None:
                 self.registry_reader.close()
+                await self.disclosure.close()
             if self.gateway is not None or self.surveillance is not None:
                 self.bulletin_database.close()
             if self.surveillance is not None:

@@ -23,6 +23,7 @@ import msgspec
 
 from engine.events import (
     AccountOpened,
+    AccountRestricted,
     AuctionCreated,
     AuctionStatus,
     BidAllotted,
@@ -32,10 +33,12 @@ from engine.events import (
     DayClosed,
     Event,
     HoldingMoved,
+    RestrictionLifted,
     Trade,
 )
 from engine.orders import CashMovementKind, HoldingMovementKind
 from engine.reference import ReferenceData
+from engine.restrictions import Mode
 from settlement.accounts import SYSTEM_PREFIX
 from settlement.auction_booking import (
     audit_auction,
@@ -144,6 +147,18 @@ class Booking:
         elif kind is DayClosed:
             self.day_closes.append(
                 (event.seq, event.trading_date, event.instrument, event.close_price)
+            )
+        elif kind is AccountRestricted or kind is RestrictionLifted:
+            # settlement/restriction_register.py reads these back
+            verb = "restrict:" if kind is AccountRestricted else "lift:"
+            until = event.until if kind is AccountRestricted else 0
+            self._audit(
+                event,
+                verb + Mode(event.mode).name.lower(),
+                "",
+                until,
+                event.reference,
+                event.reason,
             )
         elif kind is BidAllotted:
             book_allotment(self, event)

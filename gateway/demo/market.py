@@ -31,6 +31,7 @@ from engine.orders import (
 from engine.reference import ReferenceData, price_band
 from gateway.clock import Clock
 from gateway.demo.auction import DemoAuction
+from gateway.demo.disclosure import DemoCloses
 from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
 from gateway.trading.gateway_service import GatewayService
 
@@ -116,11 +117,14 @@ class DemoMarket:
         }
         self.quotes: dict[tuple[str, str], list[str]] = {}  # (maker, symbol) -> live ids
         self.steps = 0
+        self.closes = DemoCloses(reference.calendar, clock.now())
         self.auction = DemoAuction(reference.calendar, self.random, COMPLIANCE, INVESTORS)
 
     async def run(self, stop: asyncio.Event) -> None:
         ts = self.clock.now()
-        await self.gateway.submit(opening_commands(ts) + self.auction.opening(ts))
+        await self.gateway.submit(
+            opening_commands(ts) + self.closes.opening(ts) + self.auction.opening(ts)
+        )
         while not stop.is_set():
             await self.gateway.submit(self.step())
             with contextlib.suppress(TimeoutError):
@@ -145,7 +149,7 @@ class DemoMarket:
         if self.steps % 240 == 0:
             commands += self._wash("TJEA25", ts)
         commands += self.auction.step(ts, self.fair["TJEA25"])
-        return commands
+        return commands + self.closes.due(ts)
 
     def _drift(self, symbol: str) -> None:
         tick = self.instruments[symbol].tick

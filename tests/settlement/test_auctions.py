@@ -19,6 +19,7 @@ from engine.commands import (
     MoveHolding,
     NewOrder,
     PlaceBid,
+    RestrictAccount,
     WithdrawBid,
 )
 from engine.events import (
@@ -38,6 +39,7 @@ from engine.events import (
 from engine.orders import HoldingMovementKind, OrderType, Side, TimeInForce
 from engine.reasons import Reason
 from engine.reference import ReferenceData
+from engine.restrictions import Mode
 from engine.sequencer import Sequencer
 from settlement.auction_booking import SURRENDER_ONLY
 from settlement.booking import AVAILABLE, CASH, CNY
@@ -478,3 +480,15 @@ def test_replay_and_a_restart_mid_window_recover_every_bid(market: AuctionMarket
     assert restarted.state_hash() == market.sequencer.state_hash()
     assert len(market.commands) == middle + len(rest)
     assert replayed(market, market.commands).state_hash() == market.sequencer.state_hash()
+
+
+def test_bids_honour_enforcement_restrictions(market: AuctionMarket) -> None:
+    open_auction(market)
+    [accepted] = market.apply(bid("I1", "a", 50_00, 1_000))
+    market.apply(RestrictAccount(at(10, 31), "I1", Mode.SELL_ONLY, 0, "inquiry", "R-1", "sup"))
+    [refused] = market.apply(bid("I1", "b", 50_00, 1_000, ts=at(10, 32)))
+    assert refused.reason == Reason.ACCOUNT_SELL_ONLY and "contact" in refused.text
+    [amend] = market.apply(AmendBid(at(10, 33), ID, "I1", "a2", "a", 51_00, 1_000))
+    assert amend.reason == Reason.ACCOUNT_SELL_ONLY
+    [withdrawn] = market.apply(WithdrawBid(at(10, 34), ID, "I1", "w", "a"))  # a cancel: allowed
+    assert isinstance(withdrawn, BidWithdrawn) and withdrawn.bid_number == accepted.bid_number

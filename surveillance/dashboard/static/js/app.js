@@ -10,6 +10,7 @@ import { auditPage } from "./pages/audit.js";
 import { auctionCalendar, auctionPage } from "./pages/auctions.js";
 import { bulletinPage } from "./pages/bulletin.js";
 import { marketPanel } from "./pages/market.js";
+import { restrictionsPage } from "./pages/restrictions.js";
 
 const routes = [
   [/^#\/market(?:\/([^/]+))?$/, "market", marketPanel],
@@ -18,6 +19,7 @@ const routes = [
   [/^#\/accounts\/([^/]+)$/, "", accountPage],
   [/^#\/audit$/, "audit", auditPage],
   [/^#\/bulletin(?:\/([^/]+))?$/, "bulletin", bulletinPage],
+  [/^#\/restrictions$/, "restrictions", restrictionsPage],
   [/^#\/auctions$/, "auctions", auctionCalendar],
   [/^#\/auctions\/([^/]+)$/, "auctions", auctionPage],
 ];
