@@ -41,6 +41,8 @@ class Reason(IntEnum):
     NO_RESTRICTION_REASON = 53  # a restriction or a lifting without a reason
     BAD_RESTRICTION = 54  # unknown mode, or an end time not after now
     NOT_RESTRICTED = 55  # lifting a restriction not in force (lifted twice, expired)
+    # the compliance year (settlement/compliance_year.py), numbered apart likewise
+    HOLDINGS_RESERVED = 60  # tonnes exist but open sell orders reserve them
     # government auctions (engine/auctions.py), numbered apart as the restrictions are
     UNKNOWN_AUCTION = 100
     AUCTION_EXISTS = 101
@@ -134,6 +136,7 @@ TEXT: dict[Reason, str] = {
         "unknown restriction mode (sell_only, cancel_only, suspended), or an end not in the future"
     ),
     Reason.NOT_RESTRICTED: "no such restriction in force (lifted already, expired, never imposed)",
+    Reason.HOLDINGS_RESERVED: "those tonnes are reserved by open sell orders; cancel them first",
     Reason.UNKNOWN_AUCTION: "no auction with that id; list the auctions for their ids",
     Reason.AUCTION_EXISTS: "an auction with that id already exists",
     Reason.BAD_SCHEDULE: "the schedule must run announcement <= open < close <= results",

@@ -10,6 +10,8 @@ Booked once: the ledger's cursor moves past the event's `seq` in the same transa
 
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from engine.auctions import CLOCK, AuctionState
 from engine.events import AuctionCreated, AuctionStatus, BidAllotted, HoldingMoved
 from engine.orders import HoldingMovementKind
@@ -51,6 +53,7 @@ def book_allotment(booking: "Booking", event: BidAllotted) -> None:
     booking._post(event.seq, (event.account, event.instrument, state), event.quantity, "auction")
     booking._post(event.seq, paid, -turnover, "auction")
     booking._post(event.seq, (event.seller, CNY, CASH), turnover, "auction")
+    booking.lots.allotment(event, AVAILABLE, state)
     booking.entries.append(
         (
             event.seq,
@@ -99,6 +102,11 @@ def surrender_from_locked(booking: "Booking", event: HoldingMoved) -> int:
     locked = (event.account, event.instrument, SURRENDER_ONLY)
     used = min(event.quantity, booking.balances.get(locked, 0))
     if used:
+        surrendered = ("@surrendered", "available")  # owner, state
         booking._post(event.seq, locked, -used, "surrender")
-        booking._post(event.seq, ("@surrendered", event.instrument, "available"), used, "surrender")
+        booking._post(
+            event.seq, (surrendered[0], event.instrument, surrendered[1]), used, "surrender"
+        )
+        part = msgspec.structs.replace(event, quantity=used)
+        booking.lots.holding(part, "surrender", (event.account, SURRENDER_ONLY), surrendered)
     return event.quantity - used

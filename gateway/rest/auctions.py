@@ -172,6 +172,10 @@ def auctions_routers(
             raise HTTPException(404, {"reason": "unknown_auction", "text": "no such auction"})
         return auction
 
+    def accounts_of(user: User) -> set[str]:
+        member = members.directory.members.get(user.member)
+        return set(member.accounts) if member is not None else set()
+
     def supervised(auction: AuctionView) -> dict:
         return {
             **auction.schedule(),
@@ -210,7 +214,7 @@ def auctions_routers(
 
     @member.get("")
     async def listing(user: Member) -> list[dict]:
-        accounts = members.accounts(user)
+        accounts = accounts_of(user)
         return [
             auction.schedule() | {"bids": board.bids_of(auction, accounts)}
             for auction in board.public()
@@ -218,7 +222,7 @@ def auctions_routers(
 
     @member.post("/{auction_id}/bids", status_code=201)
     async def place(auction_id: str, request: BidRequest, user: Member) -> list[dict]:
-        members.own(user, request.account)
+        members.check_account(user, request.account)
         return await sequence(
             PlaceBid(
                 clock.now(),
@@ -234,7 +238,7 @@ def auctions_routers(
     async def amend(
         auction_id: str, client_bid_id: str, request: AmendRequest, user: Member
     ) -> list[dict]:
-        members.own(user, request.account)
+        members.check_account(user, request.account)
         return await sequence(
             AmendBid(
                 clock.now(),
@@ -251,7 +255,7 @@ def auctions_routers(
     async def withdraw(
         auction_id: str, client_bid_id: str, account: str, request_id: str, user: Member
     ) -> list[dict]:
-        members.own(user, account)
+        members.check_account(user, account)
         return await sequence(
             WithdrawBid(clock.now(), auction_id, account, request_id, client_bid_id)
         )
@@ -261,7 +265,7 @@ def auctions_routers(
         auction = find(auction_id)
         return {
             "results": auction.first_results(),
-            "bids": board.bids_of(auction, members.accounts(user)),
+            "bids": board.bids_of(auction, accounts_of(user)),
         }
 
     # --- everyone -----------------------------------------------------------------------

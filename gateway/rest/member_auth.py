@@ -1,28 +1,45 @@
-"""Members on the REST API (auction bidders who do not run FIX): HTTP Basic with one of
-the member's sessions, as the FIX logon; a request may act only for the member's own
-accounts."""
+"""A member calling the REST API for its own accounts: HTTP Basic with one of its FIX
+sessions' id and password (the same check as SupervisorAuth, without the supervisor role).
+Which accounts it may act for is the directory's answer, asked per request."""
 
+import asyncio
+import logging
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
-from gateway.rest.supervisor_auth import SupervisorAuth, User
+from gateway.members import Directory, LogonRefused
+from gateway.rest.supervisor_auth import FAILED_LOGINS, User
 
+log = logging.getLogger("tcx.gateway.auth")
 _basic = HTTPBasic(realm="tcx members")
 
 
-class MemberAuth(SupervisorAuth):
-    """A FastAPI dependency: the authenticated member (any role), or 401."""
+class MemberAuth:
+    """A FastAPI dependency: the authenticated member's user, or 401."""
+
+    def __init__(self, directory: Directory):
+        self.directory = directory
 
     async def __call__(self, credentials: Annotated[HTTPBasicCredentials, Depends(_basic)]) -> User:
-        return await self.login(credentials)
+        try:
+            session = await asyncio.to_thread(
+                self.directory.authenticate, credentials.username, credentials.password
+            )
+        except LogonRefused as refused:
+            FAILED_LOGINS.inc()
+            log.warning("member REST login refused", extra={"reason": str(refused)})
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "unknown user or wrong password",
+                headers={"WWW-Authenticate": 'Basic realm="tcx members"'},
+            ) from None
+        member = self.directory.members.get(session.member)
+        if member is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown user or wrong password")
+        return User(session.id, member.id, member.role)
 
-    def own(self, user: User, account: str) -> None:
-        """403 unless `account` is one of the user's member's."""
+    def check_account(self, user: User, account: str) -> None:
         if not self.directory.may_act_for(user.member, account):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"{account} is not your member's")
-
-    def accounts(self, user: User) -> set[str]:
-        member = self.directory.members.get(user.member)
-        return set(member.accounts) if member is not None else set()
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"{account} is not your account")

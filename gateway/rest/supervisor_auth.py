@@ -36,13 +36,6 @@ class SupervisorAuth:
         self.directory = directory
 
     async def __call__(self, credentials: Annotated[HTTPBasicCredentials, Depends(_basic)]) -> User:
-        user = await self.login(credentials)
-        if user.role is not Role.SUPERVISOR:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs a supervisor's login")
-        return user
-
-    async def login(self, credentials: HTTPBasicCredentials) -> User:
-        """Any member's session: 401 for a wrong id or password."""
         try:
             session = await asyncio.to_thread(
                 self.directory.authenticate, credentials.username, credentials.password
@@ -56,6 +49,6 @@ class SupervisorAuth:
                 headers={"WWW-Authenticate": 'Basic realm="tcx supervisors"'},
             ) from None
         member = self.directory.members.get(session.member)  # None if reloaded away since
-        if member is None:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "this login's member is gone")
+        if member is None or member.role is not Role.SUPERVISOR:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs a supervisor's login")
         return User(session.id, member.id, member.role)

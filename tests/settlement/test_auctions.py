@@ -148,6 +148,7 @@ def test_lifecycle_clears_at_the_close_and_delivers_dvp(
     assert ledger.balance(SELLER, CNY, CASH) == 100_000 * 49_00
     assert ledger.balance(SELLER, INSTRUMENT, AVAILABLE) == SUPPLY - 100_000
     assert ledger.balance("I2", CNY, CASH) == FUNDS - 20_000 * 49_00
+    assert ledger.verify() == []  # conserved, postings = balances, lots = balances
     # the holds rebuilt from the registry at a start are the running ones
     assert rebuild_holds(ledger, market.reference, [], running=market.holds).differences == []
     # the day's statements reconcile with the allotments in them
@@ -435,6 +436,7 @@ def test_surrender_only_tonnes_can_be_surrendered_but_never_sold_moved_or_pledge
     assert holding.surrender_only == 6_000
     assert ledger.book(market.events) == []
     assert ledger.balance("E1", INSTRUMENT, SURRENDER_ONLY) == 6_000
+    assert ledger.verify() == []
     assert rebuild_holds(ledger, market.reference, [], running=market.holds).differences == []
     # the registry refuses on its own too: a transfer it is handed is not booked
     forged = msgspec.structs.replace(

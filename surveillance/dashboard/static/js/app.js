@@ -9,6 +9,7 @@ import { alertQueue } from "./pages/alerts.js";
 import { auditPage } from "./pages/audit.js";
 import { auctionCalendar, auctionPage } from "./pages/auctions.js";
 import { bulletinPage } from "./pages/bulletin.js";
+import { complianceEntityPage, complianceYearPage, pledgeRegisterPage } from "./pages/compliance.js";
 import { marketPanel } from "./pages/market.js";
 import { restrictionsPage } from "./pages/restrictions.js";
 
@@ -20,6 +21,9 @@ const routes = [
   [/^#\/audit$/, "audit", auditPage],
   [/^#\/bulletin(?:\/([^/]+))?$/, "bulletin", bulletinPage],
   [/^#\/restrictions$/, "restrictions", restrictionsPage],
+  [/^#\/compliance\/entities\/([^/]+)$/, "compliance", complianceEntityPage],
+  [/^#\/compliance(?:\/(\d{4}))?$/, "compliance", complianceYearPage],
+  [/^#\/pledges$/, "pledges", pledgeRegisterPage],
   [/^#\/auctions$/, "auctions", auctionCalendar],
   [/^#\/auctions\/([^/]+)$/, "auctions", auctionPage],
 ];
