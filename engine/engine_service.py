@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable
 from prometheus_client import Counter, Gauge, Histogram
 
 from engine.command_intake import Resume
-from engine.commands import ClockTick
+from engine.commands import Command
 from engine.durable_sequencer import DurableSequencer
 from engine.events import Event
 from engine.stream import (
@@ -78,21 +78,16 @@ class EngineService:
         resume: Resume,
         idle_wait: float = 0.05,
         shutdown_wait: float = 5.0,
-        clock: Callable[[], int] = time.time_ns,
-        due: Callable[[], int] | None = None,
+        timer: Callable[[], Command | None] | None = None,
     ):
-        """`due` gives when the state machine next needs time to pass (ns, 0 for never:
-        a block allegation's expiry); once `clock` passes it, a ClockTick is journaled."""
         self.durable = durable
+        self.timer = timer  # a due clock command to journal (engine/auction_timer.py)
         self.stream = stream
         self.resume = resume  # where the journal says the input stands
         self.idle_wait = idle_wait  # seconds a read waits for commands when none are queued
         self.shutdown_wait = shutdown_wait  # seconds to deliver queued events on stopping
         self.max_queued = durable.max_commands  # reading pauses with this many commands queued
         self.last_seq = 0
-        self.clock = clock
-        self.due = due
-        self._ticked = 0  # the due time the last ClockTick was issued for
 
     async def republish(self, batches: Iterable[list[Event]]) -> int:
         """Publishes events regenerated from the journal (engine/event_replay.py) before
@@ -136,8 +131,9 @@ class EngineService:
                     if batch.items:
                         durable.enqueue(batch.items, consumer.input_mark())
                         queued.update(batch.position)
-                if reading is None:  # the input mark is whole only between reads
-                    self._tick(consumer)
+                    tick = self.timer() if self.timer is not None else None
+                    if tick is not None:
+                        durable.enqueue([tick], consumer.input_mark())
                 landed = None
                 if flight is not None and flight.sync in done:
                     before = durable.commands
@@ -159,17 +155,6 @@ class EngineService:
             await self._deliver_queued(publisher)
             await consumer.close()
             log.info("engine stopped", extra={"commands": durable.commands})
-
-    def _tick(self, consumer: Consumer) -> None:
-        """Journals a ClockTick once the clock has passed the state machine's due time,
-        with the input mark as it stands, so a restart neither loses nor repeats input."""
-        due = self.due() if self.due is not None else 0
-        if not due or due == self._ticked:
-            return
-        now = self.clock()
-        if now >= due:
-            self._ticked = due
-            self.durable.enqueue([ClockTick(now)], consumer.input_mark())
 
     def _start(self, queued: Position) -> "_Flight | None":
         """Cuts the queued commands into a record and starts its fsync (None if nothing

@@ -43,20 +43,37 @@ class Reason(IntEnum):
     NOT_RESTRICTED = 55  # lifting a restriction not in force (lifted twice, expired)
     # the compliance year (settlement/compliance_year.py), numbered apart likewise
     HOLDINGS_RESERVED = 60  # tonnes exist but open sell orders reserve them
-    BELOW_BLOCK_MINIMUM = 25
-    OUT_OF_BLOCK_BAND = 26
-    BLOCK_SESSION_CLOSED = 27
-    UNKNOWN_COUNTERPARTY = 28
-    SAME_CONTROL_GROUP = 29  # a block inside one control group would be a wash trade
-    DUPLICATE_TRADE_REPORT_ID = 30
-    UNKNOWN_BLOCK = 31
-    OWN_ALLEGATION = 32  # the initiator accepting or declining its own allegation
-    NOT_YOUR_BLOCK = 33
-    BLOCK_ALREADY_TRADED = 34
-    BLOCK_NOT_OPEN = 35  # declined, withdrawn, expired or cancelled
-    BAD_BLOCK_REPORT = 36  # malformed: sides missing, wrong TradeReportType or TrdType
-    ALLEGATION_TO_OWN_ACCOUNT = 37
-    COMMENT_REQUIRED = 38
+    # government auctions (engine/auctions.py), numbered apart as the restrictions are
+    UNKNOWN_AUCTION = 100
+    AUCTION_EXISTS = 101
+    BAD_SCHEDULE = 102  # announcement <= open < close <= results does not hold
+    BAD_AUCTION = 103  # a parameter out of range (lot, volume, caps, rules)
+    NO_FLOOR_TRADES = 104  # the floor's VWAP window has no book trades
+    BELOW_FLOOR = 105
+    AUCTION_NOT_OPEN = 106  # before the opening or after the close
+    NOT_ELIGIBLE = 107
+    OVER_CAP = 108  # over the bidder's or its control group's cap, with its other bids
+    BIDS_IRREVOCABLE = 109
+    AUCTION_NOT_CLOSED = 110  # clearing before the close
+    AUCTION_CLEARED = 111  # clearing twice, or changing a cleared auction
+    AUCTION_SETTLED = 112  # cancelling a settled auction
+    AUCTION_CANCELLED = 113
+    SURRENDER_ONLY = 114  # surrender-only tonnes can be surrendered, never sold or moved
+    COMMENT_REQUIRED = 115  # an auction's creation or cancellation, or a block's, needs a comment
+    # block trades (engine/block_trades.py), numbered apart likewise
+    BELOW_BLOCK_MINIMUM = 70
+    OUT_OF_BLOCK_BAND = 71
+    BLOCK_SESSION_CLOSED = 72
+    UNKNOWN_COUNTERPARTY = 73
+    SAME_CONTROL_GROUP = 74  # a block inside one control group would be a wash trade
+    DUPLICATE_TRADE_REPORT_ID = 75
+    UNKNOWN_BLOCK = 76
+    OWN_ALLEGATION = 77  # the initiator accepting or declining its own allegation
+    NOT_YOUR_BLOCK = 78
+    BLOCK_ALREADY_TRADED = 79
+    BLOCK_NOT_OPEN = 80  # declined, withdrawn, expired or cancelled
+    BAD_BLOCK_REPORT = 81  # malformed: sides missing, wrong TradeReportType or TrdType
+    ALLEGATION_TO_OWN_ACCOUNT = 82
 
 
 # FIX OrdRejReason (103) for each reason on a new order.
@@ -134,6 +151,26 @@ TEXT: dict[Reason, str] = {
     ),
     Reason.NOT_RESTRICTED: "no such restriction in force (lifted already, expired, never imposed)",
     Reason.HOLDINGS_RESERVED: "those tonnes are reserved by open sell orders; cancel them first",
+    Reason.UNKNOWN_AUCTION: "no auction with that id; list the auctions for their ids",
+    Reason.AUCTION_EXISTS: "an auction with that id already exists",
+    Reason.BAD_SCHEDULE: "the schedule must run announcement <= open < close <= results",
+    Reason.BAD_AUCTION: (
+        "volume and lot must be positive, the volume whole lots, caps and rules in range"
+    ),
+    Reason.NO_FLOOR_TRADES: "the floor's VWAP window has no book trades to compute it from",
+    Reason.BELOW_FLOOR: "bid price is below the auction's floor price",
+    Reason.AUCTION_NOT_OPEN: "bids are accepted only between the auction's opening and close",
+    Reason.NOT_ELIGIBLE: "this account is not eligible to bid in this auction",
+    Reason.OVER_CAP: (
+        "the bid, with the bidder's other bids, is over its cap or its control group's"
+    ),
+    Reason.BIDS_IRREVOCABLE: "bids in this auction are irrevocable: no amend or withdrawal",
+    Reason.AUCTION_NOT_CLOSED: "the auction clears at its close, not before",
+    Reason.AUCTION_CLEARED: "the auction is cleared already",
+    Reason.AUCTION_SETTLED: "the auction is settled: it can no longer be cancelled",
+    Reason.AUCTION_CANCELLED: "the auction was cancelled",
+    Reason.SURRENDER_ONLY: "surrender-only tonnes can be surrendered, never sold, moved or pledged",
+    Reason.COMMENT_REQUIRED: "a comment saying why is required (it goes into the audit)",
     Reason.BELOW_BLOCK_MINIMUM: (
         "block quantity is below the instrument's block minimum (100,000 t by default)"
     ),
@@ -156,7 +193,6 @@ TEXT: dict[Reason, str] = {
         "3 (decline) or 6 (cancel), and its sides"
     ),
     Reason.ALLEGATION_TO_OWN_ACCOUNT: "both accounts are your member's: report it as a cross",
-    Reason.COMMENT_REQUIRED: "a supervisor's cancellation needs a comment",
 }
 
 # FIX TradeReportRejectReason (751) for each reason on a block report.

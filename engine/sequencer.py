@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import msgspec
 
+from engine.auctions import Auctions
 from engine.block_trades import BlockTrades
 from engine.book import Fill
 from engine.closing_price import closing_price
@@ -126,6 +127,7 @@ class _Snapshot(msgspec.Struct, array_like=True):
     holds: bytes
     closed_through: str = ""  # the last trading date closed (YYYY-MM-DD)
     restrictions: bytes = b""  # engine/restrictions.py
+    auctions: bytes = b""  # engine/auctions.py
     blocks: bytes = b""  # block allegations (engine/block_trades.py)
 
 
@@ -167,6 +169,8 @@ class Sequencer:
             RestrictAccount: self._restrict,
             LiftRestriction: self._lift,
         }
+        self.auctions = Auctions(self)
+        self._handlers.update(self.auctions.handlers)
         self.blocks = BlockTrades(self)
         self._handlers.update(self.blocks.handlers())
 
@@ -658,6 +662,7 @@ class Sequencer:
                     listing.band_high,
                 )
             )
+            self.auctions.day_closed(c.trading_date, symbol, listing.volume, listing.turnover)
             listing.start_day()
         for account in self.accounts.values():
             account.client_ids.clear()
@@ -685,6 +690,7 @@ class Sequencer:
         self.accounts[c.account] = Account(
             c.member, c.control_group, self._owner(c.account, c.control_group)
         )
+        self.auctions.account_opened(c.account, c.kind)
         return [
             AccountOpened(
                 self._seq(),
@@ -829,6 +835,7 @@ class Sequencer:
             holds=self.holds.snapshot(),
             closed_through=self.closed_through,
             restrictions=self.restrictions.snapshot(),
+            auctions=self.auctions.snapshot(),
             blocks=self.blocks.snapshot(),
         )
 
@@ -879,6 +886,8 @@ class Sequencer:
         self.orders = {order.order_id: order for order in sorted(orders, key=_order_id)}
         self.holds.restore(state.holds)
         self.restrictions.restore(state.restrictions)
+        if state.auctions:
+            self.auctions.restore(state.auctions)
         self.blocks.restore(state.blocks)
 
 

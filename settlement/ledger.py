@@ -14,6 +14,7 @@ import msgspec
 
 from engine.events import (
     AccountOpened,
+    BidAllotted,
     BlockTrade,
     CashMoved,
     ControlGroupSet,
@@ -140,6 +141,9 @@ class Ledger:
                     reversed_surrenders.add(event.reference.removeprefix(REVERSAL_PREFIX))
             elif kind is AccountOpened or kind is ControlGroupSet:
                 owners.add(event.account)
+            elif kind is BidAllotted:
+                owners.add(event.account)
+                owners.add(event.seller)
         # System owners ('@...') by an index range scan, then the batch's accounts.
         rows = self.database.query(
             "SELECT owner, asset, state, amount FROM balances WHERE owner >= '@' AND owner < 'A'"

@@ -20,6 +20,8 @@ from engine.orders import MassCancelScope
 from engine.reference import ReferenceData
 from gateway.members import Directory, Session, SessionType
 from gateway.trading.app_messages import AppMessage, Body, Fields, business_reject
+from gateway.trading.auction_entry import AuctionEntry
+from gateway.trading.auction_reports import AuctionReports
 from gateway.trading.block_trade_reports import BlockTradeReports
 from gateway.trading.execution_reports import Delivery, ExecutionReports
 from gateway.trading.order_entry import OrderEntry
@@ -59,6 +61,8 @@ class MemberApplication:
         self.order_entry = OrderEntry(directory, views)
         self.reports = ExecutionReports(directory, views)
         self.security_list = SecurityList(reference)
+        self.auction_entry = AuctionEntry(directory)
+        self.auction_reports = AuctionReports(directory, self.reports)
         self.blocks = BlockTradeReports(directory, reference, self.reports)
         self.logout_multiple = logout_multiple
         self._throttles: dict[str, Throttle] = {}
@@ -105,7 +109,10 @@ class MemberApplication:
             return Outcome(
                 reply=result, copies=tuple(self.reports.drop_copies(session.member, result))
             )
-        result = self.order_entry.translate(session, msg_type, fields, ts)
+        if self.auction_entry.claims(msg_type, fields):
+            result = self.auction_entry.translate(session, msg_type, fields, ts)
+        else:
+            result = self.order_entry.translate(session, msg_type, fields, ts)
         if not isinstance(result, AppMessage):
             return Outcome(command=result)
         if result.msg_type == "j":  # not about an order: nothing to copy
@@ -115,7 +122,10 @@ class MemberApplication:
 
     def on_event(self, event: Event) -> list[Delivery]:
         self.security_list.apply(event)
-        return self.reports.apply(event) + self.blocks.apply(event)
+        self.auction_entry.apply(event)
+        return (
+            self.reports.apply(event) + self.auction_reports.apply(event) + self.blocks.apply(event)
+        )
 
     def on_disconnect(self, session: Session, ts: int) -> MassCancel | None:
         """Cancel-on-disconnect: when a session configured for it ends (logout or lost

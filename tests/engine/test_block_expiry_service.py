@@ -6,6 +6,7 @@ still open at a restart comes back from the journal and can be accepted."""
 import asyncio
 from pathlib import Path
 
+from engine.block_timer import BlockTimer
 from engine.command_intake import Resume
 from engine.commands import AcceptBlock, ClockTick, Command
 from engine.durable_sequencer import DurableSequencer, GroupCommit
@@ -56,8 +57,7 @@ async def run_service(
         stream,
         Resume(None, 0),
         idle_wait=0.01,
-        clock=clock,
-        due=sequencer.blocks.next_expiry,
+        timer=BlockTimer(sequencer.blocks, clock),
     )
     stop = asyncio.Event()
     running = asyncio.create_task(service.run(stop))
