@@ -32,6 +32,7 @@ from gateway.demo.market import (
     DEMO_ACCOUNT,
     DEMO_MEMBER,
     DEMO_SUPERVISOR,
+    MORNING,
     DemoMarket,
     demo_directory,
 )
@@ -111,12 +112,9 @@ def _up(args: argparse.Namespace) -> int:
         shutil.rmtree(demo_dir, ignore_errors=True)
         settings = settings.model_copy(update={"data_dir": demo_dir})
         calendar = load_reference_data(settings.reference_data).calendar
-        exchange = Exchange(
-            settings,
-            clock=SessionClock(calendar, speed=args.speed),
-            directory=demo_directory(),
-        )
-        demo = DemoMarket(exchange.gateway, exchange.reference, exchange.clock)
+        clock = SessionClock(calendar, speed=args.speed, into_session=MORNING)
+        exchange = Exchange(settings, clock=clock, directory=demo_directory())
+        demo = DemoMarket(exchange.gateway, exchange.reference, clock, clock.opening)
         _print_welcome(settings, demo=True)
         return _run(exchange, demo.run)
     password = ensure_member_file(settings.members)
