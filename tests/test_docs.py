@@ -1,0 +1,195 @@
+"""The documentation says only what is true of this checkout: its links resolve, the `tcx`
+commands it shows parse with the real command line, and the paths and modules it names
+exist (a module moved without its documents fails here)."""
+
+import contextlib
+import io
+import re
+import shlex
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from gateway.cli.main import build_parser
+
+ROOT = Path(__file__).resolve().parents[1]
+OTHER_DOCUMENTS = (ROOT / "bench" / "RESULTS.md", ROOT / "deploy" / "README.md")
+DOCUMENTS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *OTHER_DOCUMENTS])
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+FENCE = re.compile(r"^\s*```")
+INLINE_CODE = re.compile(r"`([^`\n]+)`")
+PACKAGES = "engine|settlement|surveillance|gateway|bench|tests|scripts|deploy|docs"
+REPO_PATH = re.compile(rf"(?<![\w./~-])((?:{PACKAGES})/[\w./-]*[\w/])")
+MODULE = re.compile(
+    r"(?<![\w./~-])((?:engine|settlement|surveillance|gateway|bench|tests)(?:\.\w+)+)"
+)
+NOT_MODULES = {"md", "py", "toml", "yaml", "json", "csv", "log", "sqlite3", "tcxev"}
+MADE_BY_RUNS = ("bench/out",)  # written by the benchmarks, not in the repository
+
+
+def ids(paths: list[Path]) -> list[str]:
+    return [str(p.relative_to(ROOT)) for p in paths]
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[`*_]", "", heading.strip().lower())
+    kept = "".join(
+        c for c in text if c in " -_" or unicodedata.category(c)[0] in "LN"
+    )  # letters and numbers of any script
+    return kept.replace(" ", "-")
+
+
+def anchors(document: Path) -> set[str]:
+    seen: dict[str, int] = {}
+    found = set()
+    in_fence = False
+    for line in document.read_text().splitlines():
+        if FENCE.match(line):
+            in_fence = not in_fence
+        if in_fence or not line.startswith("#"):
+            continue
+        base = slug(line.lstrip("#"))
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        found.add(base if count == 0 else f"{base}-{count}")
+    return found
+
+
+def code_lines(document: Path) -> list[str]:
+    """Lines of fenced and indented code blocks, continuation backslashes joined."""
+    lines: list[str] = []
+    in_fence = False
+    in_indented = False
+    previous_blank = True
+    for line in document.read_text().splitlines():
+        if FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            lines.append(line)
+        elif line.startswith("    ") and (in_indented or previous_blank):
+            in_indented = True
+            lines.append(line)
+        elif line.strip():
+            in_indented = False
+        previous_blank = not line.strip()
+    joined: list[str] = []
+    for line in lines:
+        if joined and joined[-1].endswith("\\"):
+            joined[-1] = joined[-1][:-1] + " " + line.strip()
+        else:
+            joined.append(line.strip())
+    return joined
+
+
+def shown_commands(document: Path) -> list[str]:
+    """Every `tcx ...` command in a code block or an inline code span, with its arguments
+    (not output such as the banner "tcx — Tianjin carbon exchange")."""
+    text = document.read_text()
+    candidates = code_lines(document) + INLINE_CODE.findall(text)
+    commands = []
+    for candidate in candidates:
+        words = shlex.split(candidate, comments=True)
+        while words and re.fullmatch(r"[A-Z_]+=\S*", words[0]):  # VAR=value tcx ...
+            words.pop(0)
+        if words[:1] == ["tcx"] and re.match(r"[a-z-]", "".join(words[1:2]) or "-"):
+            commands.append(shlex.join(words[1:]))
+    return commands
+
+
+def refusal(arguments: list[str]) -> str | None:
+    """Why the real parser refuses `arguments`, or None when it takes them. A command that
+    stops at a group (`tcx admin`) names the group and is taken; one that ends in `...`
+    must be a command the parser takes up to there (it is asked for that command's help)."""
+    if "..." in arguments:
+        arguments = [*arguments[: arguments.index("...")], "--help"]
+    parser = build_parser()
+    node = parser
+    for word in arguments:
+        groups = [a for a in node._actions if a.__class__.__name__ == "_SubParsersAction"]
+        if word.startswith("-") or not groups or word not in groups[0].choices:
+            break
+        node = groups[0].choices[word]
+    else:
+        if any(a.__class__.__name__ == "_SubParsersAction" for a in node._actions):
+            return None
+    errors = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
+            parser.parse_args(arguments)
+    except SystemExit as leaving:
+        return None if leaving.code == 0 else errors.getvalue().strip().splitlines()[-1]
+    return None
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=ids(DOCUMENTS))
+def test_every_relative_link_resolves_to_a_file_and_heading(document):
+    broken = []
+    for target in LINK.findall(document.read_text()):
+        if re.match(r"[a-z]+:", target):
+            continue  # http:, https:, mailto:
+        path, _, anchor = target.partition("#")
+        resolved = (document.parent / path).resolve() if path else document
+        if not resolved.exists():
+            broken.append(f"{target}: no such file")
+        elif anchor and anchor not in anchors(resolved):
+            broken.append(f"{target}: no heading #{anchor} in {resolved.name}")
+    assert not broken, broken
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=ids(DOCUMENTS))
+def test_every_tcx_command_shown_exists_with_its_flags(document):
+    refused = {}
+    for command in shown_commands(document):
+        reason = refusal(shlex.split(command))
+        if reason:
+            refused[f"tcx {command}"] = reason
+    assert not refused, refused
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=ids(DOCUMENTS))
+def test_every_path_and_module_named_exists(document):
+    text = document.read_text()
+    missing = [
+        path
+        for path in REPO_PATH.findall(text)
+        if not path.startswith(MADE_BY_RUNS) and not (ROOT / path).exists()
+    ]
+    missing += [name for name in MODULE.findall(text) if not module_exists(name)]
+    assert not missing, f"{document.name} names paths that are not in the repository: {missing}"
+
+
+def module_exists(dotted: str) -> bool:
+    """`a.b.c.Name`: each part is a package or a module, until a module is reached (what
+    follows it are names inside it)."""
+    parts = dotted.split(".")
+    if parts[-1] in NOT_MODULES:
+        return True  # a file name (surveillance.md), checked as a path or a link
+    place = ROOT
+    for part in parts:
+        if (place / f"{part}.py").exists():
+            return True
+        place = place / part
+        if not place.is_dir():
+            return False
+    return True
+
+
+def test_the_checks_find_what_they_look_for():
+    """The checks above see the commands, links and names they are meant to judge."""
+    assert refusal(["member", "buy", "YOU-1", "TJEA25", "10", "50.50"]) is None
+    assert refusal(["member", "buy", "YOU-1", "TJEA25", "10", "--no-such-flag"])
+    assert refusal(["no-such-command"])
+    assert refusal(["admin"]) is None
+    assert refusal(["admin", "--url", "http://HOST:8000", "..."]) is None
+    assert refusal(["admin", "no-such-command", "..."])
+    assert not module_exists("gateway.member_client.MemberClient")  # the old flat layout
+    assert module_exists("gateway.client.member_client.MemberClient")
+    readme = ROOT / "README.md"
+    assert "up --demo" in shown_commands(readme)
+    assert "quick-start" in anchors(readme)
+    assert slug("Deploying: Kafka, PostgreSQL, Prometheus, Grafana") == (
+        "deploying-kafka-postgresql-prometheus-grafana"
+    )
