@@ -248,7 +248,7 @@ class DemoMarket:
             bid = self._order("MX1", symbol, Side.BUY, fair - 12 * tick, 20_000, ts)
             self._at(ts + self._seconds(1.2, 2.5), lambda t: [self._spoof_sale(symbol, fair, t)])
             self._at(ts + self._seconds(3.5, 7.5), lambda t: [self._pull(symbol, bid, t)])
-            self._at(ts + self._seconds(45, 90), lure)
+            self._at(ts + self._seconds(90, 240), lure)
             return [bid]
 
         return lure
@@ -271,7 +271,7 @@ class DemoMarket:
                 buy_at,
                 lambda t: [self._order("MX1", symbol, Side.BUY, price, 300, t, TimeInForce.IOC)],
             )
-            self._at(ts + self._seconds(60, 120), wash)
+            self._at(ts + self._seconds(120, 240), wash)
             return [sell]
 
         return wash
