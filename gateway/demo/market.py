@@ -45,6 +45,7 @@ INSTRUMENTS = ("TJEA25", "CCER")
 MARKET_MAKERS = ("MM1", "MM2")
 COMPLIANCE = ("CE1", "CE2", "CE3")
 INVESTORS = ("INV1", "INV2", "INV3", "INV4")
+MAKER_SIZES = {"MM1": 500, "MM2": 600}  # unequal, so the two never look pre-arranged
 MANIPULATORS = ("MX1", "MX2")  # one beneficial owner: control group MX
 ACTOR = "demo-setup"
 NS = 1_000_000_000
@@ -198,8 +199,9 @@ class DemoMarket:
                 for client_id in self.quotes.get((maker, symbol), [])
             ]
             spread = self.random.randint(2, 6) * tick
-            bid = self._order(maker, symbol, Side.BUY, self.fair[symbol] - spread, 500, ts)
-            ask = self._order(maker, symbol, Side.SELL, self.fair[symbol] + spread, 500, ts)
+            size = MAKER_SIZES[maker]
+            bid = self._order(maker, symbol, Side.BUY, self.fair[symbol] - spread, size, ts)
+            ask = self._order(maker, symbol, Side.SELL, self.fair[symbol] + spread, size, ts)
             self.quotes[(maker, symbol)] = [bid.client_order_id, ask.client_order_id]
             self._at(ts + rhythm, requote)
             return [*commands, bid, ask]
@@ -220,7 +222,7 @@ class DemoMarket:
             else:
                 price = self.fair[symbol] - towards * self.random.randint(1, 10) * tick
                 tif = TimeInForce.DAY
-            quantity = self.random.choice((10, 20, 50, 100, 200))
+            quantity = self.random.randint(1, 25) * 10  # people's sizes vary: few look-alikes
             account = self.random.choice(INVESTORS)
             self._at(ts + int(self.random.expovariate(1 / 1.2) * NS) + NS // 10, invest)
             return [self._order(account, symbol, side, price, quantity, ts, tif)]
@@ -230,7 +232,7 @@ class DemoMarket:
     def _complying(self, symbol: str) -> Callable[[int], list[Command]]:
         def buy(ts: int) -> list[Command]:
             price = self.fair[symbol] + 10 * self.instruments[symbol].tick
-            quantity = self.random.choice((300, 800, 1200))  # not the makers' 500: no look-alikes
+            quantity = self.random.choice((300, 800, 1200))  # not the makers' sizes: no look-alikes
             account = self.random.choice(COMPLIANCE)
             self._at(ts + self._seconds(15, 45), buy)
             return [self._order(account, symbol, Side.BUY, price, quantity, ts, TimeInForce.IOC)]
