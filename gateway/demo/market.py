@@ -152,7 +152,9 @@ class DemoMarket:
         self.reached = max(self.reached, until)
         return commands
 
-    def _at(self, ts: int, action: Callable[[int], list[Command]]) -> None:
+    def schedule(self, ts: int, action: Callable[[int], list[Command]]) -> None:
+        """Books `action` at `ts` (ns): called then with its time, it returns the commands
+        it sends and schedules its own next action. A demo part joins the market so."""
         heapq.heappush(self.agenda, (ts, next(self.order_of_booking), action))
 
     def _seconds(self, low: float, high: float) -> int:
@@ -162,14 +164,14 @@ class DemoMarket:
         """Each member's first action; every action books its own next one."""
         start = self.opening + NS  # after the opening commands
         for symbol in INSTRUMENTS:
-            self._at(start, self._drifting(symbol))
+            self.schedule(start, self._drifting(symbol))
             for number, maker in enumerate(MARKET_MAKERS):
                 rhythm = (4 + 2 * number) * NS  # MM1 every 4 s, MM2 every 6 s
-                self._at(start + number * NS, self._quoting(maker, symbol, rhythm))
-            self._at(start + self._seconds(1, 3), self._investing(symbol))
-            self._at(start + self._seconds(5, 20), self._complying(symbol))
-        self._at(start + self._seconds(25, 40), self._spoofing("TJEA25"))
-        self._at(start + self._seconds(50, 70), self._washing("TJEA25"))
+                self.schedule(start + number * NS, self._quoting(maker, symbol, rhythm))
+            self.schedule(start + self._seconds(1, 3), self._investing(symbol))
+            self.schedule(start + self._seconds(5, 20), self._complying(symbol))
+        self.schedule(start + self._seconds(25, 40), self._spoofing("TJEA25"))
+        self.schedule(start + self._seconds(50, 70), self._washing("TJEA25"))
 
     def _drifting(self, symbol: str) -> Callable[[int], list[Command]]:
         def drift(ts: int) -> list[Command]:
@@ -179,7 +181,7 @@ class DemoMarket:
             self.fair[symbol] = min(
                 high - 20 * tick, max(low + 20 * tick, self.fair[symbol] + step)
             )
-            self._at(ts + NS, drift)
+            self.schedule(ts + NS, drift)
             return []
 
         return drift
@@ -203,7 +205,7 @@ class DemoMarket:
             bid = self._order(maker, symbol, Side.BUY, self.fair[symbol] - spread, size, ts)
             ask = self._order(maker, symbol, Side.SELL, self.fair[symbol] + spread, size, ts)
             self.quotes[(maker, symbol)] = [bid.client_order_id, ask.client_order_id]
-            self._at(ts + rhythm, requote)
+            self.schedule(ts + rhythm, requote)
             return [*commands, bid, ask]
 
         return requote
@@ -224,7 +226,7 @@ class DemoMarket:
                 tif = TimeInForce.DAY
             quantity = self.random.randint(1, 25) * 10  # people's sizes vary: few look-alikes
             account = self.random.choice(INVESTORS)
-            self._at(ts + int(self.random.expovariate(1 / 1.2) * NS) + NS // 10, invest)
+            self.schedule(ts + int(self.random.expovariate(1 / 1.2) * NS) + NS // 10, invest)
             return [self._order(account, symbol, side, price, quantity, ts, tif)]
 
         return invest
@@ -234,7 +236,7 @@ class DemoMarket:
             price = self.fair[symbol] + 10 * self.instruments[symbol].tick
             quantity = self.random.choice((300, 800, 1200))  # not the makers' sizes: no look-alikes
             account = self.random.choice(COMPLIANCE)
-            self._at(ts + self._seconds(15, 45), buy)
+            self.schedule(ts + self._seconds(15, 45), buy)
             return [self._order(account, symbol, Side.BUY, price, quantity, ts, TimeInForce.IOC)]
 
         return buy
@@ -248,9 +250,11 @@ class DemoMarket:
             tick = self.instruments[symbol].tick
             fair = self.fair[symbol]
             bid = self._order("MX1", symbol, Side.BUY, fair - 12 * tick, 20_000, ts)
-            self._at(ts + self._seconds(1.2, 2.5), lambda t: [self._spoof_sale(symbol, fair, t)])
-            self._at(ts + self._seconds(3.5, 7.5), lambda t: [self._pull(symbol, bid, t)])
-            self._at(ts + self._seconds(90, 240), lure)
+            self.schedule(
+                ts + self._seconds(1.2, 2.5), lambda t: [self._spoof_sale(symbol, fair, t)]
+            )
+            self.schedule(ts + self._seconds(3.5, 7.5), lambda t: [self._pull(symbol, bid, t)])
+            self.schedule(ts + self._seconds(90, 240), lure)
             return [bid]
 
         return lure
@@ -269,11 +273,11 @@ class DemoMarket:
             price = self.fair[symbol]
             sell = self._order("MX2", symbol, Side.SELL, price, 300, ts)
             buy_at = ts + self._seconds(0.4, 1.5)
-            self._at(
+            self.schedule(
                 buy_at,
                 lambda t: [self._order("MX1", symbol, Side.BUY, price, 300, t, TimeInForce.IOC)],
             )
-            self._at(ts + self._seconds(120, 240), wash)
+            self.schedule(ts + self._seconds(120, 240), wash)
             return [sell]
 
         return wash
