@@ -131,6 +131,7 @@ class DemoMarket:
         self.agenda: list[tuple[int, int, Callable[[int], list[Command]]]] = []
         self.order_of_booking = itertools.count()
         self.reached = opening  # everything before it has been sent
+        self.sessions = reference.calendar.session_windows(reference.calendar.trading_date(opening))
         self._book_the_day()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -148,7 +149,11 @@ class DemoMarket:
         commands: list[Command] = []
         while self.agenda and self.agenda[0][0] <= until:
             ts, _, action = heapq.heappop(self.agenda)
-            commands += action(ts)
+            opened = self._in_session(ts)
+            if opened == ts:
+                commands += action(ts)
+            elif opened is not None:
+                self.schedule(opened, action)  # the members wait out the lunch break
         self.reached = max(self.reached, until)
         return commands
 
@@ -156,6 +161,14 @@ class DemoMarket:
         """Books `action` at `ts` (ns): called then with its time, it returns the commands
         it sends and schedules its own next action. A demo part joins the market so."""
         heapq.heappush(self.agenda, (ts, next(self.order_of_booking), action))
+
+    def _in_session(self, ts: int) -> int | None:
+        """`ts` if the market is open then, else the next session's opening (None: the
+        day's trading is over and the members stop)."""
+        for start, end in self.sessions:
+            if ts < end:
+                return max(ts, start)
+        return None
 
     def _seconds(self, low: float, high: float) -> int:
         return int(self.random.uniform(low, high) * NS)

@@ -115,3 +115,14 @@ def test_run_sends_the_morning_since_the_opening_before_trading_live():
     assert replayed[-1].ts >= clock.start - MINUTE  # up to the clock
     assert [c.ts for c in replayed] == sorted(c.ts for c in replayed)
     assert all(len(batch) < 2_000 for batch in morning)  # a simulated minute at a time
+
+
+def test_the_members_wait_out_the_lunch_break_and_stop_at_the_close():
+    calendar = REFERENCE.calendar
+    morning, afternoon = calendar.session_windows(calendar.trading_date(OPEN))
+    market = demo()
+    commands = market.step(afternoon[1] + 10 * MINUTE)
+    inside = [c for c in commands if any(s <= c.ts < e for s, e in (morning, afternoon))]
+    assert inside == commands
+    assert any(c.ts == afternoon[0] for c in commands)  # back at 13:00
+    assert not market.agenda  # nobody left to act after 15:00
