@@ -33,8 +33,9 @@ def ids(paths: list[Path]) -> list[str]:
 
 
 def slug(heading: str) -> str:
-    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
-    text = re.sub(r"[`*_]", "", heading.strip().lower())
+    """GitHub's anchor for a heading: lower case, punctuation but `-` and `_` dropped,
+    spaces to hyphens."""
+    text = heading.strip().lower()
     kept = "".join(
         c for c in text if c in " -_" or unicodedata.category(c)[0] in "LN"
     )  # letters and numbers of any script
@@ -193,3 +194,4 @@ def test_the_checks_find_what_they_look_for():
     assert slug("Deploying: Kafka, PostgreSQL, Prometheus, Grafana") == (
         "deploying-kafka-postgresql-prometheus-grafana"
     )
+    assert slug("The `market_data_topic` setting") == "the-market_data_topic-setting"
