@@ -35,6 +35,7 @@ from engine.orders import (
 )
 from engine.reference import ReferenceData, price_band
 from gateway.clock import Clock
+from gateway.demo.disclosure import DemoCloses
 from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
 from gateway.trading.gateway_service import GatewayService
 
@@ -132,10 +133,12 @@ class DemoMarket:
         self.order_of_booking = itertools.count()
         self.reached = opening  # everything before it has been sent
         self.sessions = reference.calendar.session_windows(reference.calendar.trading_date(opening))
+        self.closes = DemoCloses(reference.calendar, opening)
         self._book_the_day()
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.gateway.submit(opening_commands(self.opening))
+        start = opening_commands(self.opening) + self.closes.opening(self.opening)
+        await self.gateway.submit(start)
         while self.clock.now() - self.reached > MORNING_REPLAY_CHUNK and not stop.is_set():
             await self.gateway.submit(self.step(self.reached + MORNING_REPLAY_CHUNK))
             await asyncio.sleep(0)  # members and the dashboard are served meanwhile
@@ -145,7 +148,8 @@ class DemoMarket:
                 await asyncio.wait_for(stop.wait(), self.step_seconds)
 
     def step(self, until: int) -> list[Command]:
-        """What the simulated members send up to `until` (ns), each stamped at its time."""
+        """What the simulated members send up to `until` (ns), each stamped at its time, and
+        the day's close once `until` has passed the last session."""
         commands: list[Command] = []
         while self.agenda and self.agenda[0][0] <= until:
             ts, _, action = heapq.heappop(self.agenda)
@@ -155,7 +159,7 @@ class DemoMarket:
             elif opened is not None:
                 self.schedule(opened, action)  # the members wait out the lunch break
         self.reached = max(self.reached, until)
-        return commands
+        return commands + self.closes.due(until)
 
     def schedule(self, ts: int, action: Callable[[int], list[Command]]) -> None:
         """Books `action` at `ts` (ns): called then with its time, it returns the commands

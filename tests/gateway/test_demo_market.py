@@ -9,7 +9,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.commands import CancelOrder, NewOrder, OpenAccount
+from engine.commands import CancelOrder, EndOfDay, NewOrder, OpenAccount
 from engine.reference import load_reference_data
 from engine.sequencer import Sequencer
 from gateway.clock import SessionClock
@@ -121,8 +121,9 @@ def test_the_members_wait_out_the_lunch_break_and_stop_at_the_close():
     calendar = REFERENCE.calendar
     morning, afternoon = calendar.session_windows(calendar.trading_date(OPEN))
     market = demo()
-    commands = market.step(afternoon[1] + 10 * MINUTE)
+    *commands, close = market.step(afternoon[1] + 10 * MINUTE)
     inside = [c for c in commands if any(s <= c.ts < e for s, e in (morning, afternoon))]
     assert inside == commands
+    assert type(close) is EndOfDay and close.trading_date == "2026-11-24"
     assert any(c.ts == afternoon[0] for c in commands)  # back at 13:00
     assert not market.agenda  # nobody left to act after 15:00
