@@ -126,8 +126,10 @@ def shell_commands(line: str) -> list[list[str]]:
 
 def optional_parts_given(words: list[str]) -> list[str]:
     """A synopsis's optional parts (`[--account A0101]`) as if given, so their flags are
-    checked too."""
-    return [word.removeprefix("[").removesuffix("]") for word in words]
+    checked too, and its placeholders (`--amount FEN`, capitals only) as a value that any
+    argument takes."""
+    given = [word.removeprefix("[").removesuffix("]") for word in words]
+    return ["1" if re.fullmatch(r"[A-Z][A-Z_]*", word) else word for word in given]
 
 
 def refusal(arguments: list[str]) -> str | None:
@@ -151,7 +153,8 @@ def refusal(arguments: list[str]) -> str | None:
         with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
             parser.parse_args(arguments)
     except SystemExit as leaving:
-        return None if leaving.code == 0 else errors.getvalue().strip().splitlines()[-1]
+        message = errors.getvalue().strip().splitlines()[-1] if leaving.code else ""
+        return None if not message or "can't open" in message else message  # the reader's file
     return None
 
 
@@ -239,6 +242,7 @@ def test_the_checks_find_what_they_look_for():
         "--account",
         "A0101",
     ]
+    assert optional_parts_given(["--amount", "FEN", "CE1"]) == ["--amount", "1", "CE1"]
     readme = ROOT / "README.md"
     assert ("up --demo", True) in shown_commands(readme)
     assert "quick-start" in anchors(readme)

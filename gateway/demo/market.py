@@ -15,7 +15,7 @@ import datetime as dt
 import heapq
 import itertools
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from engine.commands import (
     CancelOrder,
@@ -115,6 +115,7 @@ class DemoMarket:
         opening: int,
         seed: int = 2026,
         step_seconds: float = 0.25,
+        registry_content: Callable[[], Awaitable[None]] | None = None,
     ):
         self.gateway = gateway
         self.clock = clock
@@ -134,11 +135,14 @@ class DemoMarket:
         self.reached = opening  # everything before it has been sent
         self.sessions = reference.calendar.session_windows(reference.calendar.trading_date(opening))
         self.closes = DemoCloses(reference.calendar, opening)
+        self.registry_content = registry_content  # run once after the opening commands
         self._book_the_day()
 
     async def run(self, stop: asyncio.Event) -> None:
         start = opening_commands(self.opening) + self.closes.opening(self.opening)
         await self.gateway.submit(start)
+        if self.registry_content is not None:
+            await self.registry_content()
         while self.clock.now() - self.reached > MORNING_REPLAY_CHUNK and not stop.is_set():
             await self.gateway.submit(self.step(self.reached + MORNING_REPLAY_CHUNK))
             await asyncio.sleep(0)  # members and the dashboard are served meanwhile
