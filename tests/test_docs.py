@@ -20,6 +20,7 @@ from engine.reasons import (
     ord_rej_reason,
 )
 from gateway.cli.main import build_parser
+from gateway.rest.admin import HOLDING_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 OTHER_DOCUMENTS = (ROOT / "bench" / "RESULTS.md", ROOT / "deploy" / "README.md")
@@ -225,6 +226,12 @@ def test_the_member_apis_reason_codes_are_the_engines():
     for name, codes in documented.items():
         reason = Reason[name.upper()]
         assert codes == (ord_rej_reason(reason), cxl_rej_reason(reason), TEXT[reason]), name
+
+
+def test_operating_names_every_holding_movement():
+    table = (ROOT / "docs" / "operating.md").read_text().split("Holding movements")[1]
+    named = set(re.findall(r"`(\w+)`", table.split("\n\n")[1]))
+    assert named >= set(HOLDING_KINDS), set(HOLDING_KINDS) - named
 
 
 def test_the_checks_find_what_they_look_for():
