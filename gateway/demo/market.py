@@ -35,6 +35,7 @@ from engine.orders import (
 )
 from engine.reference import ReferenceData, price_band
 from gateway.clock import Clock
+from gateway.demo.auction import DemoAuction
 from gateway.demo.disclosure import DemoCloses
 from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
 from gateway.trading.gateway_service import GatewayService
@@ -122,6 +123,7 @@ class DemoMarket:
         self.opening = opening
         self.random = random.Random(seed)
         self.step_seconds = step_seconds
+        self.step_ns = int(step_seconds * NS)
         self.ids = itertools.count(1)
         self.instruments = {s: reference.instruments[s] for s in INSTRUMENTS}
         self.fair = {s: i.reference_price for s, i in self.instruments.items()}
@@ -136,11 +138,12 @@ class DemoMarket:
         self.sessions = reference.calendar.session_windows(reference.calendar.trading_date(opening))
         self.closes = DemoCloses(reference.calendar, opening)
         self.registry_content = registry_content  # run once after the opening commands
+        self.auction = DemoAuction(reference.calendar, self.random, COMPLIANCE, INVESTORS)
         self._book_the_day()
 
     async def run(self, stop: asyncio.Event) -> None:
         start = opening_commands(self.opening) + self.closes.opening(self.opening)
-        await self.gateway.submit(start)
+        await self.gateway.submit(start + self.announce_auction(self.opening))
         if self.registry_content is not None:
             await self.registry_content()
         while self.clock.now() - self.reached > MORNING_REPLAY_CHUNK and not stop.is_set():
@@ -164,6 +167,19 @@ class DemoMarket:
                 self.schedule(opened, action)  # the members wait out the lunch break
         self.reached = max(self.reached, until)
         return commands + self.closes.due(until)
+
+    def announce_auction(self, ts: int) -> list[Command]:
+        """The day's auction (gateway/demo/auction.py), its bidders on the agenda while its
+        bidding is open."""
+        commands = self.auction.opening(ts)
+
+        def bid(at: int) -> list[Command]:
+            if at + self.step_ns < self.auction.close_at:
+                self.schedule(at + self.step_ns, bid)
+            return self.auction.step(at, self.fair["TJEA25"])
+
+        self.schedule(self.auction.open_at, bid)
+        return commands
 
     def schedule(self, ts: int, action: Callable[[int], list[Command]]) -> None:
         """Books `action` at `ts` (ns): called then with its time, it returns the commands
