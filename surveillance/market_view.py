@@ -44,8 +44,10 @@ class Order:
         "filled",
         "instrument",
         "order_id",
+        "previous_leaves",
         "price",
         "quantity",
+        "session",
         "side",
         "time_in_force",
     )
@@ -60,6 +62,8 @@ class Order:
         self.time_in_force = event.time_in_force
         self.accepted_ts = event.ts
         self.filled = 0
+        self.session = event.session
+        self.previous_leaves = event.quantity  # open before the latest amendment
 
 
 class RunningMedian:
@@ -189,6 +193,21 @@ class MarketView:
         holder = self.holders.get(account)
         return holder.control_group if holder and holder.control_group else account
 
+    def member(self, account: str) -> str:
+        holder = self.holders.get(account)
+        return holder.member if holder and holder.member else account
+
+    def party(self, account: str, acts_by: str, session: str = "") -> str:
+        """Who acts for `account` under the grouping `acts_by` (see surveillance/acting.py),
+        as a key no account, group, session or member name can collide with."""
+        if acts_by == "control_group":
+            return "group " + self.group(account)
+        if acts_by == "member":
+            return "member " + self.member(account)
+        if acts_by == "session" and session:
+            return "session " + session
+        return "account " + account
+
     def related(self, first: str, second: str) -> bool:
         return self.group(first) == self.group(second)
 
@@ -206,6 +225,7 @@ class MarketView:
                 book = self.book(event.instrument)
                 book.change(order.side, order.price, -(order.quantity - order.filled))
                 book.change(order.side, event.price, event.leaves)
+                order.previous_leaves = order.quantity - order.filled
                 order.price = event.price
                 order.quantity = event.quantity
         elif kind is OrderAccepted:
