@@ -3,7 +3,8 @@ within seconds and they meet each other wholly, again and again (CME Rule 539).
 
 Once is chance in an anonymous book; `min_repeats` times a day for the same pair is an
 arrangement. Orders entered further apart than `entered_within_s`, of different sizes,
-or filled by anyone else do not count.
+smaller than `min_cross_tonnes` (the odd lot an algorithm lifts), or filled by anyone
+else do not count.
 """
 
 from collections.abc import Sequence
@@ -39,6 +40,7 @@ class PreArrangedTradesDetector:
             or sell is None
             or buy.quantity != sell.quantity
             or event.quantity != buy.quantity
+            or event.quantity < self.parameters.min_cross_tonnes
             or abs(buy.accepted_ts - sell.accepted_ts) > self.within
             or self.view.related(event.buy_account, event.sell_account)
         ):
