@@ -5,12 +5,14 @@ Orders of one party (see surveillance/acting.py) on one side join the latest pla
 when they come within `together_ns` of its first order (and, with `adjacent_ticks`,
 at a price within that many ticks of its prices): a spoof split into several orders at
 adjacent levels is one placement. A placement is withdrawn by cancels and by amendments
-alike: every cut of its open quantity by the member counts, and it is `withdrawn` once
-what is left open is at most `withdrawn_percent` of its largest size.
+alike: a member's cancel, or an amendment leaving an order at most `withdrawn_percent`
+of its open quantity (a requote that merely resizes it is not a withdrawal), and the
+placement is `withdrawn` once what is left open is at most `withdrawn_percent` of its
+largest size.
 
-The party's presence on the other side is kept too (its open quantity there, and what it
-withdrew there lately): a party that quotes both sides is a market maker unless its other
-side is negligible. Everything here costs O(1) per event; placements older than
+The party's presence on the other side is kept too (what it quoted there in the same
+moment, its open quantity there, and what it withdrew there lately): a party that quotes
+both sides is a market maker unless its other side is negligible. Everything here costs O(1) per event; placements older than
 `horizon_ns` are forgotten, so memory follows the last minutes of order flow.
 """
 
@@ -19,6 +21,10 @@ from collections import deque
 from engine.events import OrderAccepted, OrderAmended, OrderCancelled, Trade
 from engine.orders import Side, TimeInForce
 from surveillance.market_view import MarketView, is_member_cancel
+
+# orders on both sides within this of each other are one two-sided quote; a manipulator's
+# genuine order follows its fake ones by a human or scripted pause, not in the same batch
+SIMULTANEOUS_NS = 100_000_000
 
 
 class Placement:
@@ -37,6 +43,7 @@ class Placement:
         "party",
         "peak",
         "prices",
+        "quoted_opposite",
         "side",
         "withdrawals",
         "withdrawn_prices",
@@ -60,6 +67,8 @@ class Placement:
         self.withdrawals: deque[tuple[int, int]] = deque()
         self.withdrawn_prices: dict[int, int] = {}
         self.withdrawn_ts = 0  # the latest withdrawal
+        # tonnes the party placed on the other side at the same moment (a two-sided quote)
+        self.quoted_opposite = 0
         self.alerted = False
 
     def add(self, event: OrderAccepted) -> None:
@@ -120,6 +129,11 @@ class Placements:
             self.by_age.append(placement)
         placement.add(event)
         self.of_order[event.order_id] = placement
+        other = self.latest.get((party, event.instrument, Side.SELL + Side.BUY - event.side))
+        if other is not None and abs(event.ts - other.first_ts) <= SIMULTANEOUS_NS:
+            other.quoted_opposite += event.quantity
+            if placement.first_ts == event.ts and placement.quoted_opposite == 0:
+                placement.quoted_opposite = other.peak
         return placement
 
     def _joins(self, placement: Placement, event: OrderAccepted) -> bool:
@@ -143,7 +157,8 @@ class Placements:
                 return None
             cut = self._amended_cut(event)
             session = event.session or order.session
-            member = True
+            # a cut to a sliver withdraws the order; a requote that resizes it does not
+            member = event.leaves <= self.withdrawn_share * order.previous_leaves
         party = self.party(event.account, session)
         sides = self.open.get((party, event.instrument))
         if sides is not None:
@@ -208,13 +223,15 @@ class Placements:
         return placement.open <= self.withdrawn_share * placement.peak
 
     def opposite_presence(self, placement: Placement, ts: int) -> int:
-        """The party's tonnes on the other side: open now, plus what it withdrew there
-        within the withdrawal window (a market maker pulling both sides at once)."""
+        """The party's tonnes on the other side: what it quoted there at the same moment
+        as the placement, plus what is open there now, plus what it withdrew there within
+        the withdrawal window (a market maker quoting, or pulling, both sides at once)."""
         other = Side.SELL if placement.side == Side.BUY else Side.BUY
         sides = self.open.get((placement.party, placement.instrument))
         presence = max(0, sides[other]) if sides is not None else 0
         pulled = self.pulled.get((placement.party, placement.instrument, other), ())
-        return presence + sum(q for at, q in pulled if at >= ts - self.withdrawals_within)
+        recent = sum(q for at, q in pulled if at >= ts - self.withdrawals_within)
+        return max(presence + recent, placement.quoted_opposite)
 
     def forget_instrument(self, instrument: str) -> None:
         for table in (self.latest, self.pulled):

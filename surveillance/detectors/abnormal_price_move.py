@@ -77,8 +77,10 @@ class AbnormalPriceMoveDetector:
         self.span = parameters.return_window_s * NS
         self.histories: dict[str, PriceHistory] = {}
         day_s = parameters.trading_hours_per_day * 3600
-        self.prior = parameters.daily_volatility_percent / 100 * math.sqrt(
-            parameters.return_window_s / day_s
+        self.prior = (
+            parameters.daily_volatility_percent
+            / 100
+            * math.sqrt(parameters.return_window_s / day_s)
         )
 
     def on_event(self, event) -> Sequence[Alert]:

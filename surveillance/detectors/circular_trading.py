@@ -24,6 +24,7 @@ NS = 1_000_000_000
 
 PATTERN = "circular_trading"
 
+
 class Leg:
     """Everything `seller` sold `buyer` within the window, by qualifying crosses."""
 
@@ -33,7 +34,6 @@ class Leg:
         self.quantity = 0
         self.first_ts = self.last_ts = ts
         self.trade_ids: list[int] = []
-
 
 
 class CircularTradingDetector:

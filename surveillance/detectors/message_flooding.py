@@ -131,9 +131,7 @@ class MessageFloodingDetector:
                 "parameters": label(PATTERN, self.parameters),
             }
             | shares(traffic.by_account),
-            reason=(
-                f"{describe(accounts, party)} sent {len(recent)} messages within one second."
-            ),
+            reason=(f"{describe(accounts, party)} sent {len(recent)} messages within one second."),
         )
 
     def on_day_end(self, trading_date: str) -> Sequence[Alert]:

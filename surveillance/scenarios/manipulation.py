@@ -33,19 +33,34 @@ class Manipulators:
         self.price_slots: dict[str, list[int]] = {}
 
     # building blocks ----------------------------------------------------------------
-    def account(self, instrument: str, group: str = "", holdings: int = 100_000) -> str:
-        """A fresh investor account holding tonnes of the one instrument it trades."""
+    def account(
+        self,
+        instrument: str,
+        group: str = "",
+        holdings: int = 100_000,
+        session: str = "",
+        member: str = "",
+    ) -> str:
+        """A fresh investor account holding tonnes of the one instrument it trades, its own
+        member's unless it trades over `session` (then that session's member's)."""
         self.accounts += 1
         name = f"A{self.accounts:03d}"
-        self.sim.open_account(name, AccountKind.INVESTOR, group, 0, {instrument: holdings})
+        member = member or f"M-{session or name}"
+        self.sim.open_account(
+            name, AccountKind.INVESTOR, group, 0, {instrument: holdings}, member=member
+        )
+        if session:
+            self.sim.session_of[name] = session
         return name
 
     def group(self) -> str:
         self.groups += 1
         return f"G{self.groups:03d}"
 
-    def episode(self, pattern: str, instrument: str, accounts, also=()) -> Episode:
-        episode = Episode(pattern, instrument, tuple(accounts), 0, 0, tuple(also))
+    def episode(
+        self, pattern: str, instrument: str, accounts, also=(), variant: str = "plain"
+    ) -> Episode:
+        episode = Episode(pattern, instrument, tuple(accounts), 0, 0, tuple(also), variant)
         self.episodes.append(episode)
         return episode
 

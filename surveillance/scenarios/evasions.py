@@ -1,0 +1,352 @@
+"""Manipulators who know the rules: each pattern's episode made to slip past a detector
+that counts per account, looks at single orders, or waits for a cancel.
+
+Every injector takes a `variant` and labels the episode with it, so quality is measured
+per variant (bench/surveillance.py --quality):
+
+- split across the accounts of one control group (`group`, `group_wide`);
+- split across time, or across several trades (`time`, `split_legs`);
+- withdrawal by amendment instead of cancel (`amendment`);
+- one spoof or ladder made of several smaller orders at adjacent prices (`split_orders`);
+- two accounts behind one member session, or one member's accounts (`session`, `member`).
+"""
+
+from engine.orders import Side
+from surveillance.scenarios.manipulation import MS, Manipulators, opposite
+from surveillance.scenarios.participants import log_uniform
+from surveillance.scenarios.simulation import MINUTE, NS
+
+VARIANTS: dict[str, tuple[str, ...]] = {
+    "frequent_cancels": ("group", "group_wide", "time"),
+    "large_cancels": ("group", "group_wide", "time"),
+    "spoofing": ("group", "split_orders", "amendment"),
+    "layering": ("group", "amendment", "split_orders"),
+    "marking_the_close": ("group", "time", "split_legs"),
+    "message_flooding": ("session", "member", "time"),
+    "circular_trading": ("split_legs", "time", "group"),
+}
+
+
+class Evasions(Manipulators):
+    sessions = 0
+
+    def session(self) -> str:
+        self.sessions += 1
+        return f"S{self.sessions:03d}"
+
+    def party(self, instrument: str, variant: str, count: int = 2, holdings: int = 100_000):
+        """`count` accounts acting as one: of one control group, or behind one session
+        (`session`), or of one member over sessions of their own (`member`)."""
+        if variant == "session":
+            session = self.session()
+            return [self.account(instrument, "", holdings, session) for _ in range(count)]
+        if variant == "member":
+            member = f"M-{self.session()}"
+            accounts = [self.account(instrument, "", holdings, member=member) for _ in range(count)]
+            for account in accounts:
+                self.sim.session_of[account] = f"{member}-{account}"
+            return accounts
+        group = self.group()
+        return [self.account(instrument, group, holdings) for _ in range(count)]
+
+    # cancels ------------------------------------------------------------------------
+    def cancels(self, instrument: str, pattern: str, variant: str) -> None:
+        large = pattern == "large_cancels"
+        count = 4 if variant == "group_wide" else 2
+        accounts = self.party(instrument, "group", count) if variant != "time" else None
+        accounts = accounts or [self.account(instrument)]
+        episode = self.episode(pattern, instrument, accounts, variant=variant)
+        total = self.rng.randint(60, 90) if large else self.rng.randint(540, 800)
+        if pattern == "frequent_cancels":
+            episode.also = ("message_flooding",)
+        for number in range(total):
+            account = accounts[number % len(accounts)]
+            if variant == "time":  # a steady trickle through both sessions
+                ts = self.sim.random_time(2 * MINUTE, 2 * MINUTE)
+            else:
+                ts = self.sim.random_time()
+            self.step(episode, ts, self._place_and_pull(account, instrument, large))
+
+    # spoofing -----------------------------------------------------------------------
+    def spoof(self, instrument: str, variant: str) -> None:
+        if variant == "group":
+            spoofer, trader = self.party(instrument, "group")
+        else:
+            spoofer = trader = self.account(instrument)
+        # a spoof split over adjacent levels and pulled after the fill is a ladder too
+        also = ("layering",) if variant == "split_orders" else ()
+        episode = self.episode(
+            "spoofing", instrument, {spoofer, trader}, also=also, variant=variant
+        )
+        ts = self.sim.random_time()
+        for _ in range(self.rng.randint(1, 3)):
+            side = self.rng.choice((Side.BUY, Side.SELL))
+            self.step(
+                episode,
+                ts,
+                lambda t, s=side: self._spoof_by(episode, t, spoofer, trader, instrument, s),
+            )
+            ts += self.rng.randrange(3 * MINUTE, 20 * MINUTE)
+
+    def _spoof_by(self, episode, ts, spoofer, trader, instrument, fake_side) -> None:
+        sim, rng = self.sim, self.rng
+        market = sim.market(instrument)
+        bid, ask, tick = market.best_bid(), market.best_ask(), sim.tick(instrument)
+        if not bid or not ask:
+            return
+        genuine_side = opposite(fake_side)
+        genuine_price = (
+            (bid + tick if ask - bid >= 3 * tick else bid)
+            if fake_side == Side.SELL
+            else (ask - tick if ask - bid >= 3 * tick else ask)
+        )
+        touch = bid if fake_side == Side.BUY else ask
+        away = -tick if fake_side == Side.BUY else tick
+        genuine = sim.order(
+            ts, trader, instrument, genuine_side, genuine_price, rng.randint(100, 400)
+        )
+        total = round(rng.uniform(8, 15) * self.top_size(instrument))
+        parts = rng.randint(3, 5) if episode.variant == "split_orders" else 1
+        placed: list[int] = []
+
+        def fake(now: int) -> None:
+            for part in range(parts):
+                price = touch + part * away
+                placed.append(
+                    sim.order(
+                        now + part * 30 * MS, spoofer, instrument, fake_side, price, total // parts
+                    )
+                )
+            self.step(episode, now + rng.randrange(2 * NS, 8 * NS), pull)
+
+        def pull(now: int) -> None:
+            for order_id in placed:
+                resting = sim.view.orders.get(order_id)
+                if resting is None:
+                    continue
+                if episode.variant == "amendment":  # cut to a sliver instead of cancelling
+                    sliver = resting.filled + max(1, (resting.quantity - resting.filled) // 25)
+                    sim.amend(now, spoofer, instrument, order_id, resting.price, sliver)
+                else:
+                    sim.cancel(now, spoofer, instrument, order_id)
+            sim.cancel(now, trader, instrument, genuine)
+
+        self.step(episode, ts + 300 * MS, fake)
+        sim.at(
+            ts + rng.randrange(800 * MS, 2 * NS),
+            lambda t: self.take(t, instrument, genuine_side, genuine_price),
+        )
+
+    # layering -----------------------------------------------------------------------
+    def layer(self, instrument: str, variant: str) -> None:
+        if variant == "group":
+            layerer, trader = self.party(instrument, "group")
+        else:
+            layerer = trader = self.account(instrument)
+        episode = self.episode(
+            "layering", instrument, {layerer, trader}, also=("spoofing",), variant=variant
+        )
+        ts = self.sim.random_time()
+        for _ in range(self.rng.randint(1, 2)):
+            side = self.rng.choice((Side.BUY, Side.SELL))
+            self.step(
+                episode,
+                ts,
+                lambda t, s=side: self._layer_by(episode, t, layerer, trader, instrument, s),
+            )
+            ts += self.rng.randrange(5 * MINUTE, 40 * MINUTE)
+
+    def _layer_by(self, episode, ts, layerer, trader, instrument, layer_side) -> None:
+        sim, rng = self.sim, self.rng
+        market = sim.market(instrument)
+        bid, ask, tick = market.best_bid(), market.best_ask(), sim.tick(instrument)
+        if not bid or not ask:
+            return
+        step = tick if layer_side == Side.SELL else -tick
+        touch = ask if layer_side == Side.SELL else bid
+        per_level = 2 if episode.variant == "split_orders" else 1
+        layers: list[int] = []
+        at = ts
+        for level in range(rng.randint(3, 5)):
+            for _ in range(per_level):
+                price, size = touch + level * step, rng.randint(100, 600) // per_level
+                sim.at(
+                    at,
+                    lambda t, p=price, q=size: layers.append(
+                        sim.order(t, layerer, instrument, layer_side, p, q)
+                    ),
+                )
+                at += rng.randrange(20 * MS, 120 * MS)
+        genuine_side = opposite(layer_side)
+        genuine_price = (
+            (bid + tick if bid + tick < ask else bid)
+            if genuine_side == Side.BUY
+            else (ask - tick if ask - tick > bid else ask)
+        )
+
+        def genuine(now: int) -> None:
+            sim.order(now, trader, instrument, genuine_side, genuine_price, rng.randint(100, 400))
+
+        def respond(now: int) -> None:
+            self.take(now, instrument, genuine_side, genuine_price)
+            self.step(episode, now + rng.randrange(100 * MS, 600 * MS), pull)
+
+        def pull(now: int) -> None:
+            at = now
+            for order_id in layers:
+                resting = sim.view.orders.get(order_id)
+                if resting is None:
+                    continue
+                if episode.variant == "amendment":
+                    sliver = resting.filled + max(1, (resting.quantity - resting.filled) // 20)
+                    sim.at(
+                        at,
+                        lambda t, o=order_id, p=resting.price, q=sliver: sim.amend(
+                            t, layerer, instrument, o, p, q
+                        ),
+                    )
+                else:
+                    sim.at(at, lambda t, o=order_id: sim.cancel(t, layerer, instrument, o))
+                at += rng.randrange(MS, 60 * MS)
+
+        sim.at(ts + 900 * MS, genuine)
+        sim.at(ts + rng.randrange(1500 * MS, 5 * NS), respond)
+
+    # marking the close --------------------------------------------------------------
+    def mark_close(self, instrument: str, variant: str) -> None:
+        """Buying into the close from a complicit seller; with `group` the buying is split
+        between two accounts of one group (each under the share), with `time` spread
+        over the whole window in many small crosses, with `split_legs` each cross taken
+        in several bites."""
+        sim, rng = self.sim, self.rng
+        buyers = (
+            self.party(instrument, "group") if variant == "group" else [self.account(instrument)]
+        )
+        seller = self.account(instrument, holdings=500_000)
+        episode = self.episode(
+            "marking_the_close",
+            instrument,
+            (*buyers, seller),
+            also=("ramping", "abnormal_price_move", "pre_arranged_trades", "circular_trading"),
+            variant=variant,
+        )
+        close = sim.sessions[-1][1]
+        start = close - rng.randrange(25 * MINUTE, 29 * MINUTE)
+        crosses = rng.randint(10, 16) if variant == "time" else rng.randint(4, 8)
+        market = sim.market(instrument)
+        plan: dict[str, float] = {}
+
+        def price_of(step_number: int):
+            def price(now: int) -> int:
+                if "base" not in plan:
+                    vwap = market.turnover / market.volume if market.volume else 0
+                    plan["base"] = max(sim.fair(instrument, now), vwap)
+                lift = 0.01 + 0.05 * step_number / max(1, crosses - 1)
+                limit = sim.to_tick(instrument, plan["base"] * (1 + lift))
+                return min(limit, market.band[1] - 3 * sim.tick(instrument))
+
+            return price
+
+        def size() -> int:
+            if "size" not in plan:
+                volume = max(market.volume, 5_000)
+                total = 0.018 * volume / 0.017
+                plan["size"] = min(99_000, max(1_000, round(total / crosses)))
+            return int(plan["size"])
+
+        gap = (close - 2 * MINUTE - start) // crosses
+        bites = 3 if variant == "split_legs" else 1
+        for number in range(crosses):
+            ts = start + number * gap + rng.randrange(gap // 2)
+            buyer = buyers[number % len(buyers)]
+
+            def begin(now: int, n=number, b=buyer) -> None:
+                for bite in range(bites):
+                    delay = rng.randrange(200 * MS, 3 * NS)
+                    self.cross(
+                        episode,
+                        now + bite * 4 * NS,
+                        seller,
+                        b,
+                        instrument,
+                        size() // bites,
+                        delay,
+                        price_of(n),
+                    )
+
+            self.step(episode, ts, begin)
+
+    # message flooding ---------------------------------------------------------------
+    def flood(self, instrument: str, variant: str) -> None:
+        sim, rng = self.sim, self.rng
+        if variant == "time":
+            flooders = [self.account(instrument)]
+        else:
+            flooders = self.party(instrument, variant, rng.randint(2, 3))
+        episode = self.episode("message_flooding", instrument, flooders, variant=variant)
+        tick = sim.tick(instrument)
+        market = sim.market(instrument)
+        if variant == "time":  # many short bursts, none of them 300 a second alone
+            for account in flooders:
+                self._churn(episode, account, instrument)
+            return
+        count = rng.randint(330, 480)
+        start = sim.random_time()
+        spacing = rng.randrange(300 * MS, 900 * MS) // count
+
+        def send(now: int, account: str) -> None:
+            price = (market.best_bid() or market.band[0]) - rng.randint(5, 20) * tick
+            sim.order(
+                now, account, instrument, Side.BUY, max(price, market.band[0]), rng.randint(10, 50)
+            )
+
+        for number in range(count):
+            account = flooders[number % len(flooders)]
+            self.step(episode, start + number * spacing, lambda t, a=account: send(t, a))
+        for account in flooders:
+            self.step(
+                episode,
+                start + rng.randrange(5 * NS, 60 * NS),
+                lambda t, a=account: sim.mass_cancel(t, a),
+            )
+
+    # circular trading ---------------------------------------------------------------
+    def ring(self, instrument: str, variant: str) -> None:
+        rng = self.rng
+        if variant == "group":
+            ring = self.party(instrument, "group", rng.randint(3, 4))
+        else:
+            ring = [self.account(instrument) for _ in range(rng.randint(2, 4))]
+        # a two-account ring is a string of crosses between one pair, one group's ring a
+        # string of self-trades: those detectors are right to see it too
+        episode = self.episode(
+            "circular_trading",
+            instrument,
+            ring,
+            also=("pre_arranged_trades", "self_trade"),
+            variant=variant,
+        )
+        base = log_uniform(self.sim, 600, 5_000)
+        ts = self.sim.random_time(10 * MINUTE, 60 * MINUTE)
+        bites = rng.randint(2, 3) if variant == "split_legs" else 1
+        for number, seller in enumerate(ring):
+            buyer = ring[(number + 1) % len(ring)]
+            quantity = round(base * (1 + rng.uniform(-0.004, 0.004)))
+            for bite in range(bites):
+                delay = rng.randrange(100 * MS, 2 * NS)
+                share = quantity // bites + (quantity % bites if bite == 0 else 0)
+                self.cross(episode, ts + bite * 20 * NS, seller, buyer, instrument, share, delay)
+            gap = (15, 60) if variant == "time" else (1, 15)
+            ts += rng.randrange(gap[0] * MINUTE, gap[1] * MINUTE)
+
+    def inject(self, pattern: str, variant: str, instrument: str) -> None:
+        injector = {
+            "frequent_cancels": lambda: self.cancels(instrument, pattern, variant),
+            "large_cancels": lambda: self.cancels(instrument, pattern, variant),
+            "spoofing": lambda: self.spoof(instrument, variant),
+            "layering": lambda: self.layer(instrument, variant),
+            "marking_the_close": lambda: self.mark_close(instrument, variant),
+            "message_flooding": lambda: self.flood(instrument, variant),
+            "circular_trading": lambda: self.ring(instrument, variant),
+        }[pattern]
+        injector()
