@@ -12,8 +12,9 @@ largest size.
 
 The party's presence on the other side is kept too (what it quoted there in the same
 moment, its open quantity there, and what it withdrew there lately): a party that quotes
-both sides is a market maker unless its other side is negligible. Everything here costs O(1) per event; placements older than
-`horizon_ns` are forgotten, so memory follows the last minutes of order flow.
+both sides is a market maker unless its other side is negligible. Everything here costs
+O(1) per event; placements older than `horizon_ns` are forgotten, so memory follows the
+last minutes of order flow.
 """
 
 from collections import deque

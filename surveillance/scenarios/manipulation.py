@@ -255,7 +255,8 @@ class Manipulators:
 
     def layering(self, instrument: str) -> None:
         layerer = self.account(instrument)
-        episode = self.episode("layering", instrument, (layerer,))
+        # a ladder large enough, at adjacent prices, is also one spoof split into orders
+        episode = self.episode("layering", instrument, (layerer,), also=("spoofing",))
         ts = self.sim.random_time()
         for _ in range(self.rng.randint(1, 2)):
             side = self.rng.choice((Side.BUY, Side.SELL))
