@@ -26,6 +26,8 @@ from surveillance.market_view import MarketView, is_member_cancel
 # orders on both sides within this of each other are one two-sided quote; a manipulator's
 # genuine order follows its fake ones by a human or scripted pause, not in the same batch
 SIMULTANEOUS_NS = 100_000_000
+_DAY = TimeInForce.DAY
+_NONE: dict[int, int] = {}  # no withdrawals yet (never written to)
 
 
 class Placement:
@@ -64,9 +66,10 @@ class Placement:
         self.open = 0
         self.peak = 0  # the largest open quantity it reached
         self.filled = 0
-        # the latest withdrawals (ts, price), and how many of them at each price
-        self.withdrawals: deque[tuple[int, int]] = deque()
-        self.withdrawn_prices: dict[int, int] = {}
+        # the latest withdrawals (ts, price), and how many of them at each price (made on
+        # the first withdrawal: most placements are never withdrawn as a whole)
+        self.withdrawals: deque[tuple[int, int]] | None = None
+        self.withdrawn_prices: dict[int, int] = _NONE
         self.withdrawn_ts = 0  # the latest withdrawal
         # tonnes the party placed on the other side at the same moment (a two-sided quote)
         self.quoted_opposite = 0
@@ -104,8 +107,7 @@ class Placements:
         self.latest: dict[tuple[str, str, int], Placement] = {}  # (party, instrument, side)
         self.of_order: dict[int, Placement] = {}
         self.by_age: deque[Placement] = deque()
-        # (party, instrument) -> open tonnes [_, buy, sell]
-        self.open: dict[tuple[str, str], list[int]] = {}
+        self.accounts: dict[str, set[str]] = {}  # party -> the accounts seen acting in it
         # (party, instrument, side) -> recent (ts, tonnes) the party withdrew there
         self.pulled: dict[tuple[str, str, int], deque] = {}
 
@@ -113,21 +115,24 @@ class Placements:
         return self.view.party(account, self.acts_by, session)
 
     def placed(self, event: OrderAccepted, median: float) -> Placement | None:
-        """The placement a resting (day) order joins or starts."""
-        party = self.party(event.account, event.session)
-        key = (party, event.instrument)
-        sides = self.open.get(key)
-        if sides is None:
-            sides = self.open[key] = [0, 0, 0]
-        sides[event.side] += event.quantity
-        if event.time_in_force != TimeInForce.DAY:
+        """The placement a resting (day) order joins or starts; None for an IOC or FOK
+        order, which never rests (nor counts as quoting)."""
+        if event.time_in_force != _DAY:
             return None
-        self._forget_before(event.ts - self.horizon)
+        party = self.party(event.account, event.session)
+        by_age = self.by_age
+        if by_age and by_age[0].last_ts < event.ts - self.horizon:
+            self._forget_before(event.ts - self.horizon)
         side_key = (party, event.instrument, event.side)
         placement = self.latest.get(side_key)
         if placement is None or not self._joins(placement, event):
             placement = self.latest[side_key] = Placement(party, event, median)
             self.by_age.append(placement)
+        accounts = self.accounts.get(party)
+        if accounts is None:
+            self.accounts[party] = {event.account}
+        elif event.account not in accounts:
+            accounts.add(event.account)
         placement.add(event)
         self.of_order[event.order_id] = placement
         other = self.latest.get((party, event.instrument, Side.SELL + Side.BUY - event.side))
@@ -149,23 +154,20 @@ class Placements:
         """The placement a member's cut belongs to and the tonnes cut, or None. Called
         after the market view applied the event, before it retires the order."""
         order = self.view.orders.get(event.order_id)
+        if order is None or order.time_in_force != _DAY:
+            return None
         if type(event) is OrderCancelled:
             cut = event.cancelled_quantity
-            session = event.session or (order.session if order is not None else "")
+            session = event.session or order.session
             member = is_member_cancel(event)
         else:
-            if order is None:
-                return None
             cut = self._amended_cut(event)
             session = event.session or order.session
             # a cut to a sliver withdraws the order; a requote that resizes it does not
             member = event.leaves <= self.withdrawn_share * order.previous_leaves
-        party = self.party(event.account, session)
-        sides = self.open.get((party, event.instrument))
-        if sides is not None:
-            sides[event.side] -= cut
         if cut <= 0 or not member:
             return None
+        party = self.party(event.account, session)
         pulled_key = (party, event.instrument, event.side)
         pulled = self.pulled.get(pulled_key)
         if pulled is None:
@@ -179,6 +181,9 @@ class Placements:
         placement.open -= cut
         placement.withdrawn_ts = event.ts
         withdrawals = placement.withdrawals
+        if withdrawals is None:
+            withdrawals = placement.withdrawals = deque()
+            placement.withdrawn_prices = {}
         withdrawals.append((event.ts, event.price))
         prices = placement.withdrawn_prices
         prices[event.price] = prices.get(event.price, 0) + 1
@@ -205,16 +210,7 @@ class Placements:
         return before - event.leaves
 
     def filled(self, trade: Trade) -> None:
-        for order_id, account in (
-            (trade.buy_order_id, trade.buy_account),
-            (trade.sell_order_id, trade.sell_account),
-        ):
-            order = self.view.orders.get(order_id)
-            if order is None:
-                continue
-            sides = self.open.get((self.party(account, order.session), trade.instrument))
-            if sides is not None:
-                sides[order.side] -= trade.quantity
+        for order_id in (trade.buy_order_id, trade.sell_order_id):
             placement = self.of_order.get(order_id)
             if placement is not None:
                 placement.filled += trade.quantity
@@ -228,8 +224,11 @@ class Placements:
         as the placement, plus what is open there now, plus what it withdrew there within
         the withdrawal window (a market maker quoting, or pulling, both sides at once)."""
         other = Side.SELL if placement.side == Side.BUY else Side.BUY
-        sides = self.open.get((placement.party, placement.instrument))
-        presence = max(0, sides[other]) if sides is not None else 0
+        resting = self.view.resting_quantity
+        presence = sum(
+            resting(account, placement.instrument, other)
+            for account in self.accounts.get(placement.party, ())
+        )
         pulled = self.pulled.get((placement.party, placement.instrument, other), ())
         recent = sum(q for at, q in pulled if at >= ts - self.withdrawals_within)
         return max(presence + recent, placement.quoted_opposite)
@@ -238,8 +237,6 @@ class Placements:
         for table in (self.latest, self.pulled):
             for key in [key for key in table if key[1] == instrument]:
                 del table[key]
-        for key in [key for key in self.open if key[1] == instrument]:
-            del self.open[key]
         for order_id in [o for o, p in self.of_order.items() if p.instrument == instrument]:
             del self.of_order[order_id]
         self.by_age = deque(p for p in self.by_age if p.instrument != instrument)

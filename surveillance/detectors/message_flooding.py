@@ -35,16 +35,47 @@ NS = 1_000_000_000
 
 
 class Traffic:
-    __slots__ = ("by_account", "first_ts", "flooding", "last_ts", "messages", "recent", "trades")
+    __slots__ = (
+        "first_ts",
+        "flooding",
+        "last_ts",
+        "messages",
+        "party",
+        "recent",
+        "routes",
+        "trades",
+    )
 
-    def __init__(self, ts: int):
-        self.by_account: dict[str, int] = {}  # messages per account
+    def __init__(self, party: str, ts: int):
+        self.party = party
+        self.routes: list[Route] = []  # the (account, session) pairs counted here
         self.recent: deque = deque()  # ts of the last second's messages
         self.messages = 0
         self.trades = 0
         self.first_ts = ts
         self.last_ts = ts
         self.flooding = False
+
+    @property
+    def by_account(self) -> dict[str, int]:
+        """Messages per account (for the shares; worked out only for an alert)."""
+        counts: dict[str, int] = {}
+        for route in self.routes:
+            if route.messages:
+                counts[route.account] = counts.get(route.account, 0) + route.messages
+        return counts
+
+
+class Route:
+    """One account's messages over one session, and the traffic of each of its parties:
+    a message costs one lookup and one count here, however many groupings there are."""
+
+    __slots__ = ("account", "messages", "traffics")
+
+    def __init__(self, account: str, traffics: tuple[Traffic, ...]):
+        self.account = account
+        self.messages = 0
+        self.traffics = traffics
 
 
 class MessageFloodingDetector:
@@ -63,58 +94,69 @@ class MessageFloodingDetector:
         self.view = view
         self.parameters = parameters
         self.acts_by = parameters.acts_by
+        self.limit = parameters.max_messages_per_second
         self.traffic: dict[str, Traffic] = {}  # by party
+        # (account, session) -> its parties' traffic, one per grouping; rebuilt when the
+        # market view's parties change (an account opened, a control group set)
+        self.routes: dict[tuple[str, str], Route] = {}
+        self.routes_of = view.parties_changed
 
-    def _of(self, party: str, ts: int) -> Traffic:
-        traffic = self.traffic.get(party)
-        if traffic is None:
-            traffic = self.traffic[party] = Traffic(ts)
-        return traffic
+    def _route(self, account: str, session: str, ts: int) -> Route:
+        if self.routes_of != self.view.parties_changed:
+            self.routes.clear()
+            self.routes_of = self.view.parties_changed
+        key = (account, session)
+        route = self.routes.get(key)
+        if route is None:
+            traffics = []
+            for acts_by in self.acts_by:
+                party = self.view.party(account, acts_by, session)
+                traffic = self.traffic.get(party)
+                if traffic is None:
+                    traffic = self.traffic[party] = Traffic(party, ts)
+                if traffic not in traffics:
+                    traffics.append(traffic)
+            route = self.routes[key] = Route(account, tuple(traffics))
+            for traffic in traffics:
+                traffic.routes.append(route)
+        return route
 
     def on_event(self, event) -> Sequence[Alert]:
         kind = type(event)
-        view = self.view
         if kind is Trade:
-            counted = set()
-            for account, order_id in (
-                (event.buy_account, event.buy_order_id),
-                (event.sell_account, event.sell_order_id),
-            ):
-                order = view.orders.get(order_id)
-                session = order.session if order is not None else ""
-                for acts_by in self.acts_by:
-                    counted.add(view.party(account, acts_by, session))
-            for party in counted:
-                self._of(party, event.ts).trades += 1
+            orders = self.view.orders
+            buy, sell = orders.get(event.buy_order_id), orders.get(event.sell_order_id)
+            counted = {
+                *self._route(event.buy_account, buy.session if buy else "", event.ts).traffics,
+                *self._route(event.sell_account, sell.session if sell else "", event.ts).traffics,
+            }
+            for traffic in counted:
+                traffic.trades += 1
             return NO_ALERTS
         if kind is OrderCancelled and event.cause != CancelCause.REQUESTED:
             return NO_ALERTS
         if kind is MassCancelDone and not event.account:
             return NO_ALERTS
-        session = getattr(event, "session", "")
-        alerts: list[Alert] = []
-        for acts_by in self.acts_by:
-            alert = self._message(event, view.party(event.account, acts_by, session))
-            if alert is not None:
-                alerts.append(alert)
+        ts = event.ts
+        route = self._route(event.account, getattr(event, "session", ""), ts)
+        route.messages += 1
+        alerts = NO_ALERTS
+        for traffic in route.traffics:
+            traffic.messages += 1
+            traffic.last_ts = ts
+            recent = traffic.recent
+            recent.append(ts)
+            while recent[0] <= ts - NS:
+                recent.popleft()
+            if len(recent) < self.limit:
+                traffic.flooding = False
+            elif not traffic.flooding:
+                traffic.flooding = True
+                alerts = [*alerts, self._burst(event, traffic)]
         return alerts
 
-    def _message(self, event, party: str) -> Alert | None:
-        traffic = self._of(party, event.ts)
-        traffic.by_account[event.account] = traffic.by_account.get(event.account, 0) + 1
-        traffic.messages += 1
-        traffic.last_ts = event.ts
-        recent = traffic.recent
-        recent.append(event.ts)
-        while recent[0] <= event.ts - NS:
-            recent.popleft()
-        limit = self.parameters.max_messages_per_second
-        if len(recent) < limit:
-            traffic.flooding = False
-            return None
-        if traffic.flooding:
-            return None
-        traffic.flooding = True
+    def _burst(self, event, traffic: Traffic) -> Alert:
+        recent, party, limit = traffic.recent, traffic.party, self.limit
         accounts = sorted(traffic.by_account)
         return raise_alert(
             pattern=PATTERN,
@@ -143,7 +185,8 @@ class MessageFloodingDetector:
                 or ratio < self.parameters.max_order_to_trade_ratio
             ):
                 continue
-            accounts = sorted(traffic.by_account)
+            by_account = traffic.by_account
+            accounts = sorted(by_account)
             alerts.append(
                 raise_alert(
                     pattern=PATTERN,
@@ -162,7 +205,7 @@ class MessageFloodingDetector:
                         "party": party,
                         "parameters": label(PATTERN, self.parameters),
                     }
-                    | shares(traffic.by_account),
+                    | shares(by_account),
                     reason=(
                         f"{describe(accounts, party)} sent {traffic.messages} messages today for "
                         f"{traffic.trades} trades, an order-to-trade ratio of {ratio:.0f}."
@@ -170,4 +213,5 @@ class MessageFloodingDetector:
                 )
             )
         self.traffic.clear()
+        self.routes.clear()
         return alerts

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from engine.events import DayClosed, OrderAccepted, OrderAmended, OrderCancelled, Trade
-from engine.orders import Side
+from engine.orders import Side, TimeInForce
 from surveillance.acting import describe, shares
 from surveillance.alert import Alert, raise_alert
 from surveillance.detector import NO_ALERTS
@@ -56,6 +56,9 @@ class SpoofingDetector:
     def on_event(self, event) -> Sequence[Alert]:
         kind = type(event)
         if kind is OrderAccepted:
+            if event.time_in_force != TimeInForce.DAY:
+                self.placements.placed(event, 0.0)  # an IOC or FOK order never rests
+                return NO_ALERTS
             book = self.view.book(event.instrument)
             median = (
                 book.top_sizes.median()
