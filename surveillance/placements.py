@@ -96,6 +96,7 @@ class Placements:
         horizon_ns: int,
         adjacent_ticks: int | None = None,
         withdrawals_within_ns: int = 0,
+        min_orders: int = 1,
     ):
         self.view = view
         self.acts_by = acts_by
@@ -104,7 +105,11 @@ class Placements:
         self.horizon = horizon_ns
         self.adjacent_ticks = adjacent_ticks
         self.withdrawals_within = withdrawals_within_ns
-        self.latest: dict[tuple[str, str, int], Placement] = {}  # (party, instrument, side)
+        # a lone order is not followed until a second joins it when `min_orders` is 2 or
+        # more (layering needs several prices): most resting orders stand alone
+        self.min_orders = min_orders
+        # (party, instrument, side) -> its latest placement, or a lone (order, median)
+        self.latest: dict[tuple[str, str, int], Placement | tuple[OrderAccepted, float]] = {}
         self.of_order: dict[int, Placement] = {}
         self.by_age: deque[Placement] = deque()
         self.accounts: dict[str, set[str]] = {}  # party -> the accounts seen acting in it
@@ -124,31 +129,54 @@ class Placements:
         if by_age and by_age[0].last_ts < event.ts - self.horizon:
             self._forget_before(event.ts - self.horizon)
         side_key = (party, event.instrument, event.side)
-        placement = self.latest.get(side_key)
-        if placement is None or not self._joins(placement, event):
-            placement = self.latest[side_key] = Placement(party, event, median)
-            self.by_age.append(placement)
+        latest = self.latest
+        placement = latest.get(side_key)
+        if type(placement) is tuple:
+            lone, lone_median = placement
+            placement = None
+            if event.ts - lone.ts <= self.together and self._near(lone.price, lone.price, event):
+                placement = self._start(party, side_key, lone, lone_median)
+        elif placement is not None and not self._joins(placement, event):
+            placement = None
         accounts = self.accounts.get(party)
         if accounts is None:
             self.accounts[party] = {event.account}
         elif event.account not in accounts:
             accounts.add(event.account)
-        placement.add(event)
-        self.of_order[event.order_id] = placement
-        other = self.latest.get((party, event.instrument, Side.SELL + Side.BUY - event.side))
-        if other is not None and abs(event.ts - other.first_ts) <= SIMULTANEOUS_NS:
+        if placement is None:
+            if self.min_orders > 1:
+                latest[side_key] = (event, median)
+                return None
+            placement = self._start(party, side_key, event, median)
+        else:
+            placement.add(event)
+            self.of_order[event.order_id] = placement
+        other = latest.get((party, event.instrument, Side.SELL + Side.BUY - event.side))
+        if type(other) is Placement and abs(event.ts - other.first_ts) <= SIMULTANEOUS_NS:
             other.quoted_opposite += event.quantity
             if placement.first_ts == event.ts and placement.quoted_opposite == 0:
                 placement.quoted_opposite = other.peak
         return placement
 
+    def _start(
+        self, party: str, side_key: tuple[str, str, int], first: OrderAccepted, median: float
+    ) -> Placement:
+        placement = self.latest[side_key] = Placement(party, first, median)
+        self.by_age.append(placement)
+        placement.add(first)
+        self.of_order[first.order_id] = placement
+        return placement
+
     def _joins(self, placement: Placement, event: OrderAccepted) -> bool:
         if event.ts - placement.first_ts > self.together or placement.withdrawals:
             return False
+        return self._near(placement.low, placement.high, event)
+
+    def _near(self, low: int, high: int, event: OrderAccepted) -> bool:
         if self.adjacent_ticks is None:
             return True
         reach = self.adjacent_ticks * self.view.reference.instruments[event.instrument].tick
-        return placement.low - reach <= event.price <= placement.high + reach
+        return low - reach <= event.price <= high + reach
 
     def withdrawn(self, event: OrderCancelled | OrderAmended) -> tuple[Placement, int] | None:
         """The placement a member's cut belongs to and the tonnes cut, or None. Called

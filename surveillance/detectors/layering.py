@@ -45,6 +45,7 @@ class LayeringDetector:
             parameters.withdrawn_percent,
             horizon_ns=2 * self.window,
             withdrawals_within_ns=parameters.cancelled_within_ms * NS_PER_MS,
+            min_orders=2,
         )
         # (party, instrument, side) -> recent (ts, trade id, account) of the party's fills
         self.fills: dict[tuple[str, str, int], deque] = {}
