@@ -62,7 +62,7 @@ class Spoofing(ParameterSet, frozen=True):
     adjacent_ticks: Count = 2
     # the party's open quantity on the other side, as a share of the spoof, up to which it
     # is still one-sided; above it the party quotes both sides (a market maker)
-    negligible_opposite_percent: Share = 35.0
+    negligible_opposite_percent: Share = 50.0
 
 
 class Layering(ParameterSet, frozen=True):
@@ -72,7 +72,7 @@ class Layering(ParameterSet, frozen=True):
     opposite_trade_within_s: Seconds = 30  # of the first layer's placement
     acts_by: ActsBy = "control_group"
     withdrawn_percent: Share = 10.0
-    negligible_opposite_percent: Share = 35.0  # of the layers' quantity (see spoofing)
+    negligible_opposite_percent: Share = 50.0  # of the layers' quantity (see spoofing)
 
 
 class MarkingTheClose(ParameterSet, frozen=True):

@@ -10,8 +10,8 @@ of its open quantity (a requote that merely resizes it is not a withdrawal), and
 placement is `withdrawn` once what is left open is at most `withdrawn_percent` of its
 largest size.
 
-The party's presence on the other side is kept too (what it quoted there in the same
-moment, its open quantity there, and what it withdrew there lately): a party that quotes
+The party's presence on the other side is kept too (the most it quoted there while the
+placement stood, its open quantity there, and what it withdrew there lately): a party that quotes
 both sides is a market maker unless its other side is negligible. Everything here costs
 O(1) per event; placements older than `horizon_ns` are forgotten, so memory follows the
 last minutes of order flow.
@@ -23,9 +23,6 @@ from engine.events import OrderAccepted, OrderAmended, OrderCancelled, Trade
 from engine.orders import Side, TimeInForce
 from surveillance.market_view import MarketView, is_member_cancel
 
-# orders on both sides within this of each other are one two-sided quote; a manipulator's
-# genuine order follows its fake ones by a human or scripted pause, not in the same batch
-SIMULTANEOUS_NS = 100_000_000
 _DAY = TimeInForce.DAY
 _NONE: dict[int, int] = {}  # no withdrawals yet (never written to)
 
@@ -71,7 +68,7 @@ class Placement:
         self.withdrawals: deque[tuple[int, int]] | None = None
         self.withdrawn_prices: dict[int, int] = _NONE
         self.withdrawn_ts = 0  # the latest withdrawal
-        # tonnes the party placed on the other side at the same moment (a two-sided quote)
+        # the most the party had resting on the other side while this stood (two-sided)
         self.quoted_opposite = 0
         self.alerted = False
 
@@ -152,10 +149,10 @@ class Placements:
             placement.add(event)
             self.of_order[event.order_id] = placement
         other = latest.get((party, event.instrument, Side.SELL + Side.BUY - event.side))
-        if type(other) is Placement and abs(event.ts - other.first_ts) <= SIMULTANEOUS_NS:
-            other.quoted_opposite += event.quantity
-            if placement.first_ts == event.ts and placement.quoted_opposite == 0:
-                placement.quoted_opposite = other.peak
+        if type(other) is Placement and other.open > 0:
+            quoted = self._resting(party, event.instrument, event.side)
+            if quoted > other.quoted_opposite:
+                other.quoted_opposite = quoted
         return placement
 
     def _start(
@@ -163,6 +160,8 @@ class Placements:
     ) -> Placement:
         placement = self.latest[side_key] = Placement(party, first, median)
         self.by_age.append(placement)
+        other = Side.SELL + Side.BUY - first.side
+        placement.quoted_opposite = self._resting(party, first.instrument, other)
         placement.add(first)
         self.of_order[first.order_id] = placement
         return placement
@@ -247,16 +246,16 @@ class Placements:
     def is_withdrawn(self, placement: Placement) -> bool:
         return placement.open <= self.withdrawn_share * placement.peak
 
+    def _resting(self, party: str, instrument: str, side: int) -> int:
+        resting = self.view.resting_quantity
+        return sum(resting(account, instrument, side) for account in self.accounts.get(party, ()))
+
     def opposite_presence(self, placement: Placement, ts: int) -> int:
-        """The party's tonnes on the other side: what it quoted there at the same moment
-        as the placement, plus what is open there now, plus what it withdrew there within
+        """The party's tonnes on the other side: the most it quoted there while the
+        placement stood, or what is open there now plus what it withdrew there within
         the withdrawal window (a market maker quoting, or pulling, both sides at once)."""
         other = Side.SELL if placement.side == Side.BUY else Side.BUY
-        resting = self.view.resting_quantity
-        presence = sum(
-            resting(account, placement.instrument, other)
-            for account in self.accounts.get(placement.party, ())
-        )
+        presence = self._resting(placement.party, placement.instrument, other)
         pulled = self.pulled.get((placement.party, placement.instrument, other), ())
         recent = sum(q for at, q in pulled if at >= ts - self.withdrawals_within)
         return max(presence + recent, placement.quoted_opposite)

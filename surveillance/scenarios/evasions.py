@@ -327,7 +327,10 @@ class Evasions(Manipulators):
             variant=variant,
         )
         base = log_uniform(self.sim, 600, 5_000)
-        ts = self.sim.random_time(10 * MINUTE, 60 * MINUTE)
+        if variant == "time":  # from the morning, so the spread-out legs end by the close
+            ts = self.sim.sessions[0][0] + rng.randrange(10 * MINUTE, 40 * MINUTE)
+        else:
+            ts = self.sim.random_time(10 * MINUTE, 60 * MINUTE)
         bites = rng.randint(2, 3) if variant == "split_legs" else 1
         for number, seller in enumerate(ring):
             buyer = ring[(number + 1) % len(ring)]
@@ -335,7 +338,9 @@ class Evasions(Manipulators):
             for bite in range(bites):
                 delay = rng.randrange(100 * MS, 2 * NS)
                 share = quantity // bites + (quantity % bites if bite == 0 else 0)
-                self.cross(episode, ts + bite * 20 * NS, seller, buyer, instrument, share, delay)
+                at = self.sim.next_open(ts + bite * 20 * NS)  # a leg waits out the break
+                if at is not None:
+                    self.cross(episode, at, seller, buyer, instrument, share, delay)
             gap = (15, 60) if variant == "time" else (1, 15)
             ts += rng.randrange(gap[0] * MINUTE, gap[1] * MINUTE)
 

@@ -48,11 +48,28 @@ class LadderMaker:
         self.waiting = False
         fair = sim.fair(self.instrument, ts)
         tick = sim.tick(self.instrument)
-        low, high = sim.market(self.instrument).band
+        market = sim.market(self.instrument)
+        low, high = market.band
         for side, sign in ((Side.BUY, -1), (Side.SELL, 1)):
             orders = [o for o in self.orders[side] if sim.live(o)]
+            # never through the other side's best: a quote adds liquidity, it does not take it
+            best_bid = next(
+                (p for p in sorted(market.view.book(self.instrument).bids, reverse=True)
+                 if not self._own(p, Side.BUY)),
+                0,
+            )  # fmt: skip
+            best_ask = next(
+                (p for p in sorted(market.view.book(self.instrument).asks)
+                 if not self._own(p, Side.SELL)),
+                0,
+            )  # fmt: skip
+            touch = fair + sign * self.half_spread
+            if side == Side.BUY and best_ask:
+                touch = min(touch, best_ask - tick)
+            if side == Side.SELL and best_bid:
+                touch = max(touch, best_bid + tick)
             prices = [
-                sim.to_tick(self.instrument, fair + sign * (self.half_spread + level * tick))
+                sim.to_tick(self.instrument, touch + sign * level * tick)
                 for level in range(self.levels)
             ]
             kept = []
@@ -78,6 +95,19 @@ class LadderMaker:
                         kept.append(order_id)
             self.orders[side] = kept
 
+    def _own(self, price: int, side: int) -> bool:
+        """Whether the level at `price` is only this maker's own quote."""
+        view = self.sim.view
+        own = sum(
+            view.orders[o].quantity - view.orders[o].filled
+            for o in self.orders[side]
+            if o in view.orders and view.orders[o].price == price
+        )
+        levels = (
+            view.book(self.instrument).bids if side == Side.BUY else view.book(self.instrument).asks
+        )
+        return own >= levels.get(price, 0)
+
     def pull(self, ts: int) -> None:
         """Off the book before the break (and before the close), both sides at once."""
         for side in (Side.SELL, Side.BUY):
@@ -91,7 +121,8 @@ class LadderMaker:
         if self.waiting:
             return
         self.waiting = True
-        self.sim.at(ts + self.sim.rng.randrange(50 * MS, 400 * MS), self.pull_stale)
+        if self.sim.rng.random() < 0.6:  # otherwise the requote moves it by amendment
+            self.sim.at(ts + self.sim.rng.randrange(50 * MS, 400 * MS), self.pull_stale)
         self.sim.at(ts + self.sim.rng.randrange(NS, 3 * NS), self.requote)
 
     def pull_stale(self, ts: int) -> None:
