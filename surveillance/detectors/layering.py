@@ -128,6 +128,7 @@ class LayeringDetector:
                 "seconds_to_opposite_fill": (fill[0] - placement.first_ts) / NS,
                 "opposite_trade_threshold_s": self.parameters.opposite_trade_within_s,
                 "acts_by": self.parameters.acts_by,
+                "party": placement.party,
                 "parameters": label(PATTERN, self.parameters),
             }
             | shares(placement.accounts),

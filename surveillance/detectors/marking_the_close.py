@@ -139,6 +139,7 @@ class MarkingTheCloseDetector:
                         "close_move_percent": round(move, 3),
                         "move_threshold_percent": self.parameters.min_close_move_percent,
                         "acts_by": self.parameters.acts_by,
+                        "party": party,
                         "parameters": label(PATTERN, self.parameters),
                     }
                     | shares(by_account),

@@ -177,6 +177,7 @@ class SpoofingDetector:
                 "seconds_to_opposite_trade": abs(trade_ts - placement.first_ts) / NS,
                 "opposite_trade_threshold_s": self.parameters.opposite_trade_within_s,
                 "acts_by": self.parameters.acts_by,
+                "party": placement.party,
                 "repeats_today": repeats,
                 "parameters": label(PATTERN, self.parameters),
             }
