@@ -95,11 +95,10 @@ class AbnormalPriceMove(ParameterSet, frozen=True):
     min_returns: Annotated[int, msgspec.Meta(ge=2)] = 6
     min_std_bps: Multiple = 25.0  # a floor (a typical 5-minute volatility of carbon allowances)
     band_ticks: Annotated[int, msgspec.Meta(ge=0)] = 1
-    # the instrument's historical daily volatility, scaled to one window and blended in
-    # with the weight of `prior_returns` returns, so a thin market's few returns are not
-    # the whole estimate (carbon allowances: about 2 % a day)
+    # the instrument's historical daily volatility, scaled to one window: the estimate's
+    # floor, so a thin market's unchanged prices do not make 1 % look abnormal (carbon
+    # allowances: about 2 % a day)
     daily_volatility_percent: Percent = 2.0
-    prior_returns: Annotated[int, msgspec.Meta(ge=0)] = 24
     trading_hours_per_day: Multiple = 4.0
 
 

@@ -4,13 +4,12 @@ volatility, or a trade at the edge of the price band (CCER rules).
 Volatility is the standard deviation of the last `lookback_returns` completed 5-minute
 returns within sessions (only windows that traded), kept across days, estimated robustly
 (from the median absolute deviation) so an earlier shock does not hide the next one. On
-a thin market a handful of returns, most of them zero, would put that estimate near
-nothing, and an ordinary 1 % move would look like ten sigmas; so the estimate is blended
-with the instrument's historical daily volatility scaled to one window
-(`daily_volatility_percent` x sqrt(window / trading day)), weighted as `prior_returns`
-returns: var = (n x robust^2 + k x prior^2) / (n + k). The many returns of a busy market
-outweigh the prior; the few of a thin one lean on it. The result is floored at
-`min_std_bps`. The live return
+a thin market most windows trade at an unchanged price, so that estimate sits near
+nothing and an ordinary 1 % move would look like ten sigmas; the estimate is therefore
+never taken below the instrument's historical daily volatility scaled to one window
+(`daily_volatility_percent` x sqrt(window / `trading_hours_per_day`)): a busy market's own
+returns raise it above that, a thin one's few returns lean on it. `min_std_bps` is a
+last floor. The live return
 compares each trade with the last price at least a window earlier in the same session.
 An instrument alerts once on entering the abnormal state and again only after the return
 has fallen back below half the threshold, so a move that hovers there is one alert.
@@ -131,10 +130,8 @@ class AbnormalPriceMoveDetector:
             history.returns.append(0.0)
         history.bucket_open = history.last
         history.bucket_end = ts + self.span
-        count, weight = len(history.returns), self.parameters.prior_returns
-        if count >= self.parameters.min_returns:
-            robust = robust_std(history.returns)
-            std = math.sqrt((count * robust**2 + weight * self.prior**2) / (count + weight))
+        if len(history.returns) >= self.parameters.min_returns:
+            std = max(robust_std(history.returns), self.prior)
             history.std = max(std, self.parameters.min_std_bps / 10_000)
 
     def _return_alert(self, history: PriceHistory, trade: Trade) -> Alert | None:

@@ -340,7 +340,8 @@ class Evasions(Manipulators):
                 share = quantity // bites + (quantity % bites if bite == 0 else 0)
                 at = self.sim.next_open(ts + bite * 20 * NS)  # a leg waits out the break
                 if at is not None:
-                    self.cross(episode, at, seller, buyer, instrument, share, delay)
+                    # an arranged cross waits for a spread to cross inside, however tight
+                    self.cross(episode, at, seller, buyer, instrument, share, delay, None, 600, NS)
             gap = (15, 60) if variant == "time" else (1, 15)
             ts += rng.randrange(gap[0] * MINUTE, gap[1] * MINUTE)
 

@@ -93,10 +93,12 @@ class Manipulators:
         delay: int,
         price: Callable[[int], int] | None = None,
         tries: int = 30,
+        retry_every: int = 5 * NS,
     ) -> None:
         """The seller offers, the buyer takes it `delay` later. At the midpoint by default
         (retrying while the spread is too narrow); with `price`, the buyer also sweeps
-        every cheaper offer on the way, as a buyer paying up must."""
+        every cheaper offer on the way, as a buyer paying up must. A narrow spread is
+        retried `tries` times, `retry_every` apart."""
         sim = self.sim
 
         def sell(now: int) -> None:
@@ -105,7 +107,7 @@ class Manipulators:
                 if tries:
                     self.cross(
                         episode,
-                        now + 5 * NS,
+                        now + retry_every,
                         seller,
                         buyer,
                         instrument,
@@ -113,6 +115,7 @@ class Manipulators:
                         delay,
                         price,
                         tries - 1,
+                        retry_every,
                     )
                 return
             offer = sim.order(now, seller, instrument, Side.SELL, limit, quantity)
