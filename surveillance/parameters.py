@@ -86,6 +86,7 @@ class Ramping(ParameterSet, frozen=True):
     window_s: Seconds = 300
     min_move_percent: Percent = 2.0
     min_volume_share_percent: Percent = 50.0
+    acts_by: ActsBy = "control_group"
 
 
 class AbnormalPriceMove(ParameterSet, frozen=True):
