@@ -80,6 +80,7 @@ class MarkingTheClose(ParameterSet, frozen=True):
     min_volume_share_percent: Percent = 30.0
     min_close_move_percent: Percent = 1.0
     acts_by: ActsBy = "control_group"
+    min_one_sided_percent: Share = 60.0  # net bought (or sold) of the party's window volume
 
 
 class Ramping(ParameterSet, frozen=True):
@@ -98,8 +99,8 @@ class AbnormalPriceMove(ParameterSet, frozen=True):
     band_ticks: Annotated[int, msgspec.Meta(ge=0)] = 1
     # the instrument's historical daily volatility, scaled to one window: the estimate's
     # floor, so a thin market's unchanged prices do not make 1 % look abnormal (carbon
-    # allowances: about 2 % a day)
-    daily_volatility_percent: Percent = 2.0
+    # allowances in the pilot markets: about 3 % a day)
+    daily_volatility_percent: Percent = 3.0
     trading_hours_per_day: Multiple = 4.0
 
 

@@ -5,7 +5,10 @@ At the day's close, each party (who acts, `acts_by`: by default the control grou
 close marked from two accounts of one group is one party's) with at least
 `min_volume_share_percent` of the closing window's volume is tested: the day's VWAP with
 its trades against the VWAP without them (or the carried-over close if nothing else
-traded). A trade between two accounts of one party counts once for it.
+traded). A trade between two accounts of one party counts once for it. The party's
+closing trades must lean one way (net bought or sold at least `min_one_sided_percent` of
+its window volume): the only market maker of a thin instrument does most of the closing
+volume too, buying and selling alike.
 
 Only the day's totals are kept (volume and turnover, overall and per account) and the
 trades of the closing window itself, which ends at the day's last session end: memory
@@ -40,10 +43,11 @@ class TradingDay:
         self.turnover = 0  # fen
         self.last_ts = 0
         self.by_account: dict[str, list[int]] = {}  # party -> [volume, turnover] it was in
-        # the ones that may be in the closing window, with the parties on each side
+        # the ones that may be in the closing window, with the buying and selling party
         self.recent: deque[tuple[Trade, str, str]] = deque()
 
-    def add(self, trade: Trade, parties: set[str], keep_ns: int) -> None:
+    def add(self, trade: Trade, buyer: str, seller: str, keep_ns: int) -> None:
+        parties = {buyer, seller}
         self.last_ts = trade.ts
         turnover = trade.quantity * trade.price
         self.volume += trade.quantity
@@ -52,13 +56,12 @@ class TradingDay:
             totals = self.by_account.setdefault(party, [0, 0])
             totals[0] += trade.quantity
             totals[1] += turnover
-        first, second = sorted(parties) if len(parties) == 2 else (*parties, *parties)
         if self.closing_from is not None:
             if trade.ts >= self.closing_from:
-                self.recent.append((trade, first, second))
+                self.recent.append((trade, buyer, seller))
             return
         recent = self.recent
-        recent.append((trade, first, second))
+        recent.append((trade, buyer, seller))
         while recent[0][0].ts < trade.ts - keep_ns:
             recent.popleft()
 
@@ -78,7 +81,7 @@ class MarkingTheCloseDetector:
             day = self.days.get(event.instrument)
             if day is None:
                 day = self.days[event.instrument] = TradingDay(self._closing_from(event.ts))
-            day.add(event, {self._party(event, True), self._party(event, False)}, self.window)
+            day.add(event, self._party(event, True), self._party(event, False), self.window)
             return NO_ALERTS
         day = self.days.pop(event.instrument, None)
         if day is None:
@@ -91,15 +94,22 @@ class MarkingTheCloseDetector:
         closing = [entry for entry in day.recent if entry[0].ts >= window_start]
         window_volume = sum(entry[0].quantity for entry in closing)
         volumes: dict[str, int] = {}
-        for trade, first, second in closing:
-            for party in {first, second}:
+        net: dict[str, int] = {}  # bought minus sold in the window
+        for trade, buyer, seller in closing:
+            for party in {buyer, seller}:
                 volumes[party] = volumes.get(party, 0) + trade.quantity
+            if buyer != seller:
+                net[buyer] = net.get(buyer, 0) + trade.quantity
+                net[seller] = net.get(seller, 0) - trade.quantity
         close_with = day.turnover / day.volume
         alerts = []
         for party, volume in sorted(volumes.items()):
             share = 100 * volume / window_volume
             if share < self.parameters.min_volume_share_percent:
                 continue
+            one_sided = 100 * abs(net.get(party, 0)) / volume
+            if one_sided < self.parameters.min_one_sided_percent:
+                continue  # buying and selling alike: making the market, not marking it
             own_volume, own_turnover = day.by_account[party]
             other_volume = day.volume - own_volume
             close_without = (
@@ -133,6 +143,8 @@ class MarkingTheCloseDetector:
                     window_end=window_end,
                     evidence={
                         "closing_window_volume_share_percent": round(share, 2),
+                        "one_sided_percent": round(one_sided, 1),
+                        "one_sided_threshold_percent": self.parameters.min_one_sided_percent,
                         "share_threshold_percent": self.parameters.min_volume_share_percent,
                         "close_with_fen": round(close_with, 2),
                         "close_without_fen": round(close_without, 2),

@@ -11,10 +11,12 @@ per variant (bench/surveillance.py --quality):
 - two accounts behind one member session, or one member's accounts (`session`, `member`).
 """
 
-from engine.orders import Side
+from engine.orders import HoldingMovementKind, Side, TimeInForce
 from surveillance.scenarios.manipulation import MS, Manipulators, opposite
 from surveillance.scenarios.participants import log_uniform
 from surveillance.scenarios.simulation import MINUTE, NS
+
+QUIET = "CCER"  # the thin instrument of the day (scenarios/day.py)
 
 VARIANTS: dict[str, tuple[str, ...]] = {
     "frequent_cancels": ("group", "group_wide", "time"),
@@ -24,6 +26,11 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "marking_the_close": ("group", "time", "split_legs"),
     "message_flooding": ("session", "member", "time"),
     "circular_trading": ("split_legs", "time", "group"),
+    "self_trade": ("split_legs", "time", "group_wide"),
+    "pre_arranged_trades": ("split_legs", "time", "small"),
+    "ramping": ("group", "time", "split_orders"),
+    "abnormal_price_move": ("fat_finger", "sweep", "thin"),
+    "position_limit": ("group_wide", "time", "trading"),
 }
 
 
@@ -345,8 +352,184 @@ class Evasions(Manipulators):
             gap = (15, 60) if variant == "time" else (1, 15)
             ts += rng.randrange(gap[0] * MINUTE, gap[1] * MINUTE)
 
+    # crosses between a pair ------------------------------------------------------------
+    def crosses(self, instrument: str, pattern: str, variant: str) -> None:
+        """Self-trades (two or four accounts of one group) or pre-arranged trades (two
+        unrelated accounts): each cross split in bites (`split_legs`), spread over the
+        whole day (`time`), or of modest sizes (`small`)."""
+        sim, rng = self.sim, self.rng
+        if pattern == "self_trade":
+            count = 4 if variant == "group_wide" else 2
+            accounts = self.party(instrument, "group", count)
+        else:
+            accounts = [self.account(instrument), self.account(instrument)]
+        episode = self.episode(pattern, instrument, accounts, variant=variant)
+        if pattern == "pre_arranged_trades":
+            episode.also = ("circular_trading",)
+        repeats = rng.randint(3, 6)
+        if variant == "time":
+            times = sorted(sim.random_time() for _ in range(repeats))
+        else:
+            start = sim.random_time(10 * MINUTE, 90 * MINUTE)
+            times = [
+                start + number * rng.randrange(2 * MINUTE, 8 * MINUTE) for number in range(repeats)
+            ]
+        bites = 2 if variant == "split_legs" else 1
+        for number, ts in enumerate(times):
+            seller, buyer = accounts[number % len(accounts)], accounts[(number + 1) % len(accounts)]
+            quantity = rng.randint(100, 300) if variant == "small" else log_uniform(sim, 300, 3_000)
+            for bite in range(bites):
+                at = sim.next_open(ts + bite * 10 * NS)
+                if at is not None:
+                    delay = rng.randrange(200 * MS, 3 * NS)
+                    self.cross(
+                        episode,
+                        at,
+                        seller,
+                        buyer,
+                        instrument,
+                        quantity // bites,
+                        delay,
+                        None,
+                        600,
+                        NS,
+                    )
+
+    # ramping ------------------------------------------------------------------------
+    def ramp(self, instrument: str, variant: str) -> None:
+        """Aggressive buying (or selling) that walks the price 2.6-4 % within minutes: two
+        accounts of one group taking turns (`group`), slower sweeps spread over the
+        window (`time`), or many small orders instead of sweeps (`split_orders`)."""
+        sim, rng = self.sim, self.rng
+        rammers = (
+            self.party(instrument, "group") if variant == "group" else [self.account(instrument)]
+        )
+        episode = self.episode(
+            "ramping", instrument, rammers, also=("abnormal_price_move",), variant=variant
+        )
+        side = rng.choice((Side.BUY, Side.SELL))
+        start = self.quiet_time(instrument, "ramping")
+        target = rng.uniform(0.026, 0.04)
+        origin: dict[str, int] = {}
+        turn = [0]
+        gap = (12, 20) if variant == "time" else (6, 15)
+
+        def sweep(now: int) -> None:
+            market = sim.market(instrument)
+            touch = market.best_ask() if side == Side.BUY else market.best_bid()
+            if not touch:
+                self.step(episode, now + 2 * NS, sweep)
+                return
+            origin.setdefault("price", touch)
+            moved = (touch - origin["price"]) / origin["price"]
+            if (moved if side == Side.BUY else -moved) >= target or now - start > 4 * MINUTE:
+                return
+            tick = sim.tick(instrument)
+            limit = touch + 2 * tick if side == Side.BUY else touch - 2 * tick
+            quantity = market.depth(opposite(side), limit)
+            rammer = rammers[turn[0] % len(rammers)]
+            turn[0] += 1
+            if variant == "split_orders":
+                for part in range(4):
+                    sim.order(
+                        now + part * 50 * MS,
+                        rammer,
+                        instrument,
+                        side,
+                        limit,
+                        max(1, quantity // 4),
+                        TimeInForce.IOC,
+                    )
+            else:
+                sim.order(now, rammer, instrument, side, limit, quantity, TimeInForce.IOC)
+            self.step(episode, now + rng.randrange(gap[0] * NS, gap[1] * NS), sweep)
+
+        self.step(episode, start, sweep)
+
+    # abnormal price move ------------------------------------------------------------
+    def price_shock(self, instrument: str, variant: str) -> None:
+        """A fat finger at the band edge, a large order sweeping several levels without
+        reaching the band (`sweep`), or a fat finger on the thin instrument (`thin`)."""
+        sim, rng = self.sim, self.rng
+        clumsy = self.account(instrument, holdings=200_000)
+        episode = self.episode(
+            "abnormal_price_move", instrument, (clumsy,), also=("ramping",), variant=variant
+        )
+        side = rng.choice((Side.BUY, Side.SELL))
+        start = self.quiet_time(instrument, "abnormal_price_move")
+
+        def blunder(now: int) -> None:
+            market = sim.market(instrument)
+            low, high = market.band
+            tick = sim.tick(instrument)
+            if variant == "sweep":
+                touch = market.best_ask() if side == Side.BUY else market.best_bid()
+                if not touch:
+                    return
+                move = rng.uniform(0.03, 0.05) * touch
+                price = sim.to_tick(instrument, touch + move if side == Side.BUY else touch - move)
+            else:
+                price = low + tick if side == Side.SELL else high - tick
+            order = sim.order(now, clumsy, instrument, side, price, rng.randint(3_000, 8_000))
+            # what is left rests far through the market until someone picks it off
+            sim.at(now + rng.randrange(NS, 3 * NS), lambda t: self.take(t, instrument, side, price))
+            self.step(
+                episode,
+                now + rng.randrange(4 * NS, 15 * NS),
+                lambda t: sim.cancel(t, clumsy, instrument, order),
+            )
+
+        self.step(episode, start, blunder)
+
+    # position limit -----------------------------------------------------------------
+    def accumulate(self, instrument: str, variant: str) -> None:
+        """A group's holdings past 91-115 % of its limit: spread over four accounts
+        (`group_wide`), in many small transfers through the day (`time`), or partly
+        bought on the book (`trading`)."""
+        sim, rng = self.sim, self.rng
+        count = 4 if variant == "group_wide" else 2
+        group = self.group()
+        members = [self.account(instrument, group, holdings=0) for _ in range(count)]
+        episode = self.episode("position_limit", instrument, members, variant=variant)
+        limit = sim.reference.rules.investor_position_limit
+        share = rng.uniform(0.91, 0.99) if rng.random() < 0.5 else rng.uniform(1.01, 1.15)
+        target = round(limit * share)
+        transfers = rng.randint(12, 20) if variant == "time" else rng.randint(count, count + 2)
+        bought = 0
+        if variant == "trading":  # some bought on the book besides the transfers
+            bought = round(target * 0.1)
+
+            def buy(now: int) -> None:
+                market = sim.market(instrument)
+                price = market.best_ask() or sim.to_tick(instrument, sim.fair(instrument, now))
+                sim.order(
+                    now, members[0], instrument, Side.BUY, price, bought // 10, TimeInForce.IOC
+                )
+
+            for _ in range(10):
+                self.step(episode, sim.random_time(), buy)
+        rest = target  # the transfers alone reach the level; buying only adds to it
+        cuts = sorted(rng.sample(range(1, rest), transfers - 1))
+        amounts = [b - a for a, b in zip([0, *cuts], [*cuts, rest], strict=True)]
+        for amount, ts in zip(amounts, sorted(sim.random_time() for _ in amounts), strict=True):
+            account = rng.choice(members)
+            self.step(
+                episode,
+                ts,
+                lambda t, a=account, q=amount: sim.move_holding(
+                    t, a, instrument, q, HoldingMovementKind.TRANSFER_IN
+                ),
+            )
+
     def inject(self, pattern: str, variant: str, instrument: str) -> None:
         injector = {
+            "self_trade": lambda: self.crosses(instrument, pattern, variant),
+            "pre_arranged_trades": lambda: self.crosses(instrument, pattern, variant),
+            "ramping": lambda: self.ramp(instrument, variant),
+            "abnormal_price_move": lambda: self.price_shock(
+                QUIET if variant == "thin" else instrument, variant
+            ),
+            "position_limit": lambda: self.accumulate(instrument, variant),
             "frequent_cancels": lambda: self.cancels(instrument, pattern, variant),
             "large_cancels": lambda: self.cancels(instrument, pattern, variant),
             "spoofing": lambda: self.spoof(instrument, variant),

@@ -52,7 +52,8 @@ class LadderMaker:
         low, high = market.band
         for side, sign in ((Side.BUY, -1), (Side.SELL, 1)):
             orders = [o for o in self.orders[side] if sim.live(o)]
-            # never through the other side's best: a quote adds liquidity, it does not take it
+            # two ticks off the other side's best at least: a quote adds liquidity, it does not
+            # take it, nor chase the other makers' quotes to a one-tick spread
             best_bid = next(
                 (p for p in sorted(market.view.book(self.instrument).bids, reverse=True)
                  if not self._own(p, Side.BUY)),
@@ -65,9 +66,9 @@ class LadderMaker:
             )  # fmt: skip
             touch = fair + sign * self.half_spread
             if side == Side.BUY and best_ask:
-                touch = min(touch, best_ask - tick)
+                touch = min(touch, best_ask - 2 * tick)
             if side == Side.SELL and best_bid:
-                touch = max(touch, best_bid + tick)
+                touch = max(touch, best_bid + 2 * tick)
             prices = [
                 sim.to_tick(self.instrument, touch + sign * level * tick)
                 for level in range(self.levels)
