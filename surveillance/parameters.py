@@ -81,6 +81,7 @@ class MarkingTheClose(ParameterSet, frozen=True):
     min_close_move_percent: Percent = 1.0
     acts_by: ActsBy = "control_group"
     min_one_sided_percent: Share = 60.0  # net bought (or sold) of the party's window volume
+    min_aggressive_percent: Share = 50.0  # of the party's window volume, as the aggressor
 
 
 class Ramping(ParameterSet, frozen=True):

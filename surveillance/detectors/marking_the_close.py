@@ -7,8 +7,11 @@ close marked from two accounts of one group is one party's) with at least
 its trades against the VWAP without them (or the carried-over close if nothing else
 traded). A trade between two accounts of one party counts once for it. The party's
 closing trades must lean one way (net bought or sold at least `min_one_sided_percent` of
-its window volume): the only market maker of a thin instrument does most of the closing
-volume too, buying and selling alike.
+its window volume) and be taken rather than supplied (the party the aggressor in at
+least `min_aggressive_percent` of it): the only market maker of a thin instrument does
+most of the closing volume too, buying and selling alike, its quotes hit by others. A
+complicit seller whose offers the marker lifts is therefore not alerted itself; it is
+the counterparty of the alert's trades.
 
 Only the day's totals are kept (volume and turnover, overall and per account) and the
 trades of the closing window itself, which ends at the day's last session end: memory
@@ -22,6 +25,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from engine.events import DayClosed, Trade
+from engine.orders import Side
 from surveillance.acting import describe, shares
 from surveillance.alert import Alert, raise_alert
 from surveillance.detector import NO_ALERTS
@@ -95,7 +99,10 @@ class MarkingTheCloseDetector:
         window_volume = sum(entry[0].quantity for entry in closing)
         volumes: dict[str, int] = {}
         net: dict[str, int] = {}  # bought minus sold in the window
+        aggressive: dict[str, int] = {}  # tonnes it traded as the aggressor
         for trade, buyer, seller in closing:
+            taker = buyer if trade.aggressor_side == Side.BUY else seller
+            aggressive[taker] = aggressive.get(taker, 0) + trade.quantity
             for party in {buyer, seller}:
                 volumes[party] = volumes.get(party, 0) + trade.quantity
             if buyer != seller:
@@ -110,6 +117,9 @@ class MarkingTheCloseDetector:
             one_sided = 100 * abs(net.get(party, 0)) / volume
             if one_sided < self.parameters.min_one_sided_percent:
                 continue  # buying and selling alike: making the market, not marking it
+            taking = 100 * aggressive.get(party, 0) / volume
+            if taking < self.parameters.min_aggressive_percent:
+                continue  # its resting quotes were hit: it supplied the closing trades
             own_volume, own_turnover = day.by_account[party]
             other_volume = day.volume - own_volume
             close_without = (
@@ -145,6 +155,8 @@ class MarkingTheCloseDetector:
                         "closing_window_volume_share_percent": round(share, 2),
                         "one_sided_percent": round(one_sided, 1),
                         "one_sided_threshold_percent": self.parameters.min_one_sided_percent,
+                        "aggressive_percent": round(taking, 1),
+                        "aggressive_threshold_percent": self.parameters.min_aggressive_percent,
                         "share_threshold_percent": self.parameters.min_volume_share_percent,
                         "close_with_fen": round(close_with, 2),
                         "close_without_fen": round(close_without, 2),

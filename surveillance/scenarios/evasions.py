@@ -333,6 +333,7 @@ class Evasions(Manipulators):
             also=("pre_arranged_trades", "self_trade"),
             variant=variant,
         )
+        self.sim.arranged.update(ring)
         base = log_uniform(self.sim, 600, 5_000)
         if variant == "time":  # from the morning, so the spread-out legs end by the close
             ts = self.sim.sessions[0][0] + rng.randrange(10 * MINUTE, 40 * MINUTE)
@@ -363,9 +364,11 @@ class Evasions(Manipulators):
             accounts = self.party(instrument, "group", count)
         else:
             accounts = [self.account(instrument), self.account(instrument)]
-        episode = self.episode(pattern, instrument, accounts, variant=variant)
-        if pattern == "pre_arranged_trades":
-            episode.also = ("circular_trading",)
+        # a pair crossing both ways is a two-account ring too
+        episode = self.episode(
+            pattern, instrument, accounts, also=("circular_trading",), variant=variant
+        )
+        self.sim.arranged.update(accounts)
         repeats = rng.randint(3, 6)
         if variant == "time":
             times = sorted(sim.random_time() for _ in range(repeats))

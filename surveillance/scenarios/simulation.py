@@ -68,6 +68,8 @@ class Simulation:
         self.impact_ts = dict.fromkeys(reference.instruments, self.sessions[0][0])
         self.on_fill: dict[str, Callable[[int], None]] = {}  # account -> reaction to a fill
         self.market_makers: set[str] = set()  # their taking of stale orders tells nothing
+        # accounts whose trades with each other are arranged crosses: no news, no impact
+        self.arranged: set[str] = set()
         self.next_client_id = 0
         self.next_reference = 0
         self.session_of: dict[str, str] = {}  # account -> the member session it trades over
@@ -133,7 +135,10 @@ class Simulation:
             if type(event) is Trade:
                 sign = 1 if event.aggressor_side == Side.BUY else -1
                 aggressor = event.buy_account if sign > 0 else event.sell_account
-                if aggressor not in self.market_makers:
+                arranged = (
+                    event.buy_account in self.arranged and event.sell_account in self.arranged
+                )
+                if aggressor not in self.market_makers and not arranged:
                     self._impact(event.instrument, event.ts)
                     self.impact[event.instrument] += sign * IMPACT * math.sqrt(event.quantity)
                 resting = event.sell_account if sign > 0 else event.buy_account
