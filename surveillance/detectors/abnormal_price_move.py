@@ -33,10 +33,16 @@ NS = 1_000_000_000
 
 def robust_std(values) -> float:
     """The standard deviation estimated from the median absolute deviation (x 1.4826,
-    exact for normal returns): one past shock, a ramp say, does not mask the next."""
+    exact for normal returns), or from the upper quartile of the absolute returns
+    (/ 1.150, exact too) when that is larger: one past shock, a ramp say, does not mask
+    the next, yet a thin market whose windows mostly do not move and sometimes jump a
+    few ticks (its median deviation near nothing) is measured by its jumps."""
     ordered = sorted(values)
     middle = statistics.median(ordered)
-    return 1.4826 * statistics.median(abs(value - middle) for value in ordered)
+    spread = 1.4826 * statistics.median(abs(value - middle) for value in ordered)
+    sizes = sorted(abs(value) for value in ordered)
+    tail = sizes[min(len(sizes) - 1, int(0.75 * len(sizes)))] / 1.150
+    return max(spread, tail)
 
 
 class PriceHistory:

@@ -344,7 +344,7 @@ class Evasions(Manipulators):
             buyer = ring[(number + 1) % len(ring)]
             quantity = round(base * (1 + rng.uniform(-0.004, 0.004)))
             for bite in range(bites):
-                delay = rng.randrange(100 * MS, 2 * NS)
+                delay = rng.randrange(50 * MS, 600 * MS)  # the buyer is ready and quick
                 share = quantity // bites + (quantity % bites if bite == 0 else 0)
                 at = self.sim.next_open(ts + bite * 20 * NS)  # a leg waits out the break
                 if at is not None:
@@ -415,7 +415,7 @@ class Evasions(Manipulators):
         target = rng.uniform(0.026, 0.04)
         origin: dict[str, int] = {}
         turn = [0]
-        gap = (12, 20) if variant == "time" else (6, 15)
+        gap = (10, 16) if variant == "time" else (6, 15)
 
         def sweep(now: int) -> None:
             market = sim.market(instrument)
@@ -427,8 +427,8 @@ class Evasions(Manipulators):
             moved = (touch - origin["price"]) / origin["price"]
             if (moved if side == Side.BUY else -moved) >= target or now - start > 4 * MINUTE:
                 return
-            tick = sim.tick(instrument)
-            limit = touch + 2 * tick if side == Side.BUY else touch - 2 * tick
+            tick = sim.tick(instrument)  # a deeper book than the plain day's: three ticks a sweep
+            limit = touch + 3 * tick if side == Side.BUY else touch - 3 * tick
             quantity = market.depth(opposite(side), limit)
             rammer = rammers[turn[0] % len(rammers)]
             turn[0] += 1
@@ -473,7 +473,10 @@ class Evasions(Manipulators):
                 price = sim.to_tick(instrument, touch + move if side == Side.BUY else touch - move)
             else:
                 price = low + tick if side == Side.SELL else high - tick
-            order = sim.order(now, clumsy, instrument, side, price, rng.randint(3_000, 8_000))
+            # more than the book holds up to its limit: it walks the whole way there
+            depth = market.depth(opposite(side), price)
+            quantity = max(rng.randint(3_000, 8_000), round(depth * rng.uniform(1.2, 1.5)))
+            order = sim.order(now, clumsy, instrument, side, price, min(quantity, 99_000))
             # what is left rests far through the market until someone picks it off
             sim.at(now + rng.randrange(NS, 3 * NS), lambda t: self.take(t, instrument, side, price))
             self.step(
