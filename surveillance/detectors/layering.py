@@ -21,7 +21,7 @@ from engine.orders import Side
 from surveillance.acting import describe, shares
 from surveillance.alert import Alert, raise_alert
 from surveillance.detector import NO_ALERTS
-from surveillance.market_view import MarketView
+from surveillance.market_view import MEMBER_CANCEL_CAUSES, MarketView
 from surveillance.parameters import Layering, label
 from surveillance.placements import Placement, Placements
 
@@ -53,7 +53,8 @@ class LayeringDetector:
     def on_event(self, event) -> Sequence[Alert]:
         kind = type(event)
         if kind is OrderAccepted:
-            self.placements.placed(event, 0.0)
+            if not event.time_in_force:  # a day order: an IOC or FOK one never rests
+                self.placements.placed(event, 0.0)
             return NO_ALERTS
         if kind is Trade:
             self._on_trade(event)
@@ -63,6 +64,8 @@ class LayeringDetector:
             for key in [key for key in self.fills if key[1] == event.instrument]:
                 del self.fills[key]
             return NO_ALERTS
+        if kind is OrderCancelled and event.cause not in MEMBER_CANCEL_CAUSES:
+            return NO_ALERTS  # the system's: an IOC remainder, an expiry
         found = self.placements.withdrawn(event)
         if found is None:
             return NO_ALERTS

@@ -21,7 +21,7 @@ from engine.orders import Side, TimeInForce
 from surveillance.acting import describe, shares
 from surveillance.alert import Alert, raise_alert
 from surveillance.detector import NO_ALERTS
-from surveillance.market_view import MarketView
+from surveillance.market_view import MEMBER_CANCEL_CAUSES, MarketView
 from surveillance.parameters import Spoofing, label
 from surveillance.placements import Placement, Placements
 
@@ -57,8 +57,7 @@ class SpoofingDetector:
         kind = type(event)
         if kind is OrderAccepted:
             if event.time_in_force != TimeInForce.DAY:
-                self.placements.placed(event, 0.0)  # an IOC or FOK order never rests
-                return NO_ALERTS
+                return NO_ALERTS  # an IOC or FOK order never rests
             book = self.view.book(event.instrument)
             median = (
                 book.top_sizes.median()
@@ -76,6 +75,8 @@ class SpoofingDetector:
                 for key in [key for key in table if key[0] == event.instrument]:
                     del table[key]
             return NO_ALERTS
+        if kind is OrderCancelled and event.cause not in MEMBER_CANCEL_CAUSES:
+            return NO_ALERTS  # the system's: an IOC remainder, an expiry
         found = self.placements.withdrawn(event)
         if found is None:
             return NO_ALERTS
