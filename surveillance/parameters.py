@@ -100,8 +100,8 @@ class AbnormalPriceMove(ParameterSet, frozen=True):
     band_ticks: Annotated[int, msgspec.Meta(ge=0)] = 1
     # the instrument's historical daily volatility, scaled to one window: the estimate's
     # floor, so a thin market's unchanged prices do not make 1 % look abnormal (carbon
-    # allowances in the thin pilot markets: 3-4 % a day)
-    daily_volatility_percent: Percent = 4.0
+    # allowances in the thin pilot markets: about 3 % a day)
+    daily_volatility_percent: Percent = 3.0
     trading_hours_per_day: Multiple = 4.0
 
 

@@ -247,8 +247,13 @@ class Placements:
         return placement.open <= self.withdrawn_share * placement.peak
 
     def _resting(self, party: str, instrument: str, side: int) -> int:
-        resting = self.view.resting_quantity
-        return sum(resting(account, instrument, side) for account in self.accounts.get(party, ()))
+        """The party's resting tonnes on `side` (the market view keeps them per account)."""
+        resting, total = self.view.resting, 0
+        for account in self.accounts.get(party, ()):
+            sides = resting.get((account, instrument))
+            if sides is not None:
+                total += sides[side]
+        return total
 
     def opposite_presence(self, placement: Placement, ts: int) -> int:
         """The party's tonnes on the other side: the most it quoted there while the

@@ -138,15 +138,19 @@ class MessageFloodingDetector:
         if kind is MassCancelDone and not event.account:
             return NO_ALERTS
         ts = event.ts
-        route = self._route(event.account, getattr(event, "session", ""), ts)
+        session = "" if kind is MassCancelDone else event.session
+        route = self.routes.get((event.account, session))
+        if route is None or self.routes_of != self.view.parties_changed:
+            route = self._route(event.account, session, ts)
         route.messages += 1
         alerts = NO_ALERTS
+        second_ago = ts - NS
         for traffic in route.traffics:
             traffic.messages += 1
             traffic.last_ts = ts
             recent = traffic.recent
             recent.append(ts)
-            while recent[0] <= ts - NS:
+            while recent[0] <= second_ago:
                 recent.popleft()
             if len(recent) < self.limit:
                 traffic.flooding = False

@@ -11,7 +11,7 @@ def trade_at(tape, seconds, price, buyer="I1", seller="MM"):
 
 def calm_morning(tape):
     """Eight quiet 5-minute windows, each 0.04% apart: a thin market, whose own returns say
-    almost nothing, so the historical volatility (4 % a day: 0.58 % in 5 minutes of a
+    almost nothing, so the historical volatility (3 % a day: 0.43 % in 5 minutes of a
     4-hour day) is the estimate."""
     for name in ("MM", "I1", "I2"):
         tape.account(name)
@@ -22,17 +22,17 @@ def calm_morning(tape):
 def test_a_five_minute_move_beyond_four_standard_deviations(tape):
     calm_morning(tape)
     trade_at(tape, 41 * MINUTE, 5000, buyer="I2")
-    trade_at(tape, 43 * MINUTE, 5150, buyer="I2")  # +3% > 4 x 0.58%
+    trade_at(tape, 43 * MINUTE, 5100, buyer="I2")  # +2% > 4 x 0.43%
     [alert] = tape.alerts("abnormal_price_move")
     assert alert.evidence["sigmas"] > 4
-    assert alert.evidence["return_percent"] == 3.0
-    assert alert.evidence["rolling_std_percent"] == 0.5774
+    assert alert.evidence["return_percent"] == 2.0
+    assert alert.evidence["rolling_std_percent"] == 0.433
     assert "I2" in alert.accounts
 
 
 def test_near_miss_an_ordinary_one_percent_move_on_a_thin_market(tape):
     """The floor of old (25 bp) made this 4.8 sigmas; against the instrument's own
-    history it is 2.1."""
+    history it is 2.8."""
     calm_morning(tape)
     trade_at(tape, 41 * MINUTE, 5000, buyer="I2")
     trade_at(tape, 43 * MINUTE, 5060, buyer="I2")  # +1.2%
