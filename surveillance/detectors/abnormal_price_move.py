@@ -138,7 +138,9 @@ class AbnormalPriceMoveDetector:
         history.bucket_end = ts + self.span
         if len(history.returns) >= self.parameters.min_returns:
             std = max(robust_std(history.returns), self.prior)
-            history.std = max(std, self.parameters.min_std_bps / 10_000)
+        else:  # too few returns of its own yet (the morning, a thin market): the history
+            std = self.prior
+        history.std = max(std, self.parameters.min_std_bps / 10_000)
 
     def _return_alert(self, history: PriceHistory, trade: Trade) -> Alert | None:
         std = history.std
