@@ -198,6 +198,8 @@ class MarketView:
         self.parties_changed = 0  # counts changes of who belongs to which party
         # (account, instrument) -> open tonnes of its resting (day) orders [_, buy, sell]
         self.resting: dict[tuple[str, str], list[int]] = {}
+        # state several detectors derive alike and share (surveillance/party_fills.py)
+        self.shared: dict = {}
 
     def group(self, account: str) -> str:
         """The account's control group, or the account itself when it has none."""

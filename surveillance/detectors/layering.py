@@ -13,7 +13,6 @@ market maker pulling its ladder after a fill, or before a break, quotes both sid
 Each further level withdrawn re-raises the alert, which the runner merges into one.
 """
 
-from collections import deque
 from collections.abc import Sequence
 
 from engine.events import DayClosed, OrderAccepted, OrderAmended, OrderCancelled, Trade
@@ -23,6 +22,7 @@ from surveillance.alert import Alert, raise_alert
 from surveillance.detector import NO_ALERTS
 from surveillance.market_view import MEMBER_CANCEL_CAUSES, MarketView
 from surveillance.parameters import Layering, label
+from surveillance.party_fills import PartyFills
 from surveillance.placements import Placement, Placements
 
 PATTERN = "layering"
@@ -47,8 +47,7 @@ class LayeringDetector:
             withdrawals_within_ns=parameters.cancelled_within_ms * NS_PER_MS,
             min_orders=2,
         )
-        # (party, instrument, side) -> recent (ts, trade id, account) of the party's fills
-        self.fills: dict[tuple[str, str, int], deque] = {}
+        self.fills = PartyFills.of(view, parameters.acts_by, 2 * self.window)
 
     def on_event(self, event) -> Sequence[Alert]:
         kind = type(event)
@@ -61,8 +60,7 @@ class LayeringDetector:
             return NO_ALERTS
         if kind is DayClosed:
             self.placements.forget_instrument(event.instrument)
-            for key in [key for key in self.fills if key[1] == event.instrument]:
-                del self.fills[key]
+            self.fills.forget_instrument(event.instrument)
             return NO_ALERTS
         if kind is OrderCancelled and event.cause not in MEMBER_CANCEL_CAUSES:
             return NO_ALERTS  # the system's: an IOC remainder, an expiry
@@ -82,25 +80,13 @@ class LayeringDetector:
 
     def _on_trade(self, trade: Trade) -> None:
         self.placements.filled(trade)
-        for side, account, order_id in (
-            (Side.BUY, trade.buy_account, trade.buy_order_id),
-            (Side.SELL, trade.sell_account, trade.sell_order_id),
-        ):
-            order = self.view.orders.get(order_id)
-            party = self.placements.party(account, order.session if order is not None else "")
-            key = (party, trade.instrument, side)
-            fills = self.fills.get(key)
-            if fills is None:
-                fills = self.fills[key] = deque()
-            fills.append((trade.ts, trade.trade_id, account))
-            while fills[0][0] < trade.ts - 2 * self.window:
-                fills.popleft()
+        self.fills.record(trade)
 
     def _opposite_fill(self, placement: Placement, ts: int) -> tuple[int, int, str] | None:
         """The party's latest fill on the other side after the layers were placed and
         within the window of their placement."""
         other = Side.SELL if placement.side == Side.BUY else Side.BUY
-        for fill in reversed(self.fills.get((placement.party, placement.instrument, other), ())):
+        for fill in reversed(self.fills.recent(placement.party, placement.instrument, other)):
             if fill[0] < placement.first_ts:
                 return None
             if fill[0] <= min(ts, placement.first_ts + self.window):

@@ -13,7 +13,6 @@ after the withdrawal) and is one-sided: a party whose own quotes on the other si
 exceed `negligible_opposite_percent` of the placement is a market maker.
 """
 
-from collections import deque
 from collections.abc import Sequence
 
 from engine.events import DayClosed, OrderAccepted, OrderAmended, OrderCancelled, Trade
@@ -23,6 +22,7 @@ from surveillance.alert import Alert, raise_alert
 from surveillance.detector import NO_ALERTS
 from surveillance.market_view import MEMBER_CANCEL_CAUSES, MarketView
 from surveillance.parameters import Spoofing, label
+from surveillance.party_fills import PartyFills
 from surveillance.placements import Placement, Placements
 
 PATTERN = "spoofing"
@@ -48,8 +48,8 @@ class SpoofingDetector:
             adjacent_ticks=parameters.adjacent_ticks,
             withdrawals_within_ns=parameters.placed_together_ms * MS,
         )
-        # (instrument, party) -> recent (ts, side, trade id, account) of the party's fills
-        self.fills: dict[tuple[str, str], deque] = {}
+        # fills older than this cannot pair with any placement still withdrawable in time
+        self.fills = PartyFills.of(view, parameters.acts_by, self.window + self.cancel_within)
         self.waiting: dict[tuple[str, str], list[Placement]] = {}  # withdrawn, no trade yet
         self.repeats: dict[tuple[str, str], int] = {}
 
@@ -71,7 +71,8 @@ class SpoofingDetector:
             return self._on_trade(event)
         if kind is DayClosed:
             self.placements.forget_instrument(event.instrument)
-            for table in (self.waiting, self.fills, self.repeats):
+            self.fills.forget_instrument(event.instrument)
+            for table in (self.waiting, self.repeats):
                 for key in [key for key in table if key[0] == event.instrument]:
                     del table[key]
             return NO_ALERTS
@@ -99,29 +100,27 @@ class SpoofingDetector:
         )
 
     def _match_past_fills(self, placement: Placement, ts: int) -> Sequence[Alert]:
-        key = (placement.instrument, placement.party)
         since = placement.first_ts - self.window
-        for fill_ts, side, trade_id, account in self.fills.get(key, ()):
-            if fill_ts >= since and side != placement.side:
+        other = Side.SELL if placement.side == Side.BUY else Side.BUY
+        for fill_ts, trade_id, account in self.fills.recent(
+            placement.party, placement.instrument, other
+        ):
+            if fill_ts >= since:
                 return (self._alert(placement, ts, fill_ts, trade_id, account),)
+        key = (placement.instrument, placement.party)
         self.waiting.setdefault(key, []).append(placement)
         return NO_ALERTS
 
     def _on_trade(self, trade: Trade) -> Sequence[Alert]:
         alerts: list[Alert] = []
-        for side, account, order_id in (
-            (Side.BUY, trade.buy_account, trade.buy_order_id),
-            (Side.SELL, trade.sell_account, trade.sell_order_id),
+        buyer, seller = self.fills.record(trade)
+        if not self.waiting:
+            return alerts
+        for side, account, party in (
+            (Side.BUY, trade.buy_account, buyer),
+            (Side.SELL, trade.sell_account, seller),
         ):
-            order = self.view.orders.get(order_id)
-            party = self.placements.party(account, order.session if order is not None else "")
             key = (trade.instrument, party)
-            fills = self.fills.get(key)
-            if fills is None:
-                fills = self.fills[key] = deque()
-            fills.append((trade.ts, side, trade.trade_id, account))
-            while fills[0][0] < trade.ts - self.window - self.cancel_within:
-                fills.popleft()
             waiting = self.waiting.get(key)
             if waiting:
                 still = []
@@ -140,7 +139,10 @@ class SpoofingDetector:
                         )
                     else:
                         still.append(placement)
-                self.waiting[key] = still
+                if still:
+                    self.waiting[key] = still
+                else:
+                    del self.waiting[key]
         return alerts
 
     def _alert(
