@@ -103,7 +103,8 @@ class Placements:
         self.adjacent_ticks = adjacent_ticks
         self.withdrawals_within = withdrawals_within_ns
         # a lone order is not followed until a second joins it when `min_orders` is 2 or
-        # more (layering needs several prices): most resting orders stand alone
+        # more (layering needs several prices; a spoof of one small order is no spoof):
+        # most resting orders stand alone
         self.min_orders = min_orders
         # (party, instrument, side) -> its latest placement, or a lone (order, median)
         self.latest: dict[tuple[str, str, int], Placement | tuple[OrderAccepted, float]] = {}
@@ -116,9 +117,12 @@ class Placements:
     def party(self, account: str, session: str) -> str:
         return self.view.party(account, self.acts_by, session)
 
-    def placed(self, event: OrderAccepted, median: float) -> Placement | None:
+    def placed(
+        self, event: OrderAccepted, median: float, alone_matters: bool = True
+    ) -> Placement | None:
         """The placement a resting (day) order joins or starts; None for an IOC or FOK
-        order, which never rests (nor counts as quoting)."""
+        order, which never rests (nor counts as quoting), and for a lone order while it
+        stays alone, unless it `alone_matters` (a spoof in one order) or `min_orders` is 1."""
         if event.time_in_force != _DAY:
             return None
         party = self.party(event.account, event.session)
@@ -141,7 +145,7 @@ class Placements:
         elif event.account not in accounts:
             accounts.add(event.account)
         if placement is None:
-            if self.min_orders > 1:
+            if self.min_orders > 1 and not alone_matters:
                 latest[side_key] = (event, median)
                 return None
             placement = self._start(party, side_key, event, median)

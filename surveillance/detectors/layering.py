@@ -53,7 +53,7 @@ class LayeringDetector:
         kind = type(event)
         if kind is OrderAccepted:
             if not event.time_in_force:  # a day order: an IOC or FOK one never rests
-                self.placements.placed(event, 0.0)
+                self.placements.placed(event, 0.0, alone_matters=False)
             return NO_ALERTS
         if kind is Trade:
             self._on_trade(event)

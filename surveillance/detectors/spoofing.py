@@ -47,6 +47,7 @@ class SpoofingDetector:
             horizon_ns=self.cancel_within + parameters.placed_together_ms * MS,
             adjacent_ticks=parameters.adjacent_ticks,
             withdrawals_within_ns=parameters.placed_together_ms * MS,
+            min_orders=2,
         )
         # fills older than this cannot pair with any placement still withdrawable in time
         self.fills = PartyFills.of(view, parameters.acts_by, self.window + self.cancel_within)
@@ -64,7 +65,9 @@ class SpoofingDetector:
                 if book.top_sizes.count >= self.parameters.min_book_samples
                 else 0.0
             )
-            self.placements.placed(event, median)
+            # a lone order under the size is followed only once others join it
+            large = median > 0 and event.quantity >= self.parameters.size_multiple * median
+            self.placements.placed(event, median, alone_matters=large)
             return NO_ALERTS
         if kind is Trade:
             self.placements.filled(event)
