@@ -107,7 +107,7 @@ class MessageFloodingDetector:
             self.routes_of = self.view.parties_changed
         key = (account, session)
         route = self.routes.get(key)
-        if route is None:
+        if route is None:  # the first message of this account over this session
             traffics = []
             for acts_by in self.acts_by:
                 party = self.view.party(account, acts_by, session)
@@ -126,12 +126,13 @@ class MessageFloodingDetector:
         if kind is Trade:
             orders = self.view.orders
             buy, sell = orders.get(event.buy_order_id), orders.get(event.sell_order_id)
-            counted = {
-                *self._route(event.buy_account, buy.session if buy else "", event.ts).traffics,
-                *self._route(event.sell_account, sell.session if sell else "", event.ts).traffics,
-            }
-            for traffic in counted:
+            bought = self._route(event.buy_account, buy.session if buy else "", event.ts)
+            sold = self._route(event.sell_account, sell.session if sell else "", event.ts)
+            for traffic in bought.traffics:
                 traffic.trades += 1
+            for traffic in sold.traffics:
+                if traffic not in bought.traffics:  # a party on both sides trades once
+                    traffic.trades += 1
             return NO_ALERTS
         if kind is OrderCancelled and event.cause != CancelCause.REQUESTED:
             return NO_ALERTS
