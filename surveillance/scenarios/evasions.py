@@ -118,11 +118,11 @@ class Evasions(Manipulators):
 
         def fake(now: int) -> None:
             for part in range(parts):
-                price = touch + part * away
-                placed.append(
-                    sim.order(
-                        now + part * 30 * MS, spoofer, instrument, fake_side, price, total // parts
-                    )
+                sim.at(
+                    now + part * 30 * MS,
+                    lambda t, p=touch + part * away: placed.append(
+                        sim.order(t, spoofer, instrument, fake_side, p, total // parts)
+                    ),
                 )
             self.step(episode, now + rng.randrange(2 * NS, 8 * NS), pull)
 
@@ -433,15 +433,13 @@ class Evasions(Manipulators):
             rammer = rammers[turn[0] % len(rammers)]
             turn[0] += 1
             if variant == "split_orders":
+                part_size = max(1, quantity // 4)
                 for part in range(4):
-                    sim.order(
+                    sim.at(
                         now + part * 50 * MS,
-                        rammer,
-                        instrument,
-                        side,
-                        limit,
-                        max(1, quantity // 4),
-                        TimeInForce.IOC,
+                        lambda t, r=rammer: sim.order(
+                            t, r, instrument, side, limit, part_size, TimeInForce.IOC
+                        ),
                     )
             else:
                 sim.order(now, rammer, instrument, side, limit, quantity, TimeInForce.IOC)
