@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import msgspec
 
+from engine.auctions import Auctions
 from engine.book import Fill
 from engine.closing_price import closing_price
 from engine.commands import (
@@ -23,17 +24,20 @@ from engine.commands import (
     Command,
     EndOfDay,
     Halt,
+    LiftRestriction,
     MassCancel,
     MoveCash,
     MoveHolding,
     NewOrder,
     OpenAccount,
+    RestrictAccount,
     Resume,
     SetControlGroup,
     SetReferencePrice,
 )
 from engine.events import (
     AccountOpened,
+    AccountRestricted,
     CancelRejected,
     CashMoved,
     CommandRejected,
@@ -47,6 +51,7 @@ from engine.events import (
     OrderCancelled,
     OrderRejected,
     ReferencePriceSet,
+    RestrictionLifted,
     Trade,
     TradingStatus,
 )
@@ -56,6 +61,7 @@ from engine.order import Order
 from engine.orders import CancelCause, MassCancelScope, OrderType, Side, TimeInForce
 from engine.reasons import TEXT, Reason
 from engine.reference import ReferenceData
+from engine.restrictions import REASON_OF_MODE, Restriction, Restrictions
 from engine.sessions import Sessions
 
 _BUY = Side.BUY.value
@@ -119,6 +125,8 @@ class _Snapshot(msgspec.Struct, array_like=True):
     references: list[str]
     holds: bytes
     closed_through: str = ""  # the last trading date closed (YYYY-MM-DD)
+    restrictions: bytes = b""  # engine/restrictions.py
+    auctions: bytes = b""  # engine/auctions.py
 
 
 class Sequencer:
@@ -142,6 +150,7 @@ class Sequencer:
         self.next_order_id = 1
         self.next_trade_id = 1
         self.sessions = Sessions(reference.calendar)
+        self.restrictions = Restrictions()
         self._handlers = {
             NewOrder: self._new_order,
             CancelOrder: self._cancel,
@@ -155,7 +164,11 @@ class Sequencer:
             SetControlGroup: self._set_control_group,
             MoveCash: self._move_cash,
             MoveHolding: self._move_holding,
+            RestrictAccount: self._restrict,
+            LiftRestriction: self._lift,
         }
+        self.auctions = Auctions(self)
+        self._handlers.update(self.auctions.handlers)
 
     def apply(self, command: Command) -> list[Event]:
         """Applies one command; returns its events, already sequence-numbered."""
@@ -231,6 +244,8 @@ class Sequencer:
             reason = self._order_refusal(
                 ts, listing, account, client_order_id, quantity, price, order_type == _LIMIT
             )
+            if not reason and self.restrictions.by_account:
+                reason = self.restrictions.refusal(name, side, ts)  # Action.BUY/SELL = Side
         if not reason:
             if order_type == _LIMIT:
                 limit = price
@@ -251,7 +266,7 @@ class Sequencer:
                     price,
                     quantity,
                     reason,
-                    TEXT[reason],
+                    self._refusal_text(name, reason, ts),
                     c.session,
                 )
             ]
@@ -444,7 +459,7 @@ class Sequencer:
                 c.instrument,
                 type(c) is AmendOrder,
                 reason,
-                TEXT[reason],
+                self._refusal_text(c.account, reason, c.ts),
                 order.order_id if order is not None else 0,
                 c.session,
             )
@@ -469,6 +484,8 @@ class Sequencer:
             c.price,
             True,
         )
+        if not reason and self.restrictions.by_account:
+            reason = self.restrictions.refusal(c.account, order.side, c.ts)
         if reason:
             return reason
         if c.quantity <= order.filled:
@@ -657,10 +674,12 @@ class Sequencer:
                     listing.band_high,
                 )
             )
+            self.auctions.day_closed(c.trading_date, symbol, listing.volume, listing.turnover)
             listing.start_day()
         for account in self.accounts.values():
             account.client_ids.clear()
         self.holds.roll_day()
+        self.restrictions.expire(c.ts)
         return events
 
     # --- accounts and registry movements -------------------------------------------------
@@ -683,6 +702,7 @@ class Sequencer:
         self.accounts[c.account] = Account(
             c.member, c.control_group, self._owner(c.account, c.control_group)
         )
+        self.auctions.account_opened(c.account, c.kind)
         return [
             AccountOpened(
                 self._seq(),
@@ -748,6 +768,46 @@ class Sequencer:
             )
         ]
 
+    # --- enforcement restrictions ---------------------------------------------------------
+
+    def _refusal_text(self, account: str, reason: int, ts: int) -> str:
+        """The member's text: a restriction's says until when it holds."""
+        if reason in REASON_OF_MODE.values():
+            return self.restrictions.text(account, Reason(reason), ts)
+        return TEXT[reason]
+
+    def _restrict(self, c: RestrictAccount) -> list[Event]:
+        restriction = Restriction(
+            c.reference, c.account, c.mode, c.until, c.reason.strip(), c.actor, c.ts
+        )
+        reason = self.restrictions.imposal_refusal(restriction, c.account in self.accounts)
+        if reason:
+            return self._command_rejected(c, c.account, c.reference, reason)
+        self.restrictions.impose(restriction)
+        return [
+            AccountRestricted(
+                self._seq(),
+                c.ts,
+                c.account,
+                c.mode,
+                c.until,
+                restriction.reason,
+                c.reference,
+                c.actor,
+            )
+        ]
+
+    def _lift(self, c: LiftRestriction) -> list[Event]:
+        reason = self.restrictions.lifting_refusal(c.account, c.reference, c.reason, c.ts)
+        if reason:
+            return self._command_rejected(c, c.account, c.reference, reason)
+        lifted = self.restrictions.lift(c.account, c.reference)
+        return [
+            RestrictionLifted(
+                self._seq(), c.ts, c.account, lifted.mode, c.reason.strip(), c.reference, c.actor
+            )
+        ]
+
     # --- snapshots ------------------------------------------------------------------------
 
     def _state(self) -> _Snapshot:
@@ -786,6 +846,8 @@ class Sequencer:
             references=sorted(self.references),
             holds=self.holds.snapshot(),
             closed_through=self.closed_through,
+            restrictions=self.restrictions.snapshot(),
+            auctions=self.auctions.snapshot(),
         )
 
     def snapshot(self) -> bytes:
@@ -834,6 +896,9 @@ class Sequencer:
         orders = [order for symbol in resting for order in resting[symbol]]
         self.orders = {order.order_id: order for order in sorted(orders, key=_order_id)}
         self.holds.restore(state.holds)
+        self.restrictions.restore(state.restrictions)
+        if state.auctions:
+            self.auctions.restore(state.auctions)
 
 
 # An order's row in a snapshot, built in C (a snapshot holds every resting order).

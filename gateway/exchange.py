@@ -16,6 +16,7 @@ from typing import Any
 import uvicorn
 from fastapi import APIRouter
 
+from engine.auction_timer import AuctionTimer
 from engine.command_intake import resume_point
 from engine.commands import Command
 from engine.durable_sequencer import DurableSequencer, GroupCommit
@@ -26,6 +27,7 @@ from engine.reference import ReferenceData, load_reference_data
 from engine.sequencer import Sequencer
 from engine.stream import EVENTS_TOPIC, Stream
 from gateway.clock import Clock, SessionClock, WallClock
+from gateway.disclosure.desk import DisclosureDesk
 from gateway.fix.acceptor import Acceptor
 from gateway.fix.application import SessionId
 from gateway.fix.dictionary import load_dictionary
@@ -37,16 +39,23 @@ from gateway.holds_reconciliation import reconcile_holds
 from gateway.members import Directory, MemberFileError, load_directory
 from gateway.rest.admin import admin_router
 from gateway.rest.app import create_app
+from gateway.rest.auctions import auctions_routers
+from gateway.rest.compliance import compliance_router
+from gateway.rest.disclosure import disclosure_router
 from gateway.rest.market_data import market_data_router
+from gateway.rest.member_auth import MemberAuth
 from gateway.rest.member_file_reload import MembersReloaded, members_router
 from gateway.rest.reference_data import public_router
 from gateway.rest.registry_reader import RegistryReader
+from gateway.rest.restrictions import restrictions_router
 from gateway.rest.supervisor_auth import SupervisorAuth
 from gateway.settings import Settings
+from gateway.trading.auction_board import AuctionBoard
 from gateway.trading.fix_bridge import FixBridge
 from gateway.trading.gateway_service import GatewayService
 from gateway.trading.market_data import FixMarketData
 from gateway.trading.member_application import MemberApplication
+from settlement.compliance_operations import Exposure, HoldsExposure, RegistryExposure
 from settlement.database import open_database
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
@@ -60,6 +69,7 @@ from surveillance.parameters import Parameters
 from surveillance.runner import Surveillance
 from surveillance.store_thread import StoreThread
 from surveillance.surveillance_service import SurveillanceService
+from surveillance.warning_letters_api import warning_letters_router
 
 log = logging.getLogger("tcx.exchange")
 
@@ -119,7 +129,12 @@ class Exchange:
             )
             self.sequencer = self.fresh_sequencer()
             durable = DurableSequencer(self.journal_dir, self.sequencer, policy)
-            self.engine = EngineService(durable, self.stream, resume_point(self.journal_dir))
+            self.engine = EngineService(
+                durable,
+                self.stream,
+                resume_point(self.journal_dir),
+                timer=AuctionTimer(self.sequencer.auctions, self.clock.now),
+            )
         if "settlement" in self.components:
             self.settlement = SettlementService(
                 lambda: Ledger.open(settings.registry, self.reference), self.stream
@@ -158,6 +173,7 @@ class Exchange:
                 self.clock.now,
             )
             routers.append(alerts_router(self.alert_store, auth, self.clock.now))
+            routers.append(warning_letters_router(self.alert_store, auth, self.clock.now))
             self.day_history = DayHistory(self.reference)
             routers.append(
                 dashboard_router(
@@ -177,9 +193,40 @@ class Exchange:
             routers.append(
                 admin_router(self.gateway, self.reference, auth, self.clock, self.registry_reader)
             )
+            routers.append(
+                restrictions_router(
+                    self.gateway, self.reference, auth, self.clock, self.registry_reader
+                )
+            )
+            self.disclosure = DisclosureDesk(settings.registry, self.reference)
+            self.gateway.listeners.append(self.disclosure.on_events)
+            routers.append(disclosure_router(self.disclosure, auth, self.clock))
+            routers.append(self._compliance_router(auth))
+            self.auction_board = AuctionBoard()
+            self.gateway.listeners.append(self.auction_board.apply_all)
+            routers += auctions_routers(
+                self.gateway, self.auction_board, auth, MemberAuth(self.directory), self.clock
+            )
             self.acceptor = self._fix_acceptor()
             routers.append(fix_router(self.acceptor))
         return routers
+
+    def _compliance_router(self, auth: SupervisorAuth) -> APIRouter:
+        return compliance_router(
+            self.gateway,
+            self.reference,
+            auth,
+            self.clock,
+            self.settings.registry,
+            self.compliance_exposure,
+        )
+
+    def compliance_exposure(self, ledger: Ledger) -> Exposure:
+        """What compliance operations check first: the engine's holds when they live in
+        this process, else the registry's balances (the engine's check stays the last)."""
+        if self.engine is not None:
+            return HoldsExposure(self.sequencer.holds)
+        return RegistryExposure(ledger)
 
     def reload_members(self) -> MembersReloaded:
         """Reads the member file again, for new members and passwords without a restart.
@@ -283,6 +330,7 @@ class Exchange:
             stop.set()
             if self.gateway is not None:
                 self.registry_reader.close()
+                await self.disclosure.close()
             if self.gateway is not None or self.surveillance is not None:
                 self.bulletin_database.close()
             if self.surveillance is not None:

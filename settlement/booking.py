@@ -10,6 +10,7 @@ The chart of ledger accounts (owner, asset, state):
   @issuer    <symbol>    available  the government's allocations come from it
   @outside   <symbol>    available  registries outside the exchange (transfers in/out)
   @cancelled / @surrendered <symbol> available   tonnes retired from circulation
+  @enforcement <symbol>   available  pledged tonnes between pledgor and pledgee (enforcement)
 System owners start with '@' and run negative where they are a source, so every asset's
 balances sum to zero, always. A trade is booked delivery-versus-payment as one unit: all
 its legs or, when the seller's available tonnes or the buyer's cash no longer cover it,
@@ -23,18 +24,31 @@ import msgspec
 
 from engine.events import (
     AccountOpened,
+    AccountRestricted,
+    AuctionCreated,
+    AuctionStatus,
+    BidAllotted,
     CashMoved,
     CommandRejected,
     ControlGroupSet,
     DayClosed,
     Event,
     HoldingMoved,
+    RestrictionLifted,
     Trade,
 )
 from engine.orders import CashMovementKind, HoldingMovementKind
 from engine.reference import ReferenceData
+from engine.restrictions import Mode
 from settlement.accounts import SYSTEM_PREFIX
+from settlement.auction_booking import (
+    audit_auction,
+    book_allotment,
+    locked_tonnes,
+    surrender_from_locked,
+)
 from settlement.fees import commission
+from settlement.lots import Lots
 
 CNY = "CNY"
 CASH = "cash"
@@ -58,6 +72,20 @@ _HOLDING_LEGS: dict[int, tuple[str, tuple[str | None, str], tuple[str | None, st
     HoldingMovementKind.RELEASE: ("release", (None, PLEDGED), (None, AVAILABLE)),
     HoldingMovementKind.FREEZE: ("freeze", (None, AVAILABLE), (None, FROZEN)),
     HoldingMovementKind.UNFREEZE: ("unfreeze", (None, FROZEN), (None, AVAILABLE)),
+    HoldingMovementKind.RETURN: ("return", (None, AVAILABLE), ("@issuer", AVAILABLE)),
+    HoldingMovementKind.REVERSE_SURRENDER: (
+        "reverse_surrender",
+        ("@surrendered", AVAILABLE),
+        (None, AVAILABLE),
+    ),
+    HoldingMovementKind.FREEZE_FREE_ALLOCATION: ("freeze", (None, AVAILABLE), (None, FROZEN)),
+    HoldingMovementKind.CANCEL_FROZEN: ("cancel", (None, FROZEN), ("@cancelled", AVAILABLE)),
+    HoldingMovementKind.ENFORCE: ("enforce", (None, PLEDGED), ("@enforcement", AVAILABLE)),
+    HoldingMovementKind.ENFORCE_RECEIVE: (
+        "enforce_receive",
+        ("@enforcement", AVAILABLE),
+        (None, AVAILABLE),
+    ),
 }
 CASH_KIND_NAMES = {CashMovementKind.DEPOSIT: "deposit", CashMovementKind.WITHDRAW: "withdraw"}
 
@@ -88,6 +116,7 @@ class Booking:
         "entries",
         "failures",
         "instruments",
+        "lots",
         "new_accounts",
         "postings",
         "references",
@@ -101,7 +130,9 @@ class Booking:
         balances: dict[Key, int],
         accounts: set[str],
         used_references: set[str],
+        lots: Lots,
     ):
+        self.lots = lots  # the lineage of the tonnes the batch moves
         self.bps = reference.rules.commission_bps
         self.instruments = reference.instruments
         self.balances = balances  # every key the batch may touch; absent means zero
@@ -136,6 +167,22 @@ class Booking:
             self.day_closes.append(
                 (event.seq, event.trading_date, event.instrument, event.close_price)
             )
+        elif kind is AccountRestricted or kind is RestrictionLifted:
+            # settlement/restriction_register.py reads these back
+            verb = "restrict:" if kind is AccountRestricted else "lift:"
+            until = event.until if kind is AccountRestricted else 0
+            self._audit(
+                event,
+                verb + Mode(event.mode).name.lower(),
+                "",
+                until,
+                event.reference,
+                event.reason,
+            )
+        elif kind is BidAllotted:
+            book_allotment(self, event)
+        elif kind is AuctionCreated or kind is AuctionStatus:
+            audit_auction(self, event)
 
     def _audit(
         self, event: Event, kind: str, instrument: str, amount: int, reference: str, detail: str
@@ -212,6 +259,7 @@ class Booking:
             return
         self._post(seq, delivered, -quantity, "trade")
         self._post(seq, (buyer, symbol, AVAILABLE), quantity, "trade")
+        self.lots.trade(trade, AVAILABLE)
         self._post(seq, paid, -turnover - fee, "trade")
         self._post(seq, (seller, CNY, CASH), turnover - fee, "trade")
         if fee:
@@ -247,6 +295,7 @@ class Booking:
 
     def _holding(self, event: HoldingMoved) -> None:
         legs = _HOLDING_LEGS.get(event.kind)
+        locked = locked_tonnes(self, event)
         reason = self._movement_refused(event, event.instrument)
         if not reason and (legs is None or event.quantity <= 0):
             reason = "not a known registry operation on a positive quantity"
@@ -254,7 +303,7 @@ class Booking:
             kind, (source_owner, source_state), (target_owner, target_state) = legs
             source = (source_owner or event.account, event.instrument, source_state)
             target = (target_owner or event.account, event.instrument, target_state)
-            if source_owner is None and self.balances.get(source, 0) < event.quantity:
+            if source_owner is None and self.balances.get(source, 0) + locked < event.quantity:
                 reason = f"account's {source_state} registry holdings do not cover it"
         if reason:
             self._fail(
@@ -266,8 +315,12 @@ class Booking:
                 quantity=event.quantity,
             )
             return
-        self._post(event.seq, source, -event.quantity, kind)
-        self._post(event.seq, target, event.quantity, kind)
+        rest = surrender_from_locked(self, event) if locked else event.quantity
+        if rest:
+            moved = msgspec.structs.replace(event, quantity=rest) if locked else event
+            self._post(event.seq, source, -rest, kind)
+            self._post(event.seq, target, rest, kind)
+            self.lots.holding(moved, kind, (source[0], source[2]), (target[0], target[2]))
         self._record_movement(event, kind, event.instrument, event.quantity)
 
     def _record_movement(

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import itertools
 import random
+from collections.abc import Awaitable, Callable
 
 from engine.commands import (
     CancelOrder,
@@ -30,6 +31,8 @@ from engine.orders import (
 )
 from engine.reference import ReferenceData, price_band
 from gateway.clock import Clock
+from gateway.demo.auction import DemoAuction
+from gateway.demo.disclosure import DemoCloses
 from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
 from gateway.trading.gateway_service import GatewayService
 
@@ -101,6 +104,7 @@ class DemoMarket:
         clock: Clock,
         seed: int = 2026,
         step_seconds: float = 0.25,
+        registry_content: Callable[[], Awaitable[None]] | None = None,
     ):
         self.gateway = gateway
         self.clock = clock
@@ -115,9 +119,17 @@ class DemoMarket:
         }
         self.quotes: dict[tuple[str, str], list[str]] = {}  # (maker, symbol) -> live ids
         self.steps = 0
+        self.closes = DemoCloses(reference.calendar, clock.now())
+        self.registry_content = registry_content  # run once after the opening commands
+        self.auction = DemoAuction(reference.calendar, self.random, COMPLIANCE, INVESTORS)
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.gateway.submit(opening_commands(self.clock.now()))
+        ts = self.clock.now()
+        await self.gateway.submit(
+            opening_commands(ts) + self.closes.opening(ts) + self.auction.opening(ts)
+        )
+        if self.registry_content is not None:
+            await self.registry_content()
         while not stop.is_set():
             await self.gateway.submit(self.step())
             with contextlib.suppress(TimeoutError):
@@ -141,7 +153,8 @@ class DemoMarket:
             commands += self._spoof("TJEA25", ts)
         if self.steps % 240 == 0:
             commands += self._wash("TJEA25", ts)
-        return commands
+        commands += self.auction.step(ts, self.fair["TJEA25"])
+        return commands + self.closes.due(ts)
 
     def _drift(self, symbol: str) -> None:
         tick = self.instruments[symbol].tick

@@ -5,7 +5,7 @@ fast algorithm, a sole closer) raising nothing at all."""
 
 import pytest
 
-from surveillance.parameters import PATTERNS
+from surveillance.parameters import SIMULATED_PATTERNS
 from surveillance.runner import Surveillance
 from surveillance.scenarios.adversarial_day import generate_adversarial_day
 from surveillance.scenarios.evasions import VARIANTS
@@ -13,7 +13,7 @@ from surveillance.scenarios.quality import by_variant, measure
 
 
 def test_every_pattern_has_three_evasion_variants():
-    assert set(VARIANTS) == set(PATTERNS)
+    assert set(VARIANTS) == set(SIMULATED_PATTERNS)
     assert all(len(variants) >= 3 for variants in VARIANTS.values())
 
 
@@ -26,7 +26,7 @@ def test_every_evasion_variant_is_found_and_nothing_else(seed, reference):
         assert counts.precision == 1.0, (pattern, counts.false_alerts)
     found = by_variant(alerts, day.episodes)
     injected = {(e.pattern, e.variant) for e in day.episodes}
-    assert len(injected) >= 3 * len(PATTERNS) - 2  # one close a day: one of its variants
+    assert len(injected) >= 3 * len(SIMULATED_PATTERNS) - 2  # one close a day: one of its variants
     assert all(found[key].recall == 1.0 for key in injected)
 
 
