@@ -6,9 +6,11 @@ A supervisor changes them with a TOML file, one table per pattern:
     version = 2
     size_multiple = 6.0
 
-Fields not given keep their defaults. Anything unknown or malformed is refused with a
-`ParameterError` naming the field (`spoofing.size_multiple`), before any detector runs, so
-a typo never silently back-tests or goes live with a default instead. Each alert names the
+`acts_by` says whom a detector counts as one party (surveillance/acting.py): `account`,
+`control_group`, `session` or `member`. Fields not given keep their defaults. Anything
+unknown or malformed is refused with a `ParameterError` naming the field
+(`spoofing.size_multiple`), before any detector runs, so a typo never silently back-tests
+or goes live with a default instead. Each alert names the
 set and version that raised it, so a back-test is traceable to the parameters it used.
 """
 

@@ -1,4 +1,5 @@
-"""Frequent cancels: more cancels a day than any honest order flow needs (SHFE)."""
+"""Frequent cancels: more cancels a day than any honest order flow needs (SHFE), counted
+per party (`acts_by`, by default the control group: surveillance/acting.py)."""
 
 from collections.abc import Sequence
 

@@ -1,5 +1,6 @@
 """Large cancels: many cancels of orders near the maximum size, the kind that show depth
-that was never meant to trade (SHFE)."""
+that was never meant to trade (SHFE), counted per party (`acts_by`, by default the control
+group: surveillance/acting.py)."""
 
 from collections.abc import Sequence
 
