@@ -156,3 +156,34 @@ def test_ramping_in_turns_by_two_accounts_of_a_group(tape):
 def test_near_miss_two_unrelated_accounts_each_under_half_the_volume(tape):
     ramp_in_turns(tape, group="")
     assert tape.alerts("ramping") == []
+
+
+def split_crosses(tape, second_bid):
+    """P offers 600 t three times; Q takes each with a bid of 300 t and one of
+    `second_bid` t, all within seconds."""
+    tape.account("P")
+    tape.account("Q")
+    tape.account("I1")
+    for number in range(3):
+        start = 600 * (number + 1)
+        tape.at(start)
+        offer = tape.order("P", Side.SELL, 5005, 600)
+        tape.at(start + 1)
+        tape.trade(tape.order("Q", Side.BUY, 5005, 300), offer)
+        tape.at(start + 2)
+        bid = tape.order("Q", Side.BUY, 5005, second_bid)
+        tape.trade(bid, offer)
+        if second_bid > 300:  # the rest of Q's bid is lifted by someone else
+            tape.trade(tape.order("I1", Side.SELL, 5005, second_bid - 300), bid)
+
+
+def test_pre_arranged_crosses_split_into_several_orders(tape):
+    split_crosses(tape, second_bid=300)
+    [alert] = tape.alerts("pre_arranged_trades")
+    assert alert.evidence["matched_crosses_today"] == 3
+    assert alert.evidence["trades_in_crosses"] == 6
+
+
+def test_near_miss_split_bids_that_others_fill_too(tape):
+    split_crosses(tape, second_bid=500)
+    assert tape.alerts("pre_arranged_trades") == []
