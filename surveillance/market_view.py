@@ -256,8 +256,9 @@ class MarketView:
                 leaves = order.quantity - order.filled
                 book.change(order.side, order.price, -leaves)
                 book.change(order.side, event.price, event.leaves)
-                sides = self.resting[(order.account, order.instrument)]
-                sides[order.side] += event.leaves - leaves
+                if not order.time_in_force:  # only a resting (day) order is amended
+                    sides = self.resting[(order.account, order.instrument)]
+                    sides[order.side] += event.leaves - leaves
                 order.previous_leaves = leaves
                 order.price = event.price
                 order.quantity = event.quantity
