@@ -57,22 +57,28 @@ class PreArrangedTradesDetector:
         buy_id, sell_id = event.buy_order_id, event.sell_order_id
         pending = self.pending
         buy, sell = self.view.orders.get(buy_id), self.view.orders.get(sell_id)
-        key = (event.instrument, event.sell_account, event.buy_account)
-        cross = pending.get(buy_id) or pending.get(sell_id)
         if (
             buy is None
             or sell is None
             or abs(buy.accepted_ts - sell.accepted_ts) > self.within
             or self.view.related(event.buy_account, event.sell_account)
-            or (cross is not None and cross.key != key)
-            or (cross is not None and pending.get(buy_id, cross) is not pending.get(sell_id, cross))
         ):
-            for order_id in (buy_id, sell_id):  # filled by another: no cross of its own
-                spoiled = pending.get(order_id)
-                if spoiled is not None:
-                    self._drop(spoiled)
+            if pending:  # filled by another: no cross of its own
+                self._spoil(buy_id, sell_id)
+            return NO_ALERTS
+        key = (event.instrument, event.sell_account, event.buy_account)
+        cross = pending.get(buy_id) or pending.get(sell_id)
+        if cross is not None and (
+            cross.key != key or pending.get(buy_id, cross) is not pending.get(sell_id, cross)
+        ):
+            self._spoil(buy_id, sell_id)
             return NO_ALERTS
         if cross is None:
+            quantity = event.quantity
+            if buy.filled > quantity or sell.filled > quantity:
+                return NO_ALERTS  # one of them traded with someone else before
+            if not event.buy_leaves and not event.sell_leaves:  # one trade, one cross
+                return self._crossed(event, [event], quantity)
             if self.by_age and self.by_age[0].started < event.ts - 2 * self.within:
                 self._forget(lambda old: old.started < event.ts - 2 * self.within)
             cross = Cross(key, event.ts)
@@ -89,14 +95,24 @@ class PreArrangedTradesDetector:
         if cross.open:
             return NO_ALERTS
         self._drop(cross)
-        if cross.tonnes < self.parameters.min_cross_tonnes:
+        return self._crossed(event, cross.trades, cross.tonnes)
+
+    def _crossed(self, event: Trade, trades: list[Trade], tonnes: int) -> Sequence[Alert]:
+        """A cross is complete: counted for its pair when large enough."""
+        if tonnes < self.parameters.min_cross_tonnes:
             return NO_ALERTS
         first, second = sorted((event.buy_account, event.sell_account))
         crosses = self.crosses.setdefault((event.instrument, first, second), [])
-        crosses.append(cross.trades)
+        crosses.append(trades)
         if len(crosses) != self.parameters.min_repeats:
             return NO_ALERTS
         return (self._alert(event.instrument, first, second, crosses),)
+
+    def _spoil(self, *order_ids: int) -> None:
+        for order_id in order_ids:
+            spoiled = self.pending.get(order_id)
+            if spoiled is not None:
+                self._drop(spoiled)
 
     def _drop(self, cross: Cross) -> None:
         for order_id in cross.orders:
