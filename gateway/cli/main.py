@@ -35,6 +35,7 @@ from gateway.demo.market import (
     DEMO_ACCOUNT,
     DEMO_MEMBER,
     DEMO_SUPERVISOR,
+    MORNING,
     DemoMarket,
     demo_directory,
 )
@@ -114,19 +115,17 @@ def _up(args: argparse.Namespace) -> int:
         shutil.rmtree(demo_dir, ignore_errors=True)
         settings = settings.model_copy(update={"data_dir": demo_dir})
         calendar = load_reference_data(settings.reference_data).calendar
-        exchange = Exchange(
-            settings,
-            clock=SessionClock(calendar, speed=args.speed),
-            directory=demo_directory(),
-        )
+        clock = SessionClock(calendar, speed=args.speed, into_session=MORNING)
+        exchange = Exchange(settings, clock=clock, directory=demo_directory())
         demo = DemoMarket(
             exchange.gateway,
             exchange.reference,
-            exchange.clock,
+            clock,
+            clock.opening,
             registry_content=lambda: seed_compliance(
                 exchange.gateway,
                 exchange.reference,
-                exchange.clock,
+                clock,
                 settings.registry,
                 exchange.compliance_exposure,
             ),
