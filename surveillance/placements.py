@@ -31,6 +31,7 @@ class Placement:
     __slots__ = (
         "accounts",
         "alerted",
+        "amended",
         "filled",
         "first_ts",
         "high",
@@ -71,6 +72,7 @@ class Placement:
         # the most the party had resting on the other side while this stood (two-sided)
         self.quoted_opposite = 0
         self.alerted = False
+        self.amended = False  # withdrawn (partly) by amendment rather than cancel
 
     def add(self, event: OrderAccepted) -> None:
         self.last_ts = event.ts
@@ -211,6 +213,8 @@ class Placements:
             return None
         placement.open -= cut
         placement.withdrawn_ts = event.ts
+        if type(event) is OrderAmended:
+            placement.amended = True
         withdrawals = placement.withdrawals
         if withdrawals is None:
             withdrawals = placement.withdrawals = deque()

@@ -176,7 +176,7 @@ class SpoofingDetector:
                 "median_top_of_book": median,
                 "size_multiple": round(quantity / median, 2),
                 "size_multiple_threshold": self.parameters.size_multiple,
-                "seconds_to_withdraw": seconds,
+                "seconds_to_cancel": seconds,  # to the withdrawal, by cancel or amendment
                 "cancel_threshold_s": self.parameters.cancelled_within_s,
                 "filled_percent": round(100 * placement.filled / quantity, 2),
                 "filled_threshold_percent": self.parameters.max_filled_percent,
@@ -191,11 +191,18 @@ class SpoofingDetector:
             order_ids=placement.order_ids,
             trade_ids=(trade_id,),
             reason=(
-                f"{who} placed {side} orders of {quantity} t "
-                f"({quantity / median:.1f}x the usual top-of-book size"
-                + (f", {orders} orders at adjacent prices" if orders > 1 else "")
-                + f"), withdrew them after {seconds:.1f} s while {trader} traded on the other "
-                f"side" + (f", {repeats} times today" if escalated else "") + "."
+                (
+                    f"{who} placed a {side} order of {quantity} t "
+                    f"({quantity / median:.1f}x the usual top-of-book size), "
+                    f"{'cut it by amendment' if placement.amended else 'cancelled it'} "
+                    if orders == 1
+                    else f"{who} placed {side} orders of {quantity} t "
+                    f"({quantity / median:.1f}x the usual top-of-book size, {orders} orders "
+                    f"at adjacent prices), withdrew them "
+                )
+                + f"after {seconds:.1f} s while {trader} traded on the other side"
+                + (f", {repeats} times today" if escalated else "")
+                + "."
             ),
         )
 
