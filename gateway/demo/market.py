@@ -144,8 +144,10 @@ class DemoMarket:
     async def run(self, stop: asyncio.Event) -> None:
         start = opening_commands(self.opening) + self.closes.opening(self.opening)
         await self.gateway.submit(start + self.announce_auction(self.opening))
-        if self.registry_content is not None:
-            await self.registry_content()
+        if self.registry_content is not None and not await _unless_stopped(
+            self.registry_content(), stop
+        ):
+            return
         while self.clock.now() - self.reached > MORNING_REPLAY_CHUNK and not stop.is_set():
             await self.gateway.submit(self.step(self.reached + MORNING_REPLAY_CHUNK))
             await asyncio.sleep(0)  # members and the dashboard are served meanwhile
@@ -318,3 +320,20 @@ class DemoMarket:
             return [sell]
 
         return wash
+
+
+async def _unless_stopped(work: Awaitable[None], stop: asyncio.Event) -> bool:
+    """Runs `work` to its end, or abandons it when the exchange is told to stop (Ctrl-C
+    during the demo's seeding must stop the process cleanly, not wait on an engine that is
+    shutting down). True when the work finished."""
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait((task, stopping), return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+    task.result()
+    return True
