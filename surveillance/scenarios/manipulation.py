@@ -34,19 +34,34 @@ class Manipulators:
         self.price_slots: dict[str, list[int]] = {}
 
     # building blocks ----------------------------------------------------------------
-    def account(self, instrument: str, group: str = "", holdings: int = 100_000) -> str:
-        """A fresh investor account holding tonnes of the one instrument it trades."""
+    def account(
+        self,
+        instrument: str,
+        group: str = "",
+        holdings: int = 100_000,
+        session: str = "",
+        member: str = "",
+    ) -> str:
+        """A fresh investor account holding tonnes of the one instrument it trades, its own
+        member's unless it trades over `session` (then that session's member's)."""
         self.accounts += 1
         name = f"A{self.accounts:03d}"
-        self.sim.open_account(name, AccountKind.INVESTOR, group, 0, {instrument: holdings})
+        member = member or f"M-{session or name}"
+        self.sim.open_account(
+            name, AccountKind.INVESTOR, group, 0, {instrument: holdings}, member=member
+        )
+        if session:
+            self.sim.session_of[name] = session
         return name
 
     def group(self) -> str:
         self.groups += 1
         return f"G{self.groups:03d}"
 
-    def episode(self, pattern: str, instrument: str, accounts, also=()) -> Episode:
-        episode = Episode(pattern, instrument, tuple(accounts), 0, 0, tuple(also))
+    def episode(
+        self, pattern: str, instrument: str, accounts, also=(), variant: str = "plain"
+    ) -> Episode:
+        episode = Episode(pattern, instrument, tuple(accounts), 0, 0, tuple(also), variant)
         self.episodes.append(episode)
         return episode
 
@@ -79,10 +94,12 @@ class Manipulators:
         delay: int,
         price: Callable[[int], int] | None = None,
         tries: int = 30,
+        retry_every: int = 5 * NS,
     ) -> None:
         """The seller offers, the buyer takes it `delay` later. At the midpoint by default
         (retrying while the spread is too narrow); with `price`, the buyer also sweeps
-        every cheaper offer on the way, as a buyer paying up must."""
+        every cheaper offer on the way, as a buyer paying up must. A narrow spread is
+        retried `tries` times, `retry_every` apart."""
         sim = self.sim
 
         def sell(now: int) -> None:
@@ -91,7 +108,7 @@ class Manipulators:
                 if tries:
                     self.cross(
                         episode,
-                        now + 5 * NS,
+                        now + retry_every,
                         seller,
                         buyer,
                         instrument,
@@ -99,6 +116,7 @@ class Manipulators:
                         delay,
                         price,
                         tries - 1,
+                        retry_every,
                     )
                 return
             offer = sim.order(now, seller, instrument, Side.SELL, limit, quantity)
@@ -241,7 +259,8 @@ class Manipulators:
 
     def layering(self, instrument: str) -> None:
         layerer = self.account(instrument)
-        episode = self.episode("layering", instrument, (layerer,))
+        # a ladder large enough, at adjacent prices, is also one spoof split into orders
+        episode = self.episode("layering", instrument, (layerer,), also=("spoofing",))
         ts = self.sim.random_time()
         for _ in range(self.rng.randint(1, 2)):
             side = self.rng.choice((Side.BUY, Side.SELL))
@@ -502,23 +521,36 @@ class Manipulators:
         for _ in range(rng.randint(1_600, 2_400)):
             self.step(episode, max(sim.random_time(), opening + 20 * NS), reprice)
 
-    def block_away_from_market(self, instrument: str) -> None:
-        """Two accounts of one member cross a block well away from the market (12-25 %,
-        within the block band): value moved from one party to the other."""
+    def block_away_from_market(
+        self, instrument: str, variant: str = "plain", away: tuple[float, float] = (0.12, 0.25)
+    ) -> None:
+        """A block well away from the market (by `away`, within the block band): value moved
+        from one party to the other. Reported as a cross by one member, or (`two_members`)
+        alleged by the seller's member and accepted by the buyer's; `below` under it."""
         sim, rng = self.sim, self.rng
         listed = sim.reference.instruments[instrument]
         quantity = round(listed.block_min_quantity * rng.uniform(1.0, 2.0))
-        seller = self.account(instrument, holdings=quantity)
-        buyer = self.account(instrument)
-        episode = self.episode("block_away_from_market", instrument, (seller, buyer))
+        seller_member = f"M-BLOCK{len(self.episodes)}"
+        buyer_member = seller_member + ("B" if variant == "two_members" else "")
+        seller = self.account(instrument, holdings=quantity, member=seller_member)
+        buyer = self.account(instrument, member=buyer_member)
+        episode = self.episode(
+            "block_away_from_market", instrument, (seller, buyer), variant=variant
+        )
         start, end = sim.reference.calendar.block_bounds(sim.sessions[-1][0])
         ts = rng.randrange(start + 10 * MINUTE, end - 10 * MINUTE)
-        away = rng.uniform(0.12, 0.25) * rng.choice((1, -1))
+        sign = -1 if variant == "below" else rng.choice((1, -1))
+        distance = rng.uniform(*away)
 
         def report(now: int) -> None:
-            reference = sim.view.references[instrument]
-            low, high = price_band(reference, listed.block_band_bps, listed.tick)
-            price = round(sim.fair(instrument, now) * (1 + away) / listed.tick) * listed.tick
-            sim.cross_block(now, seller, buyer, instrument, quantity, min(max(price, low), high))
+            low, high = price_band(
+                sim.view.references[instrument], listed.block_band_bps, listed.tick
+            )
+            market = sim.book_vwap(instrument, now - 60 * MINUTE, now)
+            price = round(market * (1 + sign * distance) / listed.tick) * listed.tick
+            price = min(max(price, low), high)
+            sim.block(
+                now, (seller_member, seller), (buyer_member, buyer), instrument, quantity, price
+            )
 
         self.step(episode, ts, report)

@@ -16,6 +16,7 @@ import random
 from collections.abc import Callable
 
 from engine.commands import (
+    AcceptBlock,
     AmendOrder,
     CancelOrder,
     EndOfDay,
@@ -26,7 +27,7 @@ from engine.commands import (
     OpenAccount,
     ReportBlock,
 )
-from engine.events import Event, OrderAccepted, Trade
+from engine.events import BlockAlleged, Event, OrderAccepted, Trade
 from engine.memory_holds import MemoryHolds
 from engine.orders import (
     CashMovementKind,
@@ -69,8 +70,11 @@ class Simulation:
         self.impact_ts = dict.fromkeys(reference.instruments, self.sessions[0][0])
         self.on_fill: dict[str, Callable[[int], None]] = {}  # account -> reaction to a fill
         self.market_makers: set[str] = set()  # their taking of stale orders tells nothing
+        # accounts whose trades with each other are arranged crosses: no news, no impact
+        self.arranged: set[str] = set()
         self.next_client_id = 0
         self.next_reference = 0
+        self.session_of: dict[str, str] = {}  # account -> the member session it trades over
 
     # time ---------------------------------------------------------------------------
     def at(self, ts: int, action: Callable[[int], None]) -> None:
@@ -133,7 +137,10 @@ class Simulation:
             if type(event) is Trade:
                 sign = 1 if event.aggressor_side == Side.BUY else -1
                 aggressor = event.buy_account if sign > 0 else event.sell_account
-                if aggressor not in self.market_makers:
+                arranged = (
+                    event.buy_account in self.arranged and event.sell_account in self.arranged
+                )
+                if aggressor not in self.market_makers and not arranged:
                     self._impact(event.instrument, event.ts)
                     self.impact[event.instrument] += sign * IMPACT * math.sqrt(event.quantity)
                 resting = event.sell_account if sign > 0 else event.buy_account
@@ -168,6 +175,7 @@ class Simulation:
                 time_in_force,
                 price,
                 quantity,
+                self.session_of.get(account, ""),
             )
         )
         accepted = events[0]
@@ -175,10 +183,14 @@ class Simulation:
 
     def cancel(self, ts: int, account: str, instrument: str, order_id: int) -> None:
         if order_id in self.view.orders:
-            self.send(CancelOrder(ts, account, self.client_id(), instrument, "", order_id))
+            session = self.session_of.get(account, "")
+            self.send(CancelOrder(ts, account, self.client_id(), instrument, "", order_id, session))
 
     def amend(self, ts: int, account: str, instrument: str, order_id: int, price: int, qty: int):
-        self.send(AmendOrder(ts, account, self.client_id(), instrument, "", price, qty, order_id))
+        session = self.session_of.get(account, "")
+        self.send(
+            AmendOrder(ts, account, self.client_id(), instrument, "", price, qty, order_id, session)
+        )
 
     def mass_cancel(self, ts: int, account: str) -> None:
         self.send(MassCancel(ts, self.client_id(), MassCancelScope.ACCOUNT, account))
@@ -194,26 +206,49 @@ class Simulation:
         allocation: int = 0,
         holdings: dict[str, int] | None = None,
         ts: int | None = None,
+        member: str = "",
     ) -> None:
         """Opens, funds and stocks an account, before the market opens unless `ts` says."""
         ts = self.sessions[0][0] - 60 * MINUTE if ts is None else ts
-        member = member_of(account)
+        member = member or member_of(account)
         self.send(OpenAccount(ts, account, member, kind, control_group, allocation, "registry"))
         self.send(MoveCash(ts, account, 10**12, CashMovementKind.DEPOSIT, self.ref(), "bank"))
         for instrument, quantity in (holdings or {}).items():
             if quantity:
                 self.move_holding(ts, account, instrument, quantity, HoldingMovementKind.ALLOCATE)
 
-    def cross_block(
-        self, ts: int, seller: str, buyer: str, instrument: str, quantity: int, price: int
+    def block(
+        self,
+        ts: int,
+        seller: tuple[str, str],
+        buyer: tuple[str, str],
+        instrument: str,
+        quantity: int,
+        price: int,
     ) -> None:
-        """A block trade reported by the accounts' member as a cross (both its accounts)."""
-        self.send(
+        """A block trade between (member, account) `seller` and `buyer`: a cross when one
+        member has both, else the seller's member alleges it and the buyer's accepts it."""
+        (seller_member, seller_account), (buyer_member, buyer_account) = seller, buyer
+        events = self.send(
             ReportBlock(
-                ts, member_of(seller), self.ref(), instrument, Side.SELL, seller, buyer,
-                quantity, price, cross=True,
+                ts, seller_member, self.ref(), instrument, Side.SELL, seller_account,
+                buyer_account, quantity, price, cross=seller_member == buyer_member,
             )
         )  # fmt: skip
+        for event in events:
+            if type(event) is BlockAlleged:  # the counterparty was waiting for it
+                self.send(AcceptBlock(ts, buyer_member, self.ref(), event.block_id))
+
+    def book_vwap(self, instrument: str, start: int, end: int) -> int:
+        """The book trades' VWAP in [start, end) (fen), the reference price without any."""
+        trades = [
+            e for e in self.events
+            if type(e) is Trade and e.instrument == instrument and start <= e.ts < end
+        ]  # fmt: skip
+        volume = sum(trade.quantity for trade in trades)
+        if not volume:
+            return self.view.references[instrument]
+        return round(sum(trade.price * trade.quantity for trade in trades) / volume)
 
     def move_holding(self, ts: int, account: str, instrument: str, qty: int, kind: int) -> None:
         self.send(MoveHolding(ts, account, instrument, qty, kind, self.ref(), "registry"))
