@@ -141,7 +141,7 @@ def distributed_exchange(
         gateway = running["gateway"]
         assert gateway.process is not None
         yield Deployment(
-            ServerProcess(f"ws://127.0.0.1:{gateway.port}/fix", gateway.process.pid),
+            ServerProcess(f"ws://127.0.0.1:{gateway.fix_port}/fix", gateway.process.pid),
             registry_url,
             data_dir / "engine" / "journal" / JOURNAL_FILE,
             "distributed: tcx engine, settlement, surveillance and gateway as four processes "

@@ -74,7 +74,8 @@ def account_of(number: int) -> str:
 
 
 def serve(data_dir: Path, port: int, sessions: int, ready, profile: Path | None) -> None:
-    """The server process: an embedded exchange whose members are the bench's sessions,
+    """The server process: an embedded exchange with its FIX websocket on `port` (HTTP on
+    any free port: the bench does not use it) whose members are the bench's sessions,
     each with a funded account; `ready` is set once they can trade. Stops on SIGTERM.
     Traces its memory when bench.memory_trace's environment variable says where to."""
     memory_trace.start_if_asked()
@@ -141,7 +142,7 @@ async def _serve(data_dir: Path, port: int, sessions: int, ready) -> None:
     from gateway.exchange import Exchange
     from gateway.settings import load_settings
 
-    settings = load_settings(data_dir=data_dir, http_port=port, log_level="warning")
+    settings = load_settings(data_dir=data_dir, http_port=0, fix_port=port, log_level="warning")
     # orders are stamped inside a trading session whatever the hour the bench runs at
     clock = SessionClock(load_reference_data(settings.reference_data).calendar)
     exchange = Exchange(settings, directory=bench_directory(sessions), clock=clock)
@@ -152,7 +153,7 @@ async def _serve(data_dir: Path, port: int, sessions: int, ready) -> None:
     setup = funding(sessions, exchange.clock.now())
     await exchange.submit(setup[:-1])
     await exchange.gateway.request(setup[-1], timeout=SETUP_TIMEOUT_S)
-    while exchange.http is None or not exchange.http.started:
+    while exchange.http is None or not exchange.http.started or exchange.fix_port is None:
         await asyncio.sleep(0.01)
     ready.set()
     await running

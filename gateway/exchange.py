@@ -32,7 +32,7 @@ from gateway.fix.dictionary import load_dictionary
 from gateway.fix.logon_throttle import FailedLogonThrottle
 from gateway.fix.session import SessionSettings
 from gateway.fix.store import SessionStore
-from gateway.fix.websocket import fix_router
+from gateway.fix.websocket import FixServer
 from gateway.holds_reconciliation import reconcile_holds
 from gateway.members import Directory, MemberFileError, load_directory
 from gateway.rest.admin import admin_router
@@ -110,6 +110,7 @@ class Exchange:
         self.settlement: SettlementService | None = None
         self.gateway: GatewayService | None = None
         self.http: uvicorn.Server | None = None
+        self.fix_port: int | None = None  # where the FIX websocket listens, once it does
         self.reconciliation: list[str] | None = None  # differences found at start-up
         if "engine" in self.components:
             self._lock = _lock_directory(settings.data_dir)
@@ -178,7 +179,6 @@ class Exchange:
                 admin_router(self.gateway, self.reference, auth, self.clock, self.registry_reader)
             )
             self.acceptor = self._fix_acceptor()
-            routers.append(fix_router(self.acceptor))
         return routers
 
     def reload_members(self) -> MembersReloaded:
@@ -276,6 +276,8 @@ class Exchange:
             )
         if self.gateway is not None:
             tasks.append(asyncio.create_task(self.gateway.run(stop), name="gateway"))
+        if self.acceptor is not None:
+            tasks.append(asyncio.create_task(self._serve_fix(stop), name="fix"))
         tasks.append(asyncio.create_task(self._serve_http(stop), name="http"))
         try:
             await asyncio.gather(*tasks)
@@ -314,6 +316,13 @@ class Exchange:
         await stop.wait()
         self.http.should_exit = True
         await serving
+
+    async def _serve_fix(self, stop: asyncio.Event) -> None:
+        """The members' FIX websocket, on its own port beside HTTP (picows, not ASGI)."""
+        server = FixServer(self.acceptor)
+        self.fix_port = await server.start(self.settings.http_host, self.settings.fix_port)
+        await stop.wait()
+        await server.close()
 
     async def _catch_up_consumers(self, stop: asyncio.Event) -> None:
         """Republishes from the journal the events the consumers cannot get otherwise.

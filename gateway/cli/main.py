@@ -90,8 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _service_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="TOML settings file (or TCX_CONFIG)")
     parser.add_argument("--data-dir", type=Path, help="journal, registry, FIX store")
-    parser.add_argument("--host", dest="http_host", help="HTTP/FIX listen address")
-    parser.add_argument("--port", dest="http_port", type=int, help="HTTP/FIX port")
+    parser.add_argument("--host", dest="http_host", help="HTTP and FIX listen address")
+    parser.add_argument("--port", dest="http_port", type=int, help="HTTP port")
+    parser.add_argument("--fix-port", dest="fix_port", type=int, help="FIX websocket port")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -100,6 +101,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         data_dir=args.data_dir,
         http_host=args.http_host,
         http_port=args.http_port,
+        fix_port=args.fix_port,
     )
 
 
@@ -170,7 +172,7 @@ def _print_welcome(settings: Settings, demo: bool, new_password: str | None = No
         "tcx — Tianjin carbon exchange" + (" (demo market)" if demo else ""),
         f"  dashboard           {base}/dashboard/",
         f"  REST API and docs   {base}/docs",
-        f"  FIX 4.4 websocket   ws://{settings.http_host}:{settings.http_port}/fix",
+        f"  FIX 4.4 websocket   ws://{settings.http_host}:{settings.fix_port}/fix",
         f"  metrics             {base}/metrics",
         f"  data                {settings.data_dir}",
     ]

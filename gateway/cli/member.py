@@ -35,7 +35,7 @@ from gateway.client.messages import (
 )
 from gateway.client.store import ClientStore
 
-DEFAULT_URL = "ws://127.0.0.1:8000/fix"
+DEFAULT_URL = "ws://127.0.0.1:8001/fix"
 REFUSED, FAILED = 1, 2
 
 

@@ -28,7 +28,7 @@ WAIT_S = 10.0
 class Exchange:
     def __init__(self, running, state: Path):
         self.running = running
-        self.url = running.base_url.replace("http", "ws") + "/fix"
+        self.url = running.fix_url
         self.state = state
 
     def client(self, **options) -> MemberClient:
