@@ -24,7 +24,8 @@ SHOWN = (
     ("p99_ms", "p99 ms", "{:.2f}"),
     ("p999_ms", "p99.9 ms", "{:.2f}"),
     ("lag_ms", "schedule lag ms", "{:.1f}"),
-    ("server_us", "server CPU µs/req", "{:.0f}"),
+    ("server_us", "exchange CPU µs/req", "{:.0f}"),
+    ("office_us", "back office CPU µs/req", "{:.0f}"),
     ("client_us", "client CPU µs/req", "{:.0f}"),
 )
 

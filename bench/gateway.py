@@ -1,9 +1,9 @@
 """Member gateway benchmark: `python -m bench.gateway [--sessions 10] [--orders 20000]
 [--rate 5000] [--runs 5] [--window 32] [--profile FILE] [--compare REF]`.
 
-The embedded exchange (`tcx up`'s Exchange: engine with its fsynced journal, settlement,
-surveillance, FIX gateway) runs in its own process, so that on a 2-core machine the
-clients here do not share its core. This process plays N member sessions over loopback
+The embedded exchange runs as `tcx up` runs it: the exchange (engine with its fsynced
+journal, FIX gateway) in a process of its own and its back office (settlement,
+surveillance, REST) in another. This process plays N member sessions over loopback
 websockets with a minimal FIX encoder of its own, and times each request from the moment
 its frame is handed to the socket to the first answer naming its ClOrdID (ExecutionReport
 New / Rejected / Canceled, OrderCancelReject).
@@ -18,8 +18,9 @@ too). Two measures, each run `--runs` times with the medians reported:
             whatever the answers; the latency a member sees at that load.
 Between runs every session mass-cancels its orders and logs out, so each run starts on
 the same, empty book. Besides rates and latencies, the table gives the CPU time each
-request cost the server process (all its threads) and this client process: if the client
-came near a core's worth, it would be the limit. `--profile FILE` writes the server's
+request cost the exchange process (all its threads: the acknowledgement path), the back
+office process and this client process: if the client came near a core's worth, it would
+be the limit. `--profile FILE` writes the server's
 cProfile statistics. `--compare REF` measures this checkout against git revision REF in
 the same run (bench/compare.py), every figure also as a ratio against REF.
 
@@ -141,23 +142,35 @@ def funding(sessions: int, now: int) -> "list[Command]":
 
 
 async def _serve(data_dir: Path, port: int, sessions: int, ready) -> None:
-    from engine.reference import load_reference_data
-    from gateway.clock import SessionClock
+    """As `tcx up` runs: this process is the exchange (engine and FIX gateway), and it
+    starts the back office (settlement, surveillance, REST) as a process of its own."""
+    from gateway.back_office import (
+        EXCHANGE_SIDE,
+        BackOfficeProcess,
+        back_office_arguments,
+        run_back_office,
+    )
     from gateway.exchange import Exchange
+    from gateway.members import save_directory
     from gateway.settings import load_settings
 
-    settings = load_settings(data_dir=data_dir, http_port=0, fix_port=port, log_level="warning")
+    save_directory(bench_directory(sessions), data_dir / "members.toml")  # both processes'
     # orders are stamped inside a trading session whatever the hour the bench runs at
-    clock = SessionClock(load_reference_data(settings.reference_data).calendar)
-    exchange = Exchange(settings, directory=bench_directory(sessions), clock=clock)
+    os.environ.update(TCX_CLOCK="session", TCX_LOG_LEVEL="warning")  # the back office's too
+    settings = load_settings(data_dir=data_dir, http_port=_free_port(), fix_port=port)
+    exchange = Exchange(settings, components=EXCHANGE_SIDE, serve_http=False)
+    office = BackOfficeProcess(
+        back_office_arguments(data_dir, None, None, settings.http_host, settings.http_port),
+        data_dir,
+    )
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     memory_trace.snapshot_on_signal(asyncio.get_running_loop())
-    running = asyncio.create_task(exchange.run(stop))
+    running = asyncio.gather(exchange.run(stop), run_back_office(exchange, office, stop))
     setup = funding(sessions, exchange.clock.now())
     await exchange.submit(setup[:-1])
     await exchange.gateway.request(setup[-1], timeout=SETUP_TIMEOUT_S)
-    while exchange.http is None or not exchange.http.started or exchange.fix_port is None:
+    while exchange.fix_port is None:
         await asyncio.sleep(0.01)
     ready.set()
     await running
@@ -166,21 +179,36 @@ async def _serve(data_dir: Path, port: int, sessions: int, ready) -> None:
 @dataclass(frozen=True)
 class ServerProcess:
     url: str  # the /fix websocket
-    pid: int
+    pid: int  # the exchange's: the acknowledgement path
+    data_dir: Path | None = None  # where a back office in its own process leaves its pid
 
     def cpu_seconds(self) -> float:
         """User and system CPU time the server has used (Linux /proc)."""
-        stat = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+        return _cpu_seconds(self.pid)
+
+    def office_cpu_seconds(self) -> float:
+        """The back office's, where it is a process of its own (0 where it is not)."""
+        pid_file = None if self.data_dir is None else self.data_dir / "back-office.pid"
+        if pid_file is None or not pid_file.exists():
+            return 0.0
+        try:
+            return _cpu_seconds(int(pid_file.read_text()))
+        except (OSError, ValueError):  # between a back office's death and its restart
+            return 0.0
 
     def wait_until_idle(self, window_s: float = 0.25, busy_share: float = 0.1) -> None:
         """Until the server's consumers (settlement, surveillance) have caught up with the
         last run: under 10% of a core over a quarter of a second, or a minute at most."""
         for _ in range(240):
-            before = self.cpu_seconds()
+            before = self.cpu_seconds() + self.office_cpu_seconds()
             time.sleep(window_s)
-            if self.cpu_seconds() - before < busy_share * window_s:
+            if self.cpu_seconds() + self.office_cpu_seconds() - before < busy_share * window_s:
                 return
+
+
+def _cpu_seconds(pid: int) -> float:
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -198,7 +226,7 @@ def exchange_process(sessions: int, profile: Path | None = None) -> Iterator[Ser
             if not ready.wait(SETUP_TIMEOUT_S):
                 raise RuntimeError("the exchange did not start (see its output above)")
             print(f"exchange process {process.pid} on port {port}", file=sys.stderr)
-            yield ServerProcess(f"ws://127.0.0.1:{port}/fix", process.pid)
+            yield ServerProcess(f"ws://127.0.0.1:{port}/fix", process.pid, Path(data_dir))
         finally:
             if process.is_alive():
                 os.kill(process.pid, signal.SIGTERM)
@@ -294,6 +322,7 @@ class Answers:
     last_answer: int = 0
     schedule_lag_ns: int = 0  # how far the client fell behind a fixed-rate schedule
     server_cpu_s: float = 0.0  # from the first request to the last answer
+    office_cpu_s: float = 0.0  # the back office's, where it is a process of its own
     client_cpu_s: float = 0.0  # this process's, over the same span: is the client the limit?
 
     @property
@@ -468,6 +497,7 @@ async def run_once(
     await asyncio.gather(*(member.log_on(server.url) for member in members))
     readers = [asyncio.create_task(member.read()) for member in members]
     cpu_before, client_before = server.cpu_seconds(), time.process_time()
+    office_before = server.office_cpu_seconds()
     try:
         if rate is None:
             share = [orders // sessions + (n < orders % sessions) for n in range(sessions)]
@@ -478,6 +508,7 @@ async def run_once(
             await _scheduled(members, orders, rate, answers)
         await asyncio.wait_for(_all_answered(members), ANSWER_TIMEOUT_S)
         answers.server_cpu_s = server.cpu_seconds() - cpu_before
+        answers.office_cpu_s = server.office_cpu_seconds() - office_before
         answers.client_cpu_s = time.process_time() - client_before
         for member in members:  # one at a time: each mass cancel is thousands of events
             await member.clear_book_and_log_out()
@@ -532,6 +563,7 @@ class Figures:
     p999_ms: float
     lag_ms: float
     server_us: float  # server CPU per request: steadier than rates on a shared machine
+    office_us: float  # the back office's CPU per request, while the run lasted
     client_us: float  # the bench's own CPU per request
 
 
@@ -549,6 +581,7 @@ def figures(answers: Answers) -> Figures:
         at(0.999),
         answers.schedule_lag_ns / 1e6,
         answers.server_cpu_s * 1e6 / max(1, len(latencies)),
+        answers.office_cpu_s * 1e6 / max(1, len(latencies)),
         answers.client_cpu_s * 1e6 / max(1, len(latencies)),
     )
 
@@ -564,13 +597,13 @@ def table(rows: Sequence[tuple[str, int, Figures]]) -> str:
     lines = [
         f"{'load':<18} {'sessions':>8} {'answered':>9} {'orders/s':>9} "
         f"{'p50 ms':>7} {'p99 ms':>7} {'p99.9 ms':>8} {'lag ms':>7} {'server µs/req':>13}"
-        f" {'client µs/req':>13}"
+        f" {'office µs/req':>13} {'client µs/req':>13}"
     ]
     for load, sessions, f in rows:
         lines.append(
             f"{load:<18} {sessions:>8} {f.answered:>9.0f} {f.per_second:>9,.0f} "
             f"{f.p50_ms:>7.2f} {f.p99_ms:>7.2f} {f.p999_ms:>8.2f} {f.lag_ms:>7.1f}"
-            f" {f.server_us:>13.0f} {f.client_us:>13.0f}"
+            f" {f.server_us:>13.0f} {f.office_us:>13.0f} {f.client_us:>13.0f}"
         )
     return "\n".join(lines)
 

@@ -74,7 +74,7 @@ def tree_server(tree: Path, sessions: int) -> Iterator[ServerProcess]:
             if not _ready(process):
                 raise RuntimeError(f"the exchange of {tree} did not start (see its output above)")
             print(f"exchange process {process.pid} ({tree}) on port {port}", file=sys.stderr)
-            yield ServerProcess(f"ws://127.0.0.1:{port}/fix", process.pid)
+            yield ServerProcess(f"ws://127.0.0.1:{port}/fix", process.pid, Path(data_dir))
         finally:
             process.terminate()
             try:

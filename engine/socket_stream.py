@@ -39,6 +39,7 @@ log = logging.getLogger("tcx.stream.socket")
 
 _LENGTH = struct.Struct(">I")
 MAX_FRAME = 256 * 1024 * 1024
+CONNECT_ATTEMPTS, CONNECT_PAUSE_S = 100, 0.1  # ten seconds for the serving process to start
 Replay = Callable[[int], Iterator[list[Event]]]  # the journal's events after a seq
 _ENVELOPES = {"events": EVENTS, "commands": COMMANDS}
 
@@ -300,12 +301,21 @@ class SocketStream:
             self._connected = asyncio.Lock()
         async with self._connected:
             if self._writer is None:
-                reader, writer = await asyncio.open_unix_connection(str(self.path))
+                reader, writer = await self._connect()
                 early, self._early = self._early, []
                 writer.writelines(early)
                 self._writer = writer
                 self._reading = asyncio.create_task(self._read(reader))
         return self._writer
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """The serving process may still be starting: it is waited for a while."""
+        for _ in range(CONNECT_ATTEMPTS - 1):
+            try:
+                return await asyncio.open_unix_connection(str(self.path))
+            except (FileNotFoundError, ConnectionRefusedError):
+                await asyncio.sleep(CONNECT_PAUSE_S)
+        return await asyncio.open_unix_connection(str(self.path))
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
         try:

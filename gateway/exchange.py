@@ -94,8 +94,10 @@ class Exchange:
         stream: Stream | None = None,
         clock: Clock | None = None,
         directory: Directory | None = None,
+        serve_http: bool = True,
     ):
         self.settings = settings
+        self.serve_http = serve_http  # the exchange side of a two-process `tcx up` serves none
         self.reference: ReferenceData = load_reference_data(settings.reference_data)
         self.stream = stream if stream is not None else open_stream(settings)
         if clock is None:
@@ -136,7 +138,7 @@ class Exchange:
         """What this process serves over HTTP besides /health and /metrics: the processes
         people talk to (gateway, surveillance) serve the APIs and need the logins."""
         settings = self.settings
-        if not {"gateway", "surveillance"} & set(self.components):
+        if not {"gateway", "surveillance", "admin"} & set(self.components):
             return []
         self.directory = directory or load_directory(settings.members)
         auth = SupervisorAuth(self.directory)
@@ -170,14 +172,16 @@ class Exchange:
                     self._registry_balances,
                 )
             )
-        if "gateway" in self.components:
-            self.gateway = GatewayService(self.stream, len(self.reference.instruments))
+        if {"gateway", "admin"} & set(self.components):  # admin: REST without FIX
+            name = "gateway" if "gateway" in self.components else "admin"
+            self.gateway = GatewayService(self.stream, len(self.reference.instruments), name=name)
             if self.surveillance is None:  # market data then follows the gateway's events
                 self.gateway.listeners.append(self.market_data.apply_all)
             self.registry_reader = RegistryReader(settings.registry, self.reference)
             routers.append(
                 admin_router(self.gateway, self.reference, auth, self.clock, self.registry_reader)
             )
+        if "gateway" in self.components:
             self.acceptor = self._fix_acceptor()
         return routers
 
@@ -278,7 +282,8 @@ class Exchange:
             tasks.append(asyncio.create_task(self.gateway.run(stop), name="gateway"))
         if self.acceptor is not None:
             tasks.append(asyncio.create_task(self._serve_fix(stop), name="fix"))
-        tasks.append(asyncio.create_task(self._serve_http(stop), name="http"))
+        if self.serve_http:
+            tasks.append(asyncio.create_task(self._serve_http(stop), name="http"))
         try:
             await asyncio.gather(*tasks)
         finally:

@@ -49,7 +49,9 @@ def directory() -> Directory:
     return Directory(members, sessions)
 
 
-def start_tcx_up(data_dir: Path, port: int, *extra: str) -> subprocess.Popen:
+def start_tcx_up(
+    data_dir: Path, port: int, *extra: str, fix_port: int | None = None
+) -> subprocess.Popen:
     """`tcx up` as its own process, as an operator starts it; its output is text on stdout."""
     return subprocess.Popen(
         [
@@ -62,7 +64,7 @@ def start_tcx_up(data_dir: Path, port: int, *extra: str) -> subprocess.Popen:
             "--port",
             str(port),
             "--fix-port",
-            str(free_port()),
+            str(fix_port or free_port()),
             *extra,
         ],
         stdout=subprocess.PIPE,
