@@ -8,8 +8,9 @@ is killed and started again resumes from what it committed: anything read but no
 committed comes again (at least once), and events are deduplicated by seq. A consumer
 that rebuilds its state from the day (`from_start`) and resumes past what the served
 stream still holds gets the day regenerated from the journal first (`replay`). Payloads
-travel as envelopes: one frame, one write, per batch (not per event); a payload that does
-not decode is quarantined, by the reader, as on Kafka.
+travel as envelopes: one frame per batch (not per event), and the frames of one event-loop
+turn in one write; a payload that does not decode is quarantined, by the reader, as on
+Kafka.
 
 Frames are a 4-byte big-endian length and a msgpack array: requests carry a request
 number, answered by a frame with the same number. A topic of another vocabulary (market
@@ -132,12 +133,13 @@ class StreamServer:
         self._connections[asyncio.current_task()] = writer
         consumers: dict[int, _ServedConsumer] = {}
         reads: set[asyncio.Task] = set()
+        outbox = _Outbox(writer)
         try:
             while True:
                 operation, number, *arguments = await _read_frame(reader)
                 if operation == "next":
                     cid, timeout = arguments
-                    read = asyncio.create_task(self._next(consumers[cid], number, timeout, writer))
+                    read = asyncio.create_task(self._next(consumers[cid], number, timeout, outbox))
                     reads.add(read)
                     read.add_done_callback(reads.discard)
                 else:
@@ -154,10 +156,10 @@ class StreamServer:
 
     @staticmethod
     async def _next(
-        served: "_ServedConsumer", number: int, timeout: float, writer: asyncio.StreamWriter
+        served: "_ServedConsumer", number: int, timeout: float, outbox: "_Outbox"
     ) -> None:
         payloads, position = await served.next_payloads(timeout)
-        writer.write(_frame((number, payloads, position)))  # the whole batch, one write
+        outbox.put(_frame((number, payloads, position)))
 
     async def _answer(
         self,
@@ -219,6 +221,27 @@ class StreamServer:
         return _ServedConsumer(consumer, kind, replay)
 
 
+class _Outbox:
+    """A connection's frames of one event-loop turn, written together: the batches of all
+    its consumers (settlement, surveillance, ...) cost one write, not one each."""
+
+    __slots__ = ("_frames", "_writer")
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self._writer = writer
+        self._frames: list[bytes] = []
+
+    def put(self, frame: bytes) -> None:
+        if not self._frames:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._frames.append(frame)
+
+    def flush(self) -> None:
+        frames, self._frames = self._frames, []
+        if frames and not self._writer.is_closing():
+            self._writer.write(b"".join(frames))
+
+
 # ---- the reading side --------------------------------------------------------------------
 
 
@@ -234,6 +257,7 @@ class SocketStream:
         self._connected: asyncio.Lock | None = None
         self._reading: asyncio.Task | None = None
         self._early: list[bytes] = []  # frames from before the connection, sent first
+        self._outbox: _Outbox | None = None
 
     def publisher(self) -> "SocketPublisher":
         return SocketPublisher(self)
@@ -269,15 +293,16 @@ class SocketStream:
     # ---- the connection --------------------------------------------------------------
 
     async def send(self, *message: Any) -> None:
-        """One frame to the serving process, unanswered."""
-        writer = await self._connection()
-        writer.write(_frame(message))
+        """One frame to the serving process, unanswered (written with the others of this
+        event-loop turn)."""
+        await self._connection()
+        self._outbox.put(_frame(message))
 
     def send_soon(self, *message: Any) -> None:
         """One frame now if connected, else first thing once connected: a consumer is
         known to the served stream from when it is made (and holds what it has not read)."""
         if self._writer is not None:
-            self._writer.write(_frame(message))
+            self._outbox.put(_frame(message))
         else:
             self._early.append(_frame(message))
 
@@ -294,6 +319,7 @@ class SocketStream:
 
     async def drain(self) -> None:
         if self._writer is not None:
+            self._outbox.flush()
             await self._writer.drain()
 
     async def _connection(self) -> asyncio.StreamWriter:
@@ -304,6 +330,7 @@ class SocketStream:
                 reader, writer = await self._connect()
                 early, self._early = self._early, []
                 writer.writelines(early)
+                self._outbox = _Outbox(writer)
                 self._writer = writer
                 self._reading = asyncio.create_task(self._read(reader))
         return self._writer
@@ -333,6 +360,7 @@ class SocketStream:
 
     async def close(self) -> None:
         if self._writer is not None:
+            self._outbox.flush()  # the consumers' last commits
             self._writer.close()
             self._writer = None
         if self._reading is not None:
