@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import uvloop
 
 from bench.gateway import Figures, ServerProcess, figures, median_figures, run_once, table
-from bench.revision import CHECKOUT, revision_tree, tree_server
+from bench.revision import CHECKOUT, build, revision_tree, tree_server
 
 BUILDS = ("base", "change")
 # (figure, label, format)
@@ -38,14 +38,15 @@ class Measure:
     runs: dict[str, list[Figures]] = field(default_factory=lambda: {b: [] for b in BUILDS})
     load: list[float] = field(default_factory=list)
 
-    def median(self, build: str) -> Figures:
-        return median_figures(self.runs[build])
+    def median(self, name: str) -> Figures:
+        return median_figures(self.runs[name])
 
 
 def compare(
     ref: str, sessions: int, orders: int, rate: float, runs: int, window: int
 ) -> list[Measure]:
     """Both measures (max rate, then `rate`), alternating builds run by run."""
+    build(CHECKOUT)  # this checkout's accelerator too, as the base's is built
     with (
         revision_tree(ref) as base_tree,
         tree_server(base_tree, sessions) as base,
@@ -58,16 +59,16 @@ def compare(
             print(f"{measure.name}:")
             for round_ in range(runs):
                 order = BUILDS if round_ % 2 == 0 else BUILDS[::-1]
-                for build in order:
+                for name in order:
                     _wait_until_idle(servers.values())
                     measure.load.append(os.getloadavg()[0])
                     answers = uvloop.run(
-                        run_once(servers[build], sessions, orders, measure_rate, window, number)
+                        run_once(servers[name], sessions, orders, measure_rate, window, number)
                     )
                     number += 1
-                    measure.runs[build].append(figures(answers))
-                    row = table([("", sessions, measure.runs[build][-1])]).splitlines()[1]
-                    print(f"  {build:<6} {row}  load {measure.load[-1]:.2f}")
+                    measure.runs[name].append(figures(answers))
+                    row = table([("", sessions, measure.runs[name][-1])]).splitlines()[1]
+                    print(f"  {name:<6} {row}  load {measure.load[-1]:.2f}")
         return measures
 
 

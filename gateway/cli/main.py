@@ -14,6 +14,7 @@ tcx marketdata watch      print the market-data stream topic (over Kafka)
 
 import argparse
 import asyncio
+import importlib.metadata
 import logging
 import os
 import shutil
@@ -47,6 +48,7 @@ from gateway.demo.market import (
 )
 from gateway.exchange import EVERYTHING, AlreadyRunning, Exchange, JournalBehindStream
 from gateway.first_run import FIRST_SUPERVISOR, ensure_member_file
+from gateway.fix import accelerator
 from gateway.members import MemberFileError
 from gateway.settings import Settings, SettingsError, load_settings
 from gateway.structured_logging import configure_logging
@@ -72,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tcx", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     up = commands.add_parser("up", help="run the whole exchange: exchange and back office")
@@ -105,6 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_surveil_commands(commands)
     add_market_data_commands(commands)
     return parser
+
+
+def _version() -> str:
+    """The package's version and which FIX codec runs (the accelerator is optional)."""
+    try:
+        number = importlib.metadata.version("tcx")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout
+        number = "(not installed)"
+    return f"tcx {number}; {accelerator.in_use()}"
 
 
 def _service_options(parser: argparse.ArgumentParser) -> None:
