@@ -158,7 +158,14 @@ class StreamServer:
     async def _next(
         served: "_ServedConsumer", number: int, timeout: float, outbox: "_Outbox"
     ) -> None:
-        payloads, position = await served.next_payloads(timeout)
+        try:
+            payloads, position = await served.next_payloads(timeout)
+        except Exception:
+            # the client would wait for ever: it loses its connection instead, and its
+            # process (the back office) is started again from its committed positions
+            log.exception("serving a batch failed: closing the stream client's connection")
+            outbox.close()
+            return
         outbox.put(_frame((number, payloads, position)))
 
     async def _answer(
@@ -240,6 +247,9 @@ class _Outbox:
         frames, self._frames = self._frames, []
         if frames and not self._writer.is_closing():
             self._writer.write(b"".join(frames))
+
+    def close(self) -> None:
+        self._writer.close()
 
 
 # ---- the reading side --------------------------------------------------------------------

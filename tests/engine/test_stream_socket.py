@@ -94,3 +94,28 @@ async def test_commands_reach_the_serving_stream_and_a_bad_payload_is_quarantine
         await client.close()
     finally:
         await server.close()
+
+
+async def test_a_failure_serving_a_batch_drops_the_client_instead_of_leaving_it_waiting():
+    memory = MemoryStream()
+
+    def broken_journal(after_seq: int):
+        raise OSError("journal unreadable")
+        yield  # a generator, as events_after is
+
+    server = StreamServer(memory, socket_path(), broken_journal)
+    await server.start()
+    await memory.publisher().publish(EVENTS_TOPIC, make_events(1, 3))
+    try:
+        client = SocketStream(server.path)
+        reader = client.events_consumer(EVENTS_TOPIC, "surveillance", from_start=True)
+        await reader.commit((await reader.next_batch(1.0)).position)
+        await client.close()
+
+        client = SocketStream(server.path)
+        again = client.events_consumer(EVENTS_TOPIC, "surveillance", from_start=True)
+        with pytest.raises(ConnectionError):
+            await again.next_batch(1.0)
+        await client.close()
+    finally:
+        await server.close()
