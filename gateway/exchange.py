@@ -26,6 +26,7 @@ from engine.reference import ReferenceData, load_reference_data
 from engine.sequencer import Sequencer
 from engine.stream import EVENTS_TOPIC, Stream
 from gateway.clock import Clock, SessionClock, WallClock
+from gateway.disclosure.desk import DisclosureDesk
 from gateway.fix.acceptor import Acceptor
 from gateway.fix.application import SessionId
 from gateway.fix.dictionary import load_dictionary
@@ -37,16 +38,20 @@ from gateway.holds_reconciliation import reconcile_holds
 from gateway.members import Directory, MemberFileError, load_directory
 from gateway.rest.admin import admin_router
 from gateway.rest.app import create_app
+from gateway.rest.compliance import compliance_router
+from gateway.rest.disclosure import disclosure_router
 from gateway.rest.market_data import market_data_router
 from gateway.rest.member_file_reload import MembersReloaded, members_router
 from gateway.rest.reference_data import public_router
 from gateway.rest.registry_reader import RegistryReader
+from gateway.rest.restrictions import restrictions_router
 from gateway.rest.supervisor_auth import SupervisorAuth
 from gateway.settings import Settings
 from gateway.trading.fix_bridge import FixBridge
 from gateway.trading.gateway_service import GatewayService
 from gateway.trading.market_data import FixMarketData
 from gateway.trading.member_application import MemberApplication
+from settlement.compliance_operations import Exposure, HoldsExposure, RegistryExposure
 from settlement.database import open_database
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
@@ -60,6 +65,7 @@ from surveillance.parameters import Parameters
 from surveillance.runner import Surveillance
 from surveillance.store_thread import StoreThread
 from surveillance.surveillance_service import SurveillanceService
+from surveillance.warning_letters_api import warning_letters_router
 
 log = logging.getLogger("tcx.exchange")
 
@@ -129,6 +135,7 @@ class Exchange:
             )
         self.surveillance: SurveillanceService | None = None
         self.acceptor: Acceptor | None = None
+        self.disclosure: DisclosureDesk | None = None  # where this process serves its REST
         self.directory: Directory | None = None  # the logins, where people log in
         # the demo's logins are built in; otherwise they come from the member file
         self.members_file = None if directory else settings.members
@@ -161,6 +168,7 @@ class Exchange:
                 self.clock.now,
             )
             routers.append(alerts_router(self.alert_store, auth, self.clock.now))
+            routers.append(warning_letters_router(self.alert_store, auth, self.clock.now))
             self.day_history = DayHistory(self.reference)
             routers.append(
                 dashboard_router(
@@ -181,9 +189,36 @@ class Exchange:
             routers.append(
                 admin_router(self.gateway, self.reference, auth, self.clock, self.registry_reader)
             )
+            if self.serve_http:  # the REST of compliance, where this process serves it
+                routers.append(
+                    restrictions_router(
+                        self.gateway, self.reference, auth, self.clock, self.registry_reader
+                    )
+                )
+                self.disclosure = DisclosureDesk(settings.registry, self.reference)
+                self.gateway.listeners.append(self.disclosure.on_events)
+                routers.append(disclosure_router(self.disclosure, auth, self.clock))
+                routers.append(self._compliance_router(auth))
         if "gateway" in self.components:
             self.acceptor = self._fix_acceptor()
         return routers
+
+    def _compliance_router(self, auth: SupervisorAuth) -> APIRouter:
+        return compliance_router(
+            self.gateway,
+            self.reference,
+            auth,
+            self.clock,
+            self.settings.registry,
+            self.compliance_exposure,
+        )
+
+    def compliance_exposure(self, ledger: Ledger) -> Exposure:
+        """What compliance operations check first: the engine's holds when they live in
+        this process, else the registry's balances (the engine's check stays the last)."""
+        if self.engine is not None:
+            return HoldsExposure(self.sequencer.holds)
+        return RegistryExposure(ledger)
 
     def reload_members(self) -> MembersReloaded:
         """Reads the member file again, for new members and passwords without a restart.
@@ -290,6 +325,8 @@ class Exchange:
             stop.set()
             if self.gateway is not None:
                 self.registry_reader.close()
+            if self.disclosure is not None:
+                await self.disclosure.close()
             if self.gateway is not None or self.surveillance is not None:
                 self.bulletin_database.close()
             if self.surveillance is not None:

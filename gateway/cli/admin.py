@@ -14,9 +14,11 @@ import sys
 import httpx
 
 from gateway.rest.admin import HOLDING_KINDS
+from gateway.rest.restrictions import MODES
 
 
-def add_admin_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_admin_commands(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """Adds `tcx admin`; returns its subcommands, for groups defined in their own modules."""
     admin = subparsers.add_parser(
         "admin", help="administer a running exchange over its REST API (supervisors)"
     )
@@ -154,6 +156,57 @@ def add_admin_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("trading_date")
     p.add_argument("--csv", action="store_true")
 
+    p = command(
+        "restrict",
+        "restrict an account: sell_only, cancel_only or suspended, with a reason",
+        "POST",
+        lambda a: f"/api/admin/accounts/{a.account}/restrictions",
+        lambda a: {
+            "mode": a.mode,
+            "reason": a.reason,
+            "until": a.until,
+            "reference": a.reference,
+            "cancel_resting": a.cancel_resting,
+        },
+    )
+    p.add_argument("account")
+    p.add_argument("mode", choices=MODES)
+    p.add_argument("--reason", required=True)
+    p.add_argument("--until", default="", help="YYYY-MM-DD or YYYY-MM-DDTHH:MM; none: until lifted")
+    p.add_argument("--reference", default="", help="unique; generated when omitted")
+    p.add_argument("--cancel-resting", action="store_true", help="also cancel its live orders")
+
+    p = command(
+        "lift",
+        "lift an account's restriction, naming its reference",
+        "POST",
+        lambda a: f"/api/admin/accounts/{a.account}/restrictions/{a.reference}/lift",
+        lambda a: {"reason": a.reason},
+    )
+    p.add_argument("account")
+    p.add_argument("reference")
+    p.add_argument("--reason", required=True)
+
+    p = command(
+        "restrictions",
+        "the register of restrictions, newest first",
+        "GET",
+        lambda a: "/api/admin/restrictions",
+        query=lambda a: {"account": a.account} if a.account else {},
+    )
+    p.add_argument("--account")
+
+    p = command(
+        "republish",
+        "publish a corrected public report; the earlier version stays, superseded",
+        "POST",
+        lambda a: f"/api/admin/disclosure/{a.report}/{a.period}/republish",
+        lambda a: {"reason": a.reason},
+    )
+    p.add_argument("report", help="e.g. daily-bulletin, weekly-holdings, large-holders")
+    p.add_argument("period", help="the trading date, YYYY-MM-DD")
+    p.add_argument("--reason", required=True, help="what was corrected (shown publicly)")
+
     command(
         "failures",
         "trades that could not settle",
@@ -167,6 +220,7 @@ def add_admin_commands(subparsers: argparse._SubParsersAction) -> None:
         "POST",
         lambda a: "/api/admin/members/reload",
     )
+    return commands
 
 
 def _request(args: argparse.Namespace) -> int:
@@ -177,6 +231,8 @@ def _request(args: argparse.Namespace) -> int:
             args.method,
             args.url.rstrip("/") + args.path(args),
             json=args.body(args) if args.body else None,
+            content=args.content(args) if getattr(args, "content", None) else None,
+            headers={"content-type": args.content_type} if getattr(args, "content", None) else None,
             params=args.query(args) if args.query else None,
             auth=(user, password),
             timeout=30,

@@ -6,6 +6,7 @@ tcx up [--demo]           the exchange (engine, FIX gateway) and its back office
 tcx engine | settlement | surveillance | gateway
                           one service per process, over Kafka (settings: stream = "kafka")
 tcx admin ...             supervisors' administration of a running exchange (REST)
+tcx admin compliance|pledge ...  the compliance year and pledge financing (REST)
 tcx members ...           member and session logins (the member file)
 tcx member ...            a member's FIX client: orders, cancels, reports, market data
 tcx surveil ...           export a day's events from the journal; back-test detectors
@@ -34,11 +35,13 @@ from gateway.back_office import (
     run_back_office,
 )
 from gateway.cli.admin import add_admin_commands
+from gateway.cli.compliance import add_compliance_commands
 from gateway.cli.marketdata import add_market_data_commands
 from gateway.cli.member import add_member_client_commands
 from gateway.cli.members import add_member_commands
 from gateway.cli.surveil import add_surveil_commands
 from gateway.clock import SessionClock
+from gateway.demo.compliance import seed_compliance
 from gateway.demo.market import (
     DEMO_ACCOUNT,
     DEMO_MEMBER,
@@ -102,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         _service_options(service)
         service.set_defaults(run=_one_service, component=component)
 
-    add_admin_commands(commands)
+    add_compliance_commands(add_admin_commands(commands))
     add_member_commands(commands)
     add_member_client_commands(commands)
     add_surveil_commands(commands)
@@ -156,7 +159,19 @@ def _up(args: argparse.Namespace) -> int:
     exchange = Exchange(settings, **parts)
     extra = []
     if args.demo:
-        extra.append(DemoMarket(exchange.gateway, exchange.reference, exchange.clock).run)
+        demo = DemoMarket(
+            exchange.gateway,
+            exchange.reference,
+            exchange.clock,
+            registry_content=lambda: seed_compliance(
+                exchange.gateway,
+                exchange.reference,
+                exchange.clock,
+                settings.registry,
+                exchange.compliance_exposure,
+            ),
+        )
+        extra.append(demo.run)
     office = None
     if not args.one_process:
         office = BackOfficeProcess(

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from engine.orders import OrderType, Side, TimeInForce
+from gateway.cli.compliance import add_member_compliance_commands
 from gateway.client.member_client import (
     EXCHANGE_COMP_ID,
     MemberClient,
@@ -36,6 +37,7 @@ from gateway.client.messages import (
 from gateway.client.store import ClientStore
 
 DEFAULT_URL = "ws://127.0.0.1:8001/fix"
+DEFAULT_HTTP_URL = "http://127.0.0.1:8000"  # FIX has a port of its own (fix_port)
 REFUSED, FAILED = 1, 2
 
 
@@ -45,6 +47,11 @@ def add_member_client_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     environ = os.environ
     member.add_argument("--url", default=environ.get("TCX_MEMBER_URL", DEFAULT_URL))
+    member.add_argument(
+        "--http-url",
+        default=environ.get("TCX_MEMBER_HTTP_URL", DEFAULT_HTTP_URL),
+        help="the REST API, for the compliance requests (or TCX_MEMBER_HTTP_URL)",
+    )
     member.add_argument(
         "--session", default=environ.get("TCX_MEMBER_SESSION", ""), help="or TCX_MEMBER_SESSION"
     )
@@ -113,6 +120,7 @@ def add_member_client_commands(subparsers: argparse._SubParsersAction) -> None:
     watch.add_argument("--market", nargs="+", default=[], metavar="SYMBOL", help="market data")
     watch.add_argument("--limit", type=int, help="stop after this many lines")
     watch.set_defaults(run=_command(_watch))
+    add_member_compliance_commands(commands)
 
 
 Action = Callable[[MemberClient, argparse.Namespace], Awaitable[int]]

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import itertools
 import random
+from collections.abc import Awaitable, Callable
 
 from engine.commands import (
     CancelOrder,
@@ -30,6 +31,7 @@ from engine.orders import (
 )
 from engine.reference import ReferenceData, price_band
 from gateway.clock import Clock
+from gateway.demo.disclosure import DemoCloses
 from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
 from gateway.trading.gateway_service import GatewayService
 
@@ -101,6 +103,7 @@ class DemoMarket:
         clock: Clock,
         seed: int = 2026,
         step_seconds: float = 0.25,
+        registry_content: Callable[[], Awaitable[None]] | None = None,
     ):
         self.gateway = gateway
         self.clock = clock
@@ -115,9 +118,14 @@ class DemoMarket:
         }
         self.quotes: dict[tuple[str, str], list[str]] = {}  # (maker, symbol) -> live ids
         self.steps = 0
+        self.closes = DemoCloses(reference.calendar, clock.now())
+        self.registry_content = registry_content  # run once after the opening commands
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.gateway.submit(opening_commands(self.clock.now()))
+        ts = self.clock.now()
+        await self.gateway.submit(opening_commands(ts) + self.closes.opening(ts))
+        if self.registry_content is not None:
+            await self.registry_content()
         while not stop.is_set():
             await self.gateway.submit(self.step())
             with contextlib.suppress(TimeoutError):
@@ -141,7 +149,7 @@ class DemoMarket:
             commands += self._spoof("TJEA25", ts)
         if self.steps % 240 == 0:
             commands += self._wash("TJEA25", ts)
-        return commands
+        return commands + self.closes.due(ts)
 
     def _drift(self, symbol: str) -> None:
         tick = self.instruments[symbol].tick
