@@ -1,6 +1,6 @@
 """`tcx up` as two processes: the exchange acknowledges while its back office is killed
 (SIGKILL), starts it again, and the back office catches up from its committed position:
-every trade booked in the registry once, none lost."""
+every trade booked in the registry once, none lost. `--one-process` keeps one process."""
 
 import asyncio
 import os
@@ -103,3 +103,20 @@ def test_the_exchange_acknowledges_through_a_killed_back_office_and_nothing_is_l
         output, _ = process.communicate(timeout=60)
     assert process.returncode == 0, output
     assert "back office exited with -9: starting it again" in output
+
+
+def test_one_process_runs_everything_in_tcx_up_itself(tmp_path: Path) -> None:
+    save_directory(directory(), tmp_path / "members.toml")
+    port = free_port()
+    process = start_tcx_up(tmp_path, port, "--one-process")
+    try:
+        _wait_for_http(f"http://127.0.0.1:{port}")
+        health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()
+        assert health["components"] == ["engine", "settlement", "surveillance", "gateway"]
+        assert not (tmp_path / "back-office.pid").exists()
+        assert not (tmp_path / "stream.sock").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "back office started" not in output
