@@ -46,6 +46,7 @@ from gateway.demo.market import (
     DEMO_ACCOUNT,
     DEMO_MEMBER,
     DEMO_SUPERVISOR,
+    MORNING,
     DemoMarket,
     demo_directory,
 )
@@ -153,20 +154,25 @@ def _up(args: argparse.Namespace) -> int:
         shutil.rmtree(demo_dir, ignore_errors=True)
         settings = settings.model_copy(update={"data_dir": demo_dir})
         calendar = load_reference_data(settings.reference_data).calendar
-        parts |= {"clock": SessionClock(calendar, speed=args.speed), "directory": demo_directory()}
+        parts |= {
+            "clock": SessionClock(calendar, speed=args.speed, into_session=MORNING),
+            "directory": demo_directory(),
+        }
     else:
         password = ensure_member_file(settings.members)
     exchange = Exchange(settings, **parts)
+    clock = exchange.clock
     extra = []
     if args.demo:
         demo = DemoMarket(
             exchange.gateway,
             exchange.reference,
-            exchange.clock,
+            clock,
+            clock.opening,
             registry_content=lambda: seed_compliance(
                 exchange.gateway,
                 exchange.reference,
-                exchange.clock,
+                clock,
                 settings.registry,
                 exchange.compliance_exposure,
             ),
@@ -197,7 +203,7 @@ def _back_office(args: argparse.Namespace) -> int:
     if args.demo_speed is not None:
         calendar = load_reference_data(settings.reference_data).calendar
         parts = {
-            "clock": SessionClock(calendar, speed=args.demo_speed),
+            "clock": SessionClock(calendar, speed=args.demo_speed, into_session=MORNING),
             "directory": demo_directory(),
         }
     stream = back_office_stream(settings.data_dir)
