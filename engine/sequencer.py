@@ -267,6 +267,7 @@ class Sequencer:
                     quantity,
                     reason,
                     self._refusal_text(name, reason, ts),
+                    c.session,
                 )
             ]
         self.next_order_id = order_id + 1
@@ -289,6 +290,7 @@ class Sequencer:
                 time_in_force,
                 limit,
                 quantity,
+                c.session,
             )
         ]
         if (
@@ -376,14 +378,26 @@ class Sequencer:
                 holds.release(resting.order_id)
 
     def _cancel_resting(
-        self, order: Order, cause: int, request_id: str, ts: int, events: list[Event]
+        self,
+        order: Order,
+        cause: int,
+        request_id: str,
+        ts: int,
+        events: list[Event],
+        session: str = "",
     ) -> None:
         self.listings[order.instrument].book.remove(order)
         del self.orders[order.order_id]
-        self._leave(order, cause, request_id, ts, events)
+        self._leave(order, cause, request_id, ts, events, session)
 
     def _leave(
-        self, order: Order, cause: int, request_id: str, ts: int, events: list[Event]
+        self,
+        order: Order,
+        cause: int,
+        request_id: str,
+        ts: int,
+        events: list[Event],
+        session: str = "",
     ) -> None:
         """`order`, no longer on the book, gives up its open quantity and reservation."""
         self.holds.release(order.order_id)
@@ -403,6 +417,7 @@ class Sequencer:
                 order.filled,
                 cause,
                 request_id,
+                session,
             )
         )
 
@@ -446,6 +461,7 @@ class Sequencer:
                 reason,
                 self._refusal_text(c.account, reason, c.ts),
                 order.order_id if order is not None else 0,
+                c.session,
             )
         ]
 
@@ -455,7 +471,7 @@ class Sequencer:
         if reason:
             return self._cancel_rejected(c, order, reason)
         events: list[Event] = []
-        self._cancel_resting(order, _REQUESTED, c.client_order_id, c.ts, events)
+        self._cancel_resting(order, _REQUESTED, c.client_order_id, c.ts, events, c.session)
         return events
 
     def _amend_refusal(self, c: AmendOrder, order: Order) -> int:
@@ -511,6 +527,7 @@ class Sequencer:
                 c.quantity,
                 leaves,
                 keeps_priority,
+                c.session,
             )
         ]
         if not keeps_priority:
