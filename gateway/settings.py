@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     fix_comp_id: str = Field("TCX", description="the exchange's CompID (TargetCompID for members)")
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=0, le=65535)
+    fix_port: int = Field(
+        8001, ge=0, le=65535, description="the members' FIX websocket (ws://HOST:PORT/fix)"
+    )
     journal_batch_size: int = Field(
         512, ge=1, description="commands waiting for the journal before reading pauses"
     )

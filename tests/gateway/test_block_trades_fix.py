@@ -99,7 +99,7 @@ def test_two_members_trade_a_block_over_fix(tmp_path):
     clock = afternoon()
     with running_exchange(tmp_path, clock=clock, logins=logins()) as running:
         open_and_fund(running.base_url)
-        url = running.base_url.replace("http", "ws") + "/fix"
+        url = running.fix_url
 
         async def trade() -> None:
             async with (
@@ -207,7 +207,7 @@ def test_two_members_trade_a_block_over_fix(tmp_path):
 def test_an_open_allegation_survives_a_restart_and_is_then_accepted(tmp_path):
     with running_exchange(tmp_path, clock=afternoon(), logins=logins()) as running:
         open_and_fund(running.base_url)
-        url = running.base_url.replace("http", "ws") + "/fix"
+        url = running.fix_url
 
         async def allege() -> str:
             async with connect(url) as seller_link:
@@ -218,7 +218,7 @@ def test_an_open_allegation_survives_a_restart_and_is_then_accepted(tmp_path):
         block_id = asyncio.run(allege())
 
     with running_exchange(tmp_path, clock=afternoon(), logins=logins()) as running:
-        url = running.base_url.replace("http", "ws") + "/fix"
+        url = running.fix_url
 
         async def accept() -> None:
             async with connect(url) as buyer_link:

@@ -9,6 +9,7 @@ import pytest
 from engine.commands import MoveCash, MoveHolding, OpenAccount
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind, Side
 from gateway.cli.main import main
+from gateway.fix import accelerator
 from gateway.members import load_directory
 from tests.gateway.exchange_fixtures import (
     SUPERVISOR,
@@ -181,6 +182,13 @@ def test_a_service_alone_without_a_member_file_is_refused(tmp_path, capsys, monk
     assert main(["gateway", "--data-dir", str(tmp_path)]) == 2
     assert "no member file" in capsys.readouterr().err
     assert not (tmp_path / "members.toml").exists()
+
+
+def test_version_says_which_fix_codec_runs(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert accelerator.in_use() in capsys.readouterr().out
 
 
 @pytest.mark.slow

@@ -184,13 +184,12 @@ def test_an_entitys_own_member_surrenders_and_proposes_over_rest_and_the_cli(api
         ).status_code
         == 403
     )
-    websocket = base.replace("http://", "ws://") + "/fix"
     assert (
         main(
             [
                 "member",
-                "--url",
-                websocket,
+                "--http-url",
+                base,
                 "--session",
                 TRADER[0],
                 "--password",
@@ -210,8 +209,8 @@ def test_an_entitys_own_member_surrenders_and_proposes_over_rest_and_the_cli(api
         main(
             [
                 "member",
-                "--url",
-                websocket,
+                "--http-url",
+                base,
                 "--session",
                 TRADER[0],
                 "--password",
@@ -294,8 +293,8 @@ def test_an_entitys_own_member_surrenders_and_proposes_over_rest_and_the_cli(api
         main(
             [
                 "member",
-                "--url",
-                websocket,
+                "--http-url",
+                base,
                 "--session",
                 TRADER[0],
                 "--password",

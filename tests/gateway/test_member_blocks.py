@@ -25,7 +25,7 @@ def exchange(tmp_path_factory) -> Iterator[RunningExchange]:
 
 
 def tcx_member(exchange: RunningExchange, login: tuple[str, str], *command: str) -> int:
-    url = exchange.base_url.replace("http", "ws") + "/fix"
+    url = exchange.fix_url
     state = str(exchange.settings.data_dir / "member-state.sqlite3")
     credentials = ["--session", login[0], "--password", login[1]]
     return main(["member", "--url", url, "--state", state, *credentials, *command])
@@ -62,7 +62,7 @@ def test_propose_list_accept_and_cross_from_the_command_line(exchange, capsys):
 
 
 def test_withdraw_and_decline_through_the_library(exchange):
-    url = exchange.base_url.replace("http", "ws") + "/fix"
+    url = exchange.fix_url
     store_path = exchange.settings.data_dir / "member-state.sqlite3"  # the CLI's, as it goes on
 
     async def scenario() -> None:

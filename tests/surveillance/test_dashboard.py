@@ -78,11 +78,11 @@ def log_in(page: Page, base_url: str, where: str = "#/market") -> None:
     expect(page.locator("#user")).to_have_text(SUPERVISOR[0])
 
 
-def trade_over_fix(base_url: str, price: str) -> None:
+def trade_over_fix(fix_url: str, price: str) -> None:
     """M1 sells 300 t at `price` and buys 200 t against it, over its FIX session."""
 
     async def trade() -> None:
-        async with connect(base_url.replace("http", "ws") + "/fix") as connection:
+        async with connect(fix_url) as connection:
             member = SimpleFixMember(connection, comp_id=TRADER[0], gateway=GATEWAY)
             await member.send("A", (98, "0"), (108, "30"), (553, TRADER[0]), (554, TRADER[1]))
             assert text(await member.receive(), 35) == "A"
@@ -116,7 +116,7 @@ def test_a_trade_placed_over_fix_shows_on_the_market_panel_and_in_the_bulletin(t
         expect(chart).to_have_attribute("data-band", "45.00-55.00")
         expect(chart).to_have_attribute("data-bars", "0")
 
-        trade_over_fix(running.base_url, "51.20")
+        trade_over_fix(running.fix_url, "51.20")
 
         expect(page.locator("#last-price")).to_have_text("51.20")
         expect(page.locator("#volume")).to_have_text("200")
