@@ -26,6 +26,12 @@ from gateway.fix.validation import Rejection, SessionRejectReason, Validator
 log = logging.getLogger(__name__)
 
 TEST_REQUEST_ID = "TEST"
+_BAD_CREDENTIALS = "Logon rejected: unknown CompID or bad credentials"
+# A Logon refused for one of these hears why (a number too long, say) before the
+# connection closes; for the others the acceptance suite expects a plain disconnect.
+_TOLD_BEFORE_LOGON = frozenset(
+    {SessionRejectReason.VALUE_IS_INCORRECT, SessionRejectReason.INCORRECT_DATA_FORMAT}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +202,12 @@ class Session:
             return
         rejection = acceptor.validator.validate(message)
         if rejection is not None:
-            self._disconnect(f"invalid Logon: {rejection.explanation} (tag {rejection.tag})")
+            explanation = f"invalid Logon: {rejection.explanation} (tag {rejection.tag})"
+            if rejection.reason in _TOLD_BEFORE_LOGON:
+                member = message.get(tags.SENDER_COMP_ID) or ""
+                logout = self._unsequenced_logout(member, now, explanation)
+                acceptor.transmit(self._transport, logout)
+            self._disconnect(explanation)
             return
         if message.get(tags.TARGET_COMP_ID) != self._settings.comp_id:
             self._disconnect(f"Logon addressed to {message.get(tags.TARGET_COMP_ID)!r}")
@@ -210,7 +221,8 @@ class Session:
         if not acceptor.authenticator.authenticate(member, username, password):
             acceptor.throttle.record_failure(self.peer, now)
             log.warning("%s: failed logon as %r (username %r)", self.peer, member, username)
-            self._acceptor.transmit(self._transport, self._unsequenced_logout(member, now))
+            logout = self._unsequenced_logout(member, now, _BAD_CREDENTIALS)
+            self._acceptor.transmit(self._transport, logout)
             self._disconnect("failed logon")
             return
         session_id = SessionId(member=member, gateway=self._settings.comp_id)
@@ -530,7 +542,7 @@ class Session:
                 fields.append((tag, value))
         return encode(Message(fields), self._acceptor.dictionary.begin_string)
 
-    def _unsequenced_logout(self, member: str, now: int) -> bytes:
+    def _unsequenced_logout(self, member: str, now: int, text: str) -> bytes:
         """The answer to a failed logon: outside any session, so it takes no sequence number."""
         logout = Message.of(
             MsgType.LOGOUT,
@@ -538,7 +550,7 @@ class Session:
             (tags.SENDER_COMP_ID, self._settings.comp_id),
             (tags.SENDING_TIME, format_utc_timestamp(now)),
             (tags.TARGET_COMP_ID, member),
-            (tags.TEXT, "Logon rejected: unknown CompID or bad credentials"),
+            (tags.TEXT, text),
         )
         return encode(logout, self._acceptor.dictionary.begin_string)
 

@@ -16,6 +16,7 @@ Fields = list[tuple[int, str]]
 INT64_MAX = 2**63 - 1
 # FIX's float syntax: digits, an optional point, an optional leading minus; no exponent.
 _FIX_DECIMAL = re.compile(r"-?(\d+\.?\d*|\.\d+)")
+_ORDER_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
 class AppMessage(NamedTuple):
@@ -72,6 +73,14 @@ class Body:
         if fen != fen.to_integral_value():
             raise FieldError(tag, f"{label(tag)} has more than two decimals (the tick is 0.01 CNY)")
         return _bounded(tag, int(fen))
+
+
+def order_number(text: str) -> int:
+    """The exchange's OrderID (37) as a number, 0 when `text` cannot be one of ours: ASCII
+    digits that fit 63 bits (`"²".isdigit()` is true, and SQLite holds 64 bits)."""
+    if _ORDER_NUMBER.fullmatch(text) is None:
+        return 0
+    return int(text)
 
 
 def _decimal(tag: Tag, text: str) -> Decimal:

@@ -30,7 +30,7 @@ from engine.orders import CancelCause, MassCancelScope, Side
 from engine.reasons import TEXT, Reason, cxl_rej_reason, ord_rej_reason
 from gateway.fix.timestamps import format_utc_timestamp
 from gateway.members import Directory, SessionType
-from gateway.trading.app_messages import AppMessage, Body, Fields
+from gateway.trading.app_messages import AppMessage, Body, Fields, order_number
 from gateway.trading.order_views import CANCELED, EXPIRED, UNKNOWN, OrderView, OrderViews
 from gateway.trading.tags import Tag
 
@@ -100,8 +100,8 @@ class ExecutionReports:
         client_order_id = body.get(Tag.ClOrdID)
         view = None
         order_id = body.get(Tag.OrderID)
-        if order_id.isdigit():
-            view = self.views.get(int(order_id))
+        if number := order_number(order_id):
+            view = self.views.get(number)
         elif body.get(Tag.Account):
             view = self.views.find(body.get(Tag.Account), client_order_id)
         else:

@@ -35,6 +35,7 @@ from gateway.trading.app_messages import (
     FieldError,
     Fields,
     business_reject,
+    order_number,
 )
 from gateway.trading.order_views import UNKNOWN, OrderViews
 from gateway.trading.tags import Tag, label
@@ -256,7 +257,7 @@ class OrderEntry:
         if error.tag is not Tag.Account:
             order_id = body.get(Tag.OrderID)
             status = self.views.status_of(
-                account, body.get(Tag.OrigClOrdID), int(order_id) if order_id.isdigit() else 0
+                account, body.get(Tag.OrigClOrdID), order_number(order_id)
             )
         fields: Fields = [
             (Tag.OrderID, body.get(Tag.OrderID) or "NONE"),
@@ -325,9 +326,10 @@ def _order_id(body: Body) -> int:
                 Tag.OrigClOrdID, f"{label(Tag.OrigClOrdID)} or {label(Tag.OrderID)} is required"
             )
         return 0
-    if not text.isdigit() or int(text) == 0 or len(text) > 18:
-        raise FieldError(Tag.OrderID, f"{label(Tag.OrderID)} {text!r} is not an order of ours")
-    return int(text)
+    number = order_number(text)
+    if number == 0:
+        raise FieldError(Tag.OrderID, f"{label(Tag.OrderID)} {text[:40]!r} is not an order of ours")
+    return number
 
 
 def _echo(body: Body, *tags: Tag) -> Fields:
