@@ -36,6 +36,10 @@ from gateway.trading.tags import Tag
 
 log = logging.getLogger(__name__)
 
+# Refusals a member reads as another: "another account's order" would tell it that an
+# order id is live elsewhere, so it hears what a non-existent order gets.
+_AS_MEMBERS_READ = {Reason.NOT_YOUR_ORDER: Reason.UNKNOWN_ORDER}
+
 _CLOSED_AS = {
     CancelCause.REQUESTED: (CANCELED, "cancelled at your request"),
     CancelCause.MASS_CANCEL: (CANCELED, "cancelled by mass cancel"),
@@ -188,6 +192,8 @@ class ExecutionReports:
         return self._route_account(view.account, report)
 
     def _cancel_rejected(self, event: events.CancelRejected) -> AppMessage:
+        reason = _AS_MEMBERS_READ.get(Reason(event.reason), Reason(event.reason))
+        text = TEXT[reason] if reason != event.reason else event.text or TEXT[reason]
         status = self.views.status_of(event.account, event.orig_client_order_id, event.order_id)
         return AppMessage(
             "9",
@@ -199,8 +205,8 @@ class ExecutionReports:
                 (Tag.Account, event.account),
                 (Tag.TransactTime, format_utc_timestamp(event.ts)),
                 (Tag.CxlRejResponseTo, "2" if event.is_amend else "1"),
-                (Tag.CxlRejReason, str(cxl_rej_reason(event.reason))),
-                (Tag.Text, event.text or TEXT[Reason(event.reason)]),
+                (Tag.CxlRejReason, str(cxl_rej_reason(reason))),
+                (Tag.Text, text),
             ],
         )
 
