@@ -138,7 +138,11 @@ class Exchange:
         if not {"gateway", "surveillance"} & set(self.components):
             return []
         self.directory = directory or load_directory(settings.members)
-        auth = SupervisorAuth(self.directory)
+        # one allowance of failed logins per address, whether it tries FIX, REST or the page
+        self.logon_throttle = FailedLogonThrottle(
+            max_failures=settings.failed_logins_per_minute, window_ns=60 * 1_000_000_000
+        )
+        auth = SupervisorAuth(self.directory, self.logon_throttle)
         routers = [members_router(self.reload_members, auth)]
         # the bulletins' own connection, used on the event loop's thread (see the store)
         self.bulletin_database = open_database(settings.registry)
@@ -224,7 +228,7 @@ class Exchange:
             store=SessionStore(fix_dir),
             authenticator=self.fix_bridge,
             application=self.fix_bridge,
-            throttle=FailedLogonThrottle(max_failures=5, window_ns=60 * 1_000_000_000),
+            throttle=self.logon_throttle,
             trading_day=lambda ns: calendar.trading_date(ns).isoformat(),
         )
         self.fix_bridge.outbox = acceptor
@@ -307,6 +311,9 @@ class Exchange:
             lifespan="off",
             log_config=None,  # uvicorn logs through our JSON handler
             timeout_graceful_shutdown=5,  # then open websockets are closed
+            # X-Forwarded-For names the client only when a trusted proxy sends it
+            proxy_headers=bool(self.settings.trusted_proxies),
+            forwarded_allow_ips=list(self.settings.trusted_proxies) or None,
         )
         self.http = uvicorn.Server(config)
         self.http.install_signal_handlers = lambda: None  # the command line owns signals

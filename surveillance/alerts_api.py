@@ -31,6 +31,7 @@ from surveillance.workflow import (
     require_supervisor,
 )
 
+INT64_MAX = 2**63 - 1  # what the alert store's integer columns hold: larger is refused, 422
 HTTP_STATUS = {
     Reason.NOT_SUPERVISOR: 403,
     Reason.UNKNOWN_ALERT: 404,
@@ -181,10 +182,10 @@ def alerts_router(
         assignee: str = "",
         min_score: Annotated[int, Query(ge=0, le=100)] = 0,
         max_score: Annotated[int, Query(ge=0, le=100)] = 100,
-        since: int | None = None,
-        until: int | None = None,
+        since: Annotated[int | None, Query(ge=0, le=INT64_MAX)] = None,
+        until: Annotated[int | None, Query(ge=0, le=INT64_MAX)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
     ) -> AlertPage:
         """The queue, highest score first; times (ns) select windows overlapping them."""
         with refusals():

@@ -20,6 +20,7 @@ from engine.money import parse_cny
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind
 from engine.reasons import TEXT, Reason
 from engine.reference import ReferenceData
+from engine.trading_dates import trading_day
 from gateway.clock import Clock
 from gateway.rest.supervisor_auth import SupervisorAuth, User
 from gateway.trading.gateway_service import GatewayService, RequestTimeout
@@ -29,6 +30,7 @@ from settlement.statements import StatementError, end_of_day, statements_csv, st
 
 RegistryRead = Callable[[Callable[[Ledger], Any]], Awaitable[Any]]
 
+INT64_MAX = 2**63 - 1  # what the registry's integer columns hold
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 
@@ -37,7 +39,7 @@ class OpenAccountRequest(BaseModel):
     member: Name
     kind: Literal["compliance", "investor"]
     control_group: str = ""
-    allocation: int = Field(0, ge=0, description="this year's allocation, tonnes")
+    allocation: int = Field(0, ge=0, le=INT64_MAX, description="this year's allocation, tonnes")
 
 
 class ControlGroupRequest(BaseModel):
@@ -59,7 +61,7 @@ class HoldingRequest(BaseModel):
     account: Name
     instrument: Name
     kind: HoldingKind
-    quantity: int = Field(gt=0, description="tonnes")
+    quantity: int = Field(gt=0, le=INT64_MAX, description="tonnes")
     reference: Name
 
 
@@ -74,7 +76,10 @@ class ReferencePriceRequest(BaseModel):
 
 
 class EndOfDayRequest(BaseModel):
-    trading_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    trading_date: str = Field(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        description="a trading day, not after today's; refused if closed already",
+    )
 
 
 def event_json(event: Event) -> dict:
@@ -194,7 +199,16 @@ def admin_router(
 
     @router.post("/end-of-day")
     async def close_day(request: EndOfDayRequest, user: Supervisor) -> list[dict]:
-        return await sequence(EndOfDay(clock.now(), request.trading_date))
+        now = clock.now()
+        day = trading_day(request.trading_date, reference.calendar)
+        if day is None:
+            raise refused(Reason.NOT_A_TRADING_DAY, TEXT[Reason.NOT_A_TRADING_DAY])
+        if day > reference.calendar.trading_date(now):
+            raise refused(
+                Reason.NOT_A_TRADING_DAY,
+                f"{day} has not begun: only a day that is open or past can close",
+            )
+        return await sequence(EndOfDay(now, request.trading_date))
 
     @router.get("/accounts/{account}")
     async def account(account: str, user: Supervisor) -> dict:

@@ -63,7 +63,7 @@ def market_data_router(publisher: MarketDataPublisher) -> APIRouter:
 
     @router.get("/api/bulletins")
     async def all_bulletins(
-        trading_date: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+        trading_date: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] = None,
     ) -> Response:
         """Every instrument's daily bulletins kept (the registry's history), in the order
         they were published; `trading_date=YYYY-MM-DD` for one day's."""
@@ -108,7 +108,7 @@ def market_data_router(publisher: MarketDataPublisher) -> APIRouter:
             listening.cancel()
             SUBSCRIBERS.dec()
             subscription.close()
-            with contextlib.suppress(RuntimeError):
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # a client gone: no error
                 await websocket.close()
 
     return router

@@ -1,23 +1,33 @@
 """Who is calling the REST API: HTTP Basic against the member directory.
 
 A supervisor logs in with one of its sessions' id and password (the same scrypt hashes the
-FIX logon checks). Failed logins are logged and counted; the answer never says whether the
-user exists.
+FIX logon checks). Failed logins are logged, counted, and throttled per peer address with
+the FIX logons' throttle (one allowance per address, whichever door it knocks on): past
+the limit a login is refused unheard, 429 with Retry-After. The answer never says whether
+the user exists, nor whether a member's (non-supervisor's) password was right: REST is
+no oracle for FIX passwords.
 """
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from prometheus_client import Counter
 
+from gateway.fix.logon_throttle import FailedLogonThrottle
 from gateway.members import Directory, LogonRefused, Role
 
 log = logging.getLogger("tcx.gateway.auth")
 FAILED_LOGINS = Counter("tcx_gateway_failed_logins", "Refused REST and dashboard logins")
+THROTTLED_LOGINS = Counter(
+    "tcx_gateway_throttled_logins", "REST and dashboard logins refused unheard: too many failures"
+)
+NS_PER_SECOND = 1_000_000_000
 
 _basic = HTTPBasic(realm="tcx supervisors")
 
@@ -30,25 +40,46 @@ class User:
 
 
 class SupervisorAuth:
-    """A FastAPI dependency: the authenticated supervisor, or 401/403."""
+    """A FastAPI dependency: the authenticated supervisor, or 401 (429 when throttled)."""
 
-    def __init__(self, directory: Directory):
+    def __init__(
+        self,
+        directory: Directory,
+        throttle: FailedLogonThrottle,
+        clock: Callable[[], int] = time.time_ns,
+    ):
         self.directory = directory
+        self.throttle = throttle
+        self._clock = clock
 
-    async def __call__(self, credentials: Annotated[HTTPBasicCredentials, Depends(_basic)]) -> User:
+    async def __call__(
+        self, credentials: Annotated[HTTPBasicCredentials, Depends(_basic)], request: Request
+    ) -> User:
+        peer = request.client.host if request.client else "unknown"
+        wait_ns = self.throttle.retry_after_ns(peer, self._clock())
+        if wait_ns:
+            THROTTLED_LOGINS.inc()
+            log.warning("REST login refused unheard: too many failures", extra={"peer": peer})
+            retry_after = str(-(-wait_ns // NS_PER_SECOND))
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                "too many failed logins from this address; retry later",
+                headers={"Retry-After": retry_after},
+            )
         try:
             session = await asyncio.to_thread(
                 self.directory.authenticate, credentials.username, credentials.password
             )
+            member = self.directory.members.get(session.member)  # None if reloaded away
+            if member is None or member.role is not Role.SUPERVISOR:
+                raise LogonRefused("not a supervisor's login")
         except LogonRefused as refused:
+            self.throttle.record_failure(peer, self._clock())
             FAILED_LOGINS.inc()
-            log.warning("REST login refused", extra={"reason": str(refused)})
+            log.warning("REST login refused", extra={"reason": str(refused), "peer": peer})
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 "unknown user or wrong password",
                 headers={"WWW-Authenticate": 'Basic realm="tcx supervisors"'},
             ) from None
-        member = self.directory.members.get(session.member)  # None if reloaded away since
-        if member is None or member.role is not Role.SUPERVISOR:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs a supervisor's login")
         return User(session.id, member.id, member.role)

@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
-from fastapi import APIRouter, Depends, HTTPException, Query, WebSocket, WebSocketDisconnect
+from fastapi import (
+    APIRouter,
+    Depends,
+    HTTPException,
+    Query,
+    Request,
+    WebSocket,
+    WebSocketDisconnect,
+)
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
@@ -131,6 +139,7 @@ def dashboard_router(
     @router.post("/api/dashboard/session")
     async def log_in(
         credentials: Annotated[HTTPBasicCredentials | None, Depends(_form_login)],
+        request: Request,
     ) -> dict:
         """Checks the login form's Basic credentials and issues the websocket token. A
         refusal carries no Basic challenge, so the browser shows the form's message
@@ -138,9 +147,10 @@ def dashboard_router(
         if credentials is None:
             raise HTTPException(401, "unknown user or wrong password")
         try:
-            user = await current_user(credentials)
+            user = await current_user(credentials, request)
         except HTTPException as refused:
-            raise HTTPException(refused.status_code, refused.detail) from None
+            headers = {k: v for k, v in (refused.headers or {}).items() if k == "Retry-After"}
+            raise HTTPException(refused.status_code, refused.detail, headers or None) from None
         supervisor(user)
         session = sessions.open(user.name)
         return {"user": session.user, "token": session.token, "expires": session.expires}
