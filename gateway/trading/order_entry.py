@@ -15,7 +15,8 @@ Immediate answers, each with a Text (58) naming the field:
   CxlRejResponseTo (434) 1 / 2 and CxlRejReason (102) 1 for an OrderID (37) that is not
   ours, 6 for a replace's ClOrdID already used today, 99 otherwise.
 - OrderMassCancelRequest (q): OrderMassCancelReport (r) with MassCancelResponse 0 and
-  MassCancelRejectReason (532) 0 (request type not offered), 1 (no Symbol) or 99.
+  MassCancelRejectReason (532) 0 (request type not offered), 1 (no Symbol) or 99. One
+  account's orders: the user-defined MassCancelAccount (5150), as FIX 4.4's q has no Account.
 - Without a ClOrdID (11) none of these can be answered in kind: BusinessMessageReject (j)
   with BusinessRejectReason (380) 5.
 
@@ -196,7 +197,7 @@ class OrderEntry:
             )
         member = session.member
         client_order_id = body.get(Tag.ClOrdID)
-        account = body.get(Tag.Account)
+        account = body.get(Tag.MassCancelAccount)
         if account:
             if not self.directory.may_act_for(member, account):
                 return _mass_cancel_reject(body, ts, str(OTHER), TEXT[Reason.UNKNOWN_ACCOUNT])
