@@ -9,6 +9,8 @@ orders and execution reports; outside one (unit tests), at once.
 """
 
 import asyncio
+import concurrent.futures
+import logging
 import time
 from collections.abc import Callable
 
@@ -44,6 +46,12 @@ _STAMPED = frozenset(
 # book the member rebuilt since, so these are gap-filled like admin messages (and a member
 # recovers with a fresh snapshot).
 _STALE = frozenset({"W", "X", "Y"})
+# Password checks (scrypt, ~60 ms each) run on this many threads, never on the event loop;
+# past MAX_WAITING_CHECKS logons waiting for one, a new logon is refused unheard.
+PASSWORD_CHECK_THREADS = 2
+MAX_WAITING_CHECKS = 64
+
+log = logging.getLogger(__name__)
 
 
 class Acceptor:
@@ -74,6 +82,10 @@ class Acceptor:
         self._active: dict[SessionId, Session] = {}
         self._held: list[tuple[Transport, bytes | None]] = []  # None: close the transport
         self._flush_due = False
+        self._password_checks = concurrent.futures.ThreadPoolExecutor(
+            PASSWORD_CHECK_THREADS, thread_name_prefix="fix-password-check"
+        )
+        self._waiting_checks = 0
 
     def open(self, transport: Transport, peer: str, now: int) -> Session:
         """A new connection: a session that waits for its Logon."""
@@ -136,6 +148,30 @@ class Acceptor:
         kept = msg_type not in self._unkept
         self.store.record_sent(key, seq, frame if kept else None)
         return seq, frame
+
+    def verify(self, check: Callable[[], bool], done: Callable[[bool | None], None]) -> None:
+        """`check` on a password-check thread, `done` with its answer back on the loop
+        (at once outside a loop, as in unit tests); None when too many are waiting."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            done(check())
+            return
+        if self._waiting_checks >= MAX_WAITING_CHECKS:
+            done(None)
+            return
+        self._waiting_checks += 1
+
+        def checked(future: asyncio.Future) -> None:
+            self._waiting_checks -= 1
+            try:
+                verdict = future.result()
+            except Exception:
+                log.exception("password check failed; the logon is refused")
+                verdict = False
+            done(verdict)
+
+        loop.run_in_executor(self._password_checks, check).add_done_callback(checked)
 
     def transmit(self, transport: Transport, frame: bytes | None) -> None:
         """Send `frame` (None: close the transport) once what came before it is stored."""

@@ -82,9 +82,15 @@ class SessionHost(Protocol):
 
     def settle(self) -> None: ...
 
+    def verify(self, check: Callable[[], bool], done: Callable[[bool | None], None]) -> None:
+        """Run the password `check` off the event loop and call `done` with its answer on
+        it (None: not checked, too many logons already waiting)."""
+        ...
+
 
 class State(Enum):
     AWAITING_LOGON = "awaiting logon"
+    AUTHENTICATING = "authenticating"  # the Logon's password is being checked, off the loop
     ACTIVE = "active"
     LOGOUT_SENT = "logout sent"
     CLOSED = "closed"
@@ -108,6 +114,7 @@ class Session:
         self._test_requests = 0
         self._logon_deadline = now + int(self._settings.logon_timeout_s * NS_PER_SECOND)
         self._logout_deadline: int | None = None
+        self._early: list[tuple[bytes, int]] = []  # frames that came while authenticating
 
     # ---- inputs -------------------------------------------------------------------------
 
@@ -121,6 +128,12 @@ class Session:
 
     def _on_frame(self, frame: bytes, now: int) -> None:
         if self.state is State.CLOSED:
+            return
+        if self.state is State.AUTHENTICATING:
+            if len(self._early) >= self._settings.max_queued:
+                self._disconnect("too many messages before the Logon was answered")
+            else:
+                self._early.append((frame, now))
             return
         try:
             if len(frame) > self._settings.max_frame_bytes:
@@ -142,7 +155,7 @@ class Session:
     def _on_timer(self, now: int) -> None:
         if self.state is State.CLOSED:
             return
-        if self.state is State.AWAITING_LOGON:
+        if self.state in (State.AWAITING_LOGON, State.AUTHENTICATING):
             if now >= self._logon_deadline:
                 self._disconnect("no Logon within the logon timeout")
             return
@@ -161,7 +174,7 @@ class Session:
         """When `on_timer` next has something to do; None once closed."""
         if self.state is State.CLOSED:
             return None
-        if self.state is State.AWAITING_LOGON:
+        if self.state in (State.AWAITING_LOGON, State.AUTHENTICATING):
             return self._logon_deadline
         deadlines = [self._silence_limit(), self._test_request_due()]
         if (heartbeat_due := self._heartbeat_due()) is not None:
@@ -218,9 +231,43 @@ class Session:
             self._disconnect("failed logons rate-limited")
             return
         username, password = message.get(tags.USERNAME), message.get(tags.PASSWORD)
-        if not acceptor.authenticator.authenticate(member, username, password):
-            acceptor.throttle.record_failure(self.peer, now)
-            log.warning("%s: failed logon as %r (username %r)", self.peer, member, username)
+        self.state = State.AUTHENTICATING
+        acceptor.throttle.record_failure(self.peer, now)  # until the password proves right
+        acceptor.verify(
+            lambda: acceptor.authenticator.authenticate(member, username, password),
+            lambda verdict: self._on_verified(message, verdict, now),
+        )
+
+    def _on_verified(self, message: Message, verdict: bool | None, now: int) -> None:
+        """The Logon's password check is done (scrypt, tens of ms: off the event loop)."""
+        if self.state is not State.AUTHENTICATING:
+            return  # the connection went in the meantime
+        self.state = State.AWAITING_LOGON
+        if verdict is not False:
+            self._acceptor.throttle.forgive(self.peer)
+        self._log_on(message, verdict, now)
+        self._drain_queue(now)
+        early, self._early = self._early, []
+        for frame, arrived in early:
+            self._on_frame(frame, arrived)
+        self._acceptor.settle()
+
+    def _log_on(self, message: Message, verdict: bool | None, now: int) -> None:
+        acceptor = self._acceptor
+        member = message.get(tags.SENDER_COMP_ID) or ""
+        if verdict is None:
+            log.warning(
+                "%s: logon as %r refused unheard: too many logons waiting", self.peer, member
+            )
+            self._disconnect("too many logons waiting for a password check")
+            return
+        if not verdict:
+            log.warning(
+                "%s: failed logon as %r (username %r)",
+                self.peer,
+                member,
+                message.get(tags.USERNAME),
+            )
             logout = self._unsequenced_logout(member, now, _BAD_CREDENTIALS)
             self._acceptor.transmit(self._transport, logout)
             self._disconnect("failed logon")
