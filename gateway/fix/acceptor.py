@@ -149,6 +149,21 @@ class Acceptor:
         self.store.record_sent(key, seq, frame if kept else None)
         return seq, frame
 
+    def later(self, step: Callable[[int], None]) -> None:
+        """`step(now)` on the loop's next turn, then the usual flush; at once outside one."""
+
+        def run() -> None:
+            step(self._clock())
+            self.settle()
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            run()
+            return
+        self.settle()  # what this turn sent goes out before the next step adds to it
+        loop.call_soon(run)
+
     def verify(self, check: Callable[[], bool], done: Callable[[bool | None], None]) -> None:
         """`check` on a password-check thread, `done` with its answer back on the loop
         (at once outside a loop, as in unit tests); None when too many are waiting."""

@@ -13,8 +13,8 @@ from enum import Enum
 from typing import ClassVar, Protocol
 
 from gateway.fix import tags
-from gateway.fix.application import Application, Authenticator, SessionId
-from gateway.fix.codec import GarbledFrame, encode, parse
+from gateway.fix.application import Admission, Application, Authenticator, SessionId
+from gateway.fix.codec import GarbledFrame, encode, parse, possible_duplicate
 from gateway.fix.dictionary import Dictionary
 from gateway.fix.logon_throttle import FailedLogonThrottle
 from gateway.fix.message import Message
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 TEST_REQUEST_ID = "TEST"
 _BAD_CREDENTIALS = "Logon rejected: unknown CompID or bad credentials"
+_OVER_RATE = "ResendRequest over the session's message rate: not served; ask again later"
 # A Logon refused for one of these hears why (a number too long, say) before the
 # connection closes; for the others the acceptance suite expects a plain disconnect.
 _TOLD_BEFORE_LOGON = frozenset(
@@ -49,6 +50,7 @@ class SessionSettings:
     reset_on_disconnect: bool = False
     max_frame_bytes: int = 16_384  # larger frames are garbled: no FIX 4.4 message needs more
     max_queued: int = 1_000  # messages held while a gap is being filled
+    resend_slice: int = 256  # stored messages resent per event-loop turn
 
 
 class Transport(Protocol):
@@ -81,6 +83,11 @@ class SessionHost(Protocol):
     def transmit(self, transport: Transport, frame: bytes | None) -> None: ...
 
     def settle(self) -> None: ...
+
+    def later(self, step: Callable[[int], None]) -> None:
+        """Call `step(now)` on a later turn of the event loop (at once outside a loop), so
+        long work yields to other sessions between its slices."""
+        ...
 
     def verify(self, check: Callable[[], bool], done: Callable[[bool | None], None]) -> None:
         """Run the password `check` off the event loop and call `done` with its answer on
@@ -431,6 +438,13 @@ class Session:
         """Answered whatever its MsgSeqNum, so two sides with gaps cannot wait on each other."""
         if not self._verify(message, now, high=False, low=False):
             return
+        admission = self._acceptor.application.admit(self._session_id, now)
+        if admission is Admission.LOGOUT:
+            self._logout(now, "message rate far above the limit", disconnect=True)
+            return
+        if admission is Admission.REJECT:
+            self._reject(message, Rejection(SessionRejectReason.OTHER, text=_OVER_RATE), now)
+            return
         begin = message.get_int(tags.BEGIN_SEQ_NO) or 0
         end = message.get_int(tags.END_SEQ_NO) or 0
         self._resend(begin, end, now)
@@ -548,9 +562,17 @@ class Session:
         last_sent = self._acceptor.store.next_numbers(self._store_key)[0] - 1
         begin = max(begin, 1)
         end = last_sent if end == 0 or end > last_sent else end
-        kept = self._acceptor.store.sent(self._store_key, begin, end)
+        self._resend_slice(begin, end, now)
+
+    def _resend_slice(self, begin: int, end: int, now: int) -> None:
+        """`begin`..`end`, one slice now and the rest on later loop turns."""
+        if not self.logged_on:
+            return
+        stop = min(end, begin + self._settings.resend_slice - 1)
+        kept = self._acceptor.store.sent(self._store_key, begin, stop)
+        sending_time = format_utc_timestamp(now)
         gap_start: int | None = None
-        for seq in range(begin, end + 1):
+        for seq in range(begin, stop + 1):
             frame = kept.get(seq)
             if frame is None:
                 gap_start = seq if gap_start is None else gap_start
@@ -558,9 +580,11 @@ class Session:
             if gap_start is not None:
                 self._gap_fill(gap_start, seq, now)
                 gap_start = None
-            self._transmit(self._possible_duplicate(frame, now), now)
+            self._transmit(possible_duplicate(frame, sending_time), now)
         if gap_start is not None:
-            self._gap_fill(gap_start, end + 1, now)
+            self._gap_fill(gap_start, stop + 1, now)
+        if stop < end:
+            self._acceptor.later(lambda later: self._resend_slice(stop + 1, end, later))
 
     def _gap_fill(self, seq: int, new_seq: int, now: int) -> None:
         sending_time = format_utc_timestamp(now)
@@ -576,18 +600,6 @@ class Session:
             (tags.NEW_SEQ_NO, str(new_seq)),
         )
         self._transmit(encode(gap_fill, self._acceptor.dictionary.begin_string), now)
-
-    def _possible_duplicate(self, frame: bytes, now: int) -> bytes:
-        original = parse(frame, self._acceptor.dictionary.data_length)
-        fields: list[tuple[int, str]] = []
-        for tag, value in original.fields:
-            if tag == tags.SENDING_TIME:
-                fields.append((tag, format_utc_timestamp(now)))
-                fields.append((tags.POSS_DUP_FLAG, "Y"))
-                fields.append((tags.ORIG_SENDING_TIME, value))
-            else:
-                fields.append((tag, value))
-        return encode(Message(fields), self._acceptor.dictionary.begin_string)
 
     def _unsequenced_logout(self, member: str, now: int, text: str) -> bytes:
         """The answer to a failed logon: outside any session, so it takes no sequence number."""
