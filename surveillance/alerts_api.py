@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict
 
 from surveillance.alert_store import MAX_PAGE, AlertFilter, StoredAlert
+from surveillance.http_responses import documented
 from surveillance.parameters import ParameterSet
 from surveillance.store_thread import StoreThread
 from surveillance.workflow import (
@@ -159,7 +160,9 @@ def alerts_router(
     store: StoreThread, current_user: Callable[..., User], clock: Callable[[], int]
 ) -> APIRouter:
     """`current_user` is a FastAPI dependency; `clock` gives ns since the epoch, UTC."""
-    router = APIRouter(prefix="/api", tags=["surveillance"])
+    router = APIRouter(
+        prefix="/api", tags=["surveillance"], responses=documented(401, 403, 404, 409, 429)
+    )
     Supervisor = Annotated[User, Depends(current_user)]
 
     async def step(

@@ -27,6 +27,7 @@ from gateway.trading.gateway_service import GatewayService, RequestTimeout
 from settlement.administration import Administration, AdministrationError
 from settlement.ledger import Ledger
 from settlement.statements import StatementError, end_of_day, statements_csv, statements_json
+from surveillance.http_responses import documented
 
 RegistryRead = Callable[[Callable[[Ledger], Any]], Awaitable[Any]]
 
@@ -97,7 +98,11 @@ def admin_router(
     clock: Clock,
     read_registry: RegistryRead,
 ) -> APIRouter:
-    router = APIRouter(prefix="/api/admin", tags=["administration"])
+    router = APIRouter(
+        prefix="/api/admin",
+        tags=["administration"],
+        responses=documented(401, 404, 422, 429, 503, 504),
+    )
     Supervisor = Annotated[User, Depends(auth)]
     loop_holder: dict[str, asyncio.AbstractEventLoop] = {}
 

@@ -19,6 +19,7 @@ from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconn
 from fastapi.responses import Response
 from prometheus_client import Gauge
 
+from surveillance.http_responses import documented
 from surveillance.market_data import MarketDataPublisher, encode_message
 from surveillance.market_data.messages import Message
 from surveillance.market_data.publisher import UnknownInstrument
@@ -33,7 +34,7 @@ def _json(value) -> Response:
 
 
 def market_data_router(publisher: MarketDataPublisher) -> APIRouter:
-    router = APIRouter(tags=["market data"])
+    router = APIRouter(tags=["market data"], responses=documented(404, 503))
 
     def known(symbol: str) -> None:
         if symbol not in publisher.instruments():

@@ -42,6 +42,7 @@ from surveillance.alerts_api import AlertView, AuditView, refusals
 from surveillance.dashboard.alert_feed import AlertFeed
 from surveillance.dashboard.day_history import DayHistory, OrderEvent
 from surveillance.dashboard.sessions import Sessions
+from surveillance.http_responses import documented
 from surveillance.store_thread import StoreThread
 from surveillance.websocket_departure import until_client_leaves
 from surveillance.workflow import User, require_supervisor
@@ -114,7 +115,7 @@ def dashboard_router(
     """`current_user` is the supervisors' FastAPI dependency (also called with Basic
     credentials by the login form's endpoint); `balances` reads an account's
     registry balances (the composition root passes it when the registry is reachable)."""
-    router = APIRouter(tags=["dashboard"])
+    router = APIRouter(tags=["dashboard"], responses=documented(401, 403, 404, 429, 503))
     Supervisor = Annotated[User, Depends(current_user)]
     sessions = Sessions(clock)
     feed = AlertFeed()
