@@ -30,6 +30,7 @@ from gateway.fix.acceptor import Acceptor
 from gateway.fix.application import SessionId
 from gateway.fix.dictionary import load_dictionary
 from gateway.fix.logon_throttle import FailedLogonThrottle
+from gateway.fix.password_checks import PasswordChecks
 from gateway.fix.session import SessionSettings
 from gateway.fix.store import SessionStore
 from gateway.fix.websocket import fix_router
@@ -142,7 +143,8 @@ class Exchange:
         self.logon_throttle = FailedLogonThrottle(
             max_failures=settings.failed_logins_per_minute, window_ns=60 * 1_000_000_000
         )
-        auth = SupervisorAuth(self.directory, self.logon_throttle)
+        self.password_checks = PasswordChecks(self.logon_throttle)
+        auth = SupervisorAuth(self.directory, self.password_checks)
         routers = [members_router(self.reload_members, auth)]
         # the bulletins' own connection, used on the event loop's thread (see the store)
         self.bulletin_database = open_database(settings.registry)
@@ -229,6 +231,7 @@ class Exchange:
             authenticator=self.fix_bridge,
             application=self.fix_bridge,
             throttle=self.logon_throttle,
+            password_checks=self.password_checks,
             trading_day=lambda ns: calendar.trading_date(ns).isoformat(),
         )
         self.fix_bridge.outbox = acceptor

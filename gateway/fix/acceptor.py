@@ -9,8 +9,6 @@ orders and execution reports; outside one (unit tests), at once.
 """
 
 import asyncio
-import concurrent.futures
-import logging
 import time
 from collections.abc import Callable
 
@@ -20,6 +18,7 @@ from gateway.fix.codec import encode_fields
 from gateway.fix.dictionary import Dictionary
 from gateway.fix.logon_throttle import FailedLogonThrottle
 from gateway.fix.message import Message
+from gateway.fix.password_checks import PasswordChecks, Unheard
 from gateway.fix.session import Session, SessionSettings, Transport
 from gateway.fix.store import SessionKey, SessionStore
 from gateway.fix.timestamps import format_utc_timestamp
@@ -46,12 +45,6 @@ _STAMPED = frozenset(
 # book the member rebuilt since, so these are gap-filled like admin messages (and a member
 # recovers with a fresh snapshot).
 _STALE = frozenset({"W", "X", "Y"})
-# Password checks (scrypt, ~60 ms each) run on this many threads, never on the event loop;
-# past MAX_WAITING_CHECKS logons waiting for one, a new logon is refused unheard.
-PASSWORD_CHECK_THREADS = 2
-MAX_WAITING_CHECKS = 64
-
-log = logging.getLogger(__name__)
 
 
 class Acceptor:
@@ -66,6 +59,7 @@ class Acceptor:
         throttle: FailedLogonThrottle,
         trading_day: Callable[[int], str],
         clock: Callable[[], int] = time.time_ns,
+        password_checks: PasswordChecks | None = None,
     ):
         self.settings = settings
         self.dictionary = dictionary
@@ -82,10 +76,7 @@ class Acceptor:
         self._active: dict[SessionId, Session] = {}
         self._held: list[tuple[Transport, bytes | None]] = []  # None: close the transport
         self._flush_due = False
-        self._password_checks = concurrent.futures.ThreadPoolExecutor(
-            PASSWORD_CHECK_THREADS, thread_name_prefix="fix-password-check"
-        )
-        self._waiting_checks = 0
+        self.password_checks = password_checks or PasswordChecks(throttle, clock=clock)
 
     def open(self, transport: Transport, peer: str, now: int) -> Session:
         """A new connection: a session that waits for its Logon."""
@@ -164,29 +155,24 @@ class Acceptor:
         self.settle()  # what this turn sent goes out before the next step adds to it
         loop.call_soon(run)
 
-    def verify(self, check: Callable[[], bool], done: Callable[[bool | None], None]) -> None:
-        """`check` on a password-check thread, `done` with its answer back on the loop
-        (at once outside a loop, as in unit tests); None when too many are waiting."""
+    def verify(
+        self, peer: str, check: Callable[[], bool], done: Callable[[bool | None], None]
+    ) -> None:
+        """`check` off the loop, `done` with its verdict back on it (None: refused unheard);
+        at once outside a loop, as in unit tests."""
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:
-            done(check())
-            return
-        if self._waiting_checks >= MAX_WAITING_CHECKS:
-            done(None)
-            return
-        self._waiting_checks += 1
-
-        def checked(future: asyncio.Future) -> None:
-            self._waiting_checks -= 1
             try:
-                verdict = future.result()
-            except Exception:
-                log.exception("password check failed; the logon is refused")
-                verdict = False
-            done(verdict)
+                done(self.password_checks.check_now(peer, check))
+            except Unheard:
+                done(None)
+            return
 
-        loop.run_in_executor(self._password_checks, check).add_done_callback(checked)
+        def checked(finished: asyncio.Future) -> None:
+            done(None if isinstance(finished.exception(), Unheard) else finished.result())
+
+        asyncio.ensure_future(self.password_checks.check(peer, check)).add_done_callback(checked)
 
     def transmit(self, transport: Transport, frame: bytes | None) -> None:
         """Send `frame` (None: close the transport) once what came before it is stored."""

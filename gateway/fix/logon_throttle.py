@@ -1,9 +1,5 @@
 """Failed logons counted per peer address: past the limit, that address is refused unheard
-until its oldest failure leaves the window, so passwords cannot be guessed at line speed.
-
-A logon counts as failed from the moment its password check starts, and is forgiven when
-the password proves right: checks run off the event loop, concurrently, and a burst of
-simultaneous attempts must not all pass the limit before the first of them has failed."""
+until its oldest failure leaves the window, so passwords cannot be guessed at line speed."""
 
 from collections import OrderedDict, deque
 
@@ -31,12 +27,6 @@ class FailedLogonThrottle:
         if not self.blocked(peer, now):
             return 0
         return self._failures[peer][0] + self._window_ns - now
-
-    def forgive(self, peer: str) -> None:
-        """Take back the latest failure of `peer`: its logon turned out right."""
-        failures = self._failures.get(peer)
-        if failures:
-            failures.pop()
 
     def record_failure(self, peer: str, now: int) -> None:
         failures = self._failures.setdefault(peer, deque(maxlen=self._max_failures))

@@ -89,9 +89,12 @@ class SessionHost(Protocol):
         long work yields to other sessions between its slices."""
         ...
 
-    def verify(self, check: Callable[[], bool], done: Callable[[bool | None], None]) -> None:
-        """Run the password `check` off the event loop and call `done` with its answer on
-        it (None: not checked, too many logons already waiting)."""
+    def verify(
+        self, peer: str, check: Callable[[], bool], done: Callable[[bool | None], None]
+    ) -> None:
+        """Run the password `check` off the event loop, after `peer`'s earlier ones, and
+        call `done` with its verdict on it (None: refused unheard, `peer` throttled or too
+        many checks waiting). A False verdict is recorded as a failed logon of `peer`."""
         ...
 
 
@@ -239,8 +242,8 @@ class Session:
             return
         username, password = message.get(tags.USERNAME), message.get(tags.PASSWORD)
         self.state = State.AUTHENTICATING
-        acceptor.throttle.record_failure(self.peer, now)  # until the password proves right
         acceptor.verify(
+            self.peer,
             lambda: acceptor.authenticator.authenticate(member, username, password),
             lambda verdict: self._on_verified(message, verdict, now),
         )
@@ -250,8 +253,6 @@ class Session:
         if self.state is not State.AUTHENTICATING:
             return  # the connection went in the meantime
         self.state = State.AWAITING_LOGON
-        if verdict is not False:
-            self._acceptor.throttle.forgive(self.peer)
         self._log_on(message, verdict, now)
         self._drain_queue(now)
         early, self._early = self._early, []
@@ -263,10 +264,8 @@ class Session:
         acceptor = self._acceptor
         member = message.get(tags.SENDER_COMP_ID) or ""
         if verdict is None:
-            log.warning(
-                "%s: logon as %r refused unheard: too many logons waiting", self.peer, member
-            )
-            self._disconnect("too many logons waiting for a password check")
+            log.warning("%s: logon as %r refused unheard: too many failures", self.peer, member)
+            self._disconnect("failed logons rate-limited")
             return
         if not verdict:
             log.warning(

@@ -8,10 +8,8 @@ the user exists, nor whether a member's (non-supervisor's) password was right: R
 no oracle for FIX passwords.
 """
 
-import asyncio
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -19,7 +17,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from prometheus_client import Counter
 
-from gateway.fix.logon_throttle import FailedLogonThrottle
+from gateway.fix.password_checks import PasswordChecks, Unheard
 from gateway.members import Directory, LogonRefused, Role
 
 log = logging.getLogger("tcx.gateway.auth")
@@ -42,44 +40,43 @@ class User:
 class SupervisorAuth:
     """A FastAPI dependency: the authenticated supervisor, or 401 (429 when throttled)."""
 
-    def __init__(
-        self,
-        directory: Directory,
-        throttle: FailedLogonThrottle,
-        clock: Callable[[], int] = time.time_ns,
-    ):
+    def __init__(self, directory: Directory, password_checks: PasswordChecks):
         self.directory = directory
-        self.throttle = throttle
-        self._clock = clock
+        self.password_checks = password_checks
 
     async def __call__(
         self, credentials: Annotated[HTTPBasicCredentials, Depends(_basic)], request: Request
     ) -> User:
         peer = request.client.host if request.client else "unknown"
-        wait_ns = self.throttle.retry_after_ns(peer, self._clock())
-        if wait_ns:
+        try:
+            user = await self.password_checks.check(peer, lambda: self._supervisor(credentials))
+        except Unheard:
+            wait_ns = self.password_checks.throttle.retry_after_ns(peer, time.time_ns())
             THROTTLED_LOGINS.inc()
             log.warning("REST login refused unheard: too many failures", extra={"peer": peer})
-            retry_after = str(-(-wait_ns // NS_PER_SECOND))
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,
                 "too many failed logins from this address; retry later",
-                headers={"Retry-After": retry_after},
-            )
-        try:
-            session = await asyncio.to_thread(
-                self.directory.authenticate, credentials.username, credentials.password
-            )
-            member = self.directory.members.get(session.member)  # None if reloaded away
-            if member is None or member.role is not Role.SUPERVISOR:
-                raise LogonRefused("not a supervisor's login")
-        except LogonRefused as refused:
-            self.throttle.record_failure(peer, self._clock())
+                headers={"Retry-After": str(max(1, -(-wait_ns // NS_PER_SECOND)))},
+            ) from None
+        if user is None:
             FAILED_LOGINS.inc()
-            log.warning("REST login refused", extra={"reason": str(refused), "peer": peer})
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 "unknown user or wrong password",
                 headers={"WWW-Authenticate": 'Basic realm="tcx supervisors"'},
-            ) from None
+            )
+        return user
+
+    def _supervisor(self, credentials: HTTPBasicCredentials) -> User | None:
+        """The supervisor these credentials log in, or None (on a password-check thread)."""
+        try:
+            session = self.directory.authenticate(credentials.username, credentials.password)
+        except LogonRefused as refused:
+            log.warning("REST login refused", extra={"reason": str(refused)})
+            return None
+        member = self.directory.members.get(session.member)  # None if reloaded away since
+        if member is None or member.role is not Role.SUPERVISOR:
+            log.warning("REST login refused", extra={"reason": "not a supervisor's login"})
+            return None
         return User(session.id, member.id, member.role)

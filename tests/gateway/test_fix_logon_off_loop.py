@@ -59,3 +59,21 @@ def test_a_logon_storm_does_not_stall_a_logged_on_member(tmp_path: Path) -> None
 
 def _now() -> int:
     return time.time_ns()
+
+
+def test_many_members_behind_one_address_log_on_at_once(tmp_path: Path) -> None:
+    """Checks of one address wait their turn rather than count as failures in advance."""
+    members = [f"M{number}" for number in range(10)]
+    credentials = Credentials(dict.fromkeys(members, "right"))
+
+    async def run() -> list[str]:
+        async with served(make_acceptor(tmp_path, credentials=credentials)) as url:
+            connections = [await connect(url) for _ in members]
+            for connection, member in zip(connections, members, strict=True):
+                await connection.send(logon(1, _now(), 30, (554, "right"), sender=member).decode())
+            replies = [await asyncio.wait_for(c.recv(), 10) for c in connections]
+            for connection in connections:
+                await connection.close()
+            return replies
+
+    assert all("\x0135=A\x01" in reply for reply in asyncio.run(run()))
