@@ -114,6 +114,24 @@ class MoveHolding(Command, tag="T"):
     actor: str
 
 
+class RestrictAccount(Command, tag="XR"):
+    """A supervisor restricts an account (engine/restrictions.py) with a reason."""
+
+    account: str
+    mode: int  # restrictions.Mode
+    until: int  # ns since the epoch, UTC; 0 = until lifted
+    reason: str
+    reference: str  # unique per restriction; lifting names it
+    actor: str
+
+
+class LiftRestriction(Command, tag="XL"):
+    account: str
+    reference: str  # the restriction's
+    reason: str
+    actor: str
+
+
 AnyCommand = (
     NewOrder
     | CancelOrder
@@ -127,6 +145,8 @@ AnyCommand = (
     | SetControlGroup
     | MoveCash
     | MoveHolding
+    | RestrictAccount
+    | LiftRestriction
 )
 
 _encoder = msgspec.msgpack.Encoder()

@@ -184,6 +184,23 @@ class CommandRejected(Event, tag="command_rejected"):
     text: str
 
 
+class AccountRestricted(Event, tag="restricted"):
+    account: str
+    mode: int  # restrictions.Mode
+    until: int  # ns, 0 = until lifted
+    reason: str
+    reference: str
+    actor: str
+
+
+class RestrictionLifted(Event, tag="restriction_lifted"):
+    account: str
+    mode: int  # the lifted restriction's
+    reason: str  # why it was lifted
+    reference: str
+    actor: str
+
+
 AnyEvent = (
     OrderAccepted
     | OrderRejected
@@ -200,6 +217,8 @@ AnyEvent = (
     | CashMoved
     | HoldingMoved
     | CommandRejected
+    | AccountRestricted
+    | RestrictionLifted
 )
 
 _encoder = msgspec.msgpack.Encoder()

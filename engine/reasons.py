@@ -34,6 +34,14 @@ class Reason(IntEnum):
     HOLDINGS_ENCUMBERED = 23  # tonnes pledged or frozen
     DAY_ALREADY_CLOSED = 24  # an end of day for a date closed already, or an earlier one
     NOT_A_TRADING_DAY = 25  # an end of day for a date that is not a real trading day
+    # enforcement restrictions (engine/restrictions.py), numbered apart from the reasons
+    # other features append, so parallel branches do not reuse a code
+    ACCOUNT_SELL_ONLY = 50
+    ACCOUNT_CANCEL_ONLY = 51
+    ACCOUNT_SUSPENDED = 52
+    NO_RESTRICTION_REASON = 53  # a restriction or a lifting without a reason
+    BAD_RESTRICTION = 54  # unknown mode, or an end time not after now
+    NOT_RESTRICTED = 55  # lifting a restriction not in force (lifted twice, expired)
 
 
 # FIX OrdRejReason (103) for each reason on a new order.
@@ -53,6 +61,9 @@ ORD_REJ_REASON: dict[Reason, int] = {
     Reason.POSITION_LIMIT: 3,
     Reason.UNSUPPORTED_ORDER: 11,
     Reason.NO_REFERENCE_PRICE: 2,
+    Reason.ACCOUNT_SELL_ONLY: 0,  # broker / exchange option
+    Reason.ACCOUNT_CANCEL_ONLY: 0,
+    Reason.ACCOUNT_SUSPENDED: 0,
 }
 
 # FIX CxlRejReason (102) for each reason on a cancel or amend.
@@ -63,6 +74,9 @@ CXL_REJ_REASON: dict[Reason, int] = {
     Reason.INSUFFICIENT_CASH: 2,
     Reason.INSUFFICIENT_HOLDINGS: 2,
     Reason.POSITION_LIMIT: 2,
+    Reason.ACCOUNT_SELL_ONLY: 2,
+    Reason.ACCOUNT_CANCEL_ONLY: 2,
+    Reason.ACCOUNT_SUSPENDED: 2,
 }
 
 TEXT: dict[Reason, str] = {
@@ -97,6 +111,14 @@ TEXT: dict[Reason, str] = {
     Reason.HOLDINGS_ENCUMBERED: "not enough unencumbered tonnes (pledged or frozen)",
     Reason.DAY_ALREADY_CLOSED: "that trading day, or a later one, is closed already",
     Reason.NOT_A_TRADING_DAY: "not a trading day: give a YYYY-MM-DD date the market trades on",
+    Reason.ACCOUNT_SELL_ONLY: "the account is restricted to selling by the exchange",
+    Reason.ACCOUNT_CANCEL_ONLY: "the account is restricted to cancels by the exchange",
+    Reason.ACCOUNT_SUSPENDED: "the account is suspended by the exchange; cancels are accepted",
+    Reason.NO_RESTRICTION_REASON: "say why: a reason of 1 to 500 characters is required",
+    Reason.BAD_RESTRICTION: (
+        "unknown restriction mode (sell_only, cancel_only, suspended), or an end not in the future"
+    ),
+    Reason.NOT_RESTRICTED: "no such restriction in force (lifted already, expired, never imposed)",
 }
 
 

@@ -23,17 +23,20 @@ from engine.commands import (
     Command,
     EndOfDay,
     Halt,
+    LiftRestriction,
     MassCancel,
     MoveCash,
     MoveHolding,
     NewOrder,
     OpenAccount,
+    RestrictAccount,
     Resume,
     SetControlGroup,
     SetReferencePrice,
 )
 from engine.events import (
     AccountOpened,
+    AccountRestricted,
     CancelRejected,
     CashMoved,
     CommandRejected,
@@ -47,6 +50,7 @@ from engine.events import (
     OrderCancelled,
     OrderRejected,
     ReferencePriceSet,
+    RestrictionLifted,
     Trade,
     TradingStatus,
 )
@@ -56,6 +60,7 @@ from engine.order import Order
 from engine.orders import CancelCause, MassCancelScope, OrderType, Side, TimeInForce
 from engine.reasons import TEXT, Reason
 from engine.reference import ReferenceData
+from engine.restrictions import REASON_OF_MODE, Restriction, Restrictions
 from engine.sessions import Sessions
 from engine.trading_dates import trading_day
 
@@ -120,6 +125,7 @@ class _Snapshot(msgspec.Struct, array_like=True):
     references: list[str]
     holds: bytes
     closed_through: str = ""  # the last trading date closed (YYYY-MM-DD)
+    restrictions: bytes = b""  # engine/restrictions.py
 
 
 class Sequencer:
@@ -143,6 +149,7 @@ class Sequencer:
         self.next_order_id = 1
         self.next_trade_id = 1
         self.sessions = Sessions(reference.calendar)
+        self.restrictions = Restrictions()
         self._handlers = {
             NewOrder: self._new_order,
             CancelOrder: self._cancel,
@@ -156,6 +163,8 @@ class Sequencer:
             SetControlGroup: self._set_control_group,
             MoveCash: self._move_cash,
             MoveHolding: self._move_holding,
+            RestrictAccount: self._restrict,
+            LiftRestriction: self._lift,
         }
 
     def apply(self, command: Command) -> list[Event]:
@@ -232,6 +241,8 @@ class Sequencer:
             reason = self._order_refusal(
                 ts, listing, account, client_order_id, quantity, price, order_type == _LIMIT
             )
+            if not reason and self.restrictions.by_account:
+                reason = self.restrictions.refusal(name, side, ts)  # Action.BUY/SELL = Side
         if not reason:
             if order_type == _LIMIT:
                 limit = price
@@ -252,7 +263,7 @@ class Sequencer:
                     price,
                     quantity,
                     reason,
-                    TEXT[reason],
+                    self._refusal_text(name, reason, ts),
                 )
             ]
         self.next_order_id = order_id + 1
@@ -430,7 +441,7 @@ class Sequencer:
                 c.instrument,
                 type(c) is AmendOrder,
                 reason,
-                TEXT[reason],
+                self._refusal_text(c.account, reason, c.ts),
                 order.order_id if order is not None else 0,
             )
         ]
@@ -454,6 +465,8 @@ class Sequencer:
             c.price,
             True,
         )
+        if not reason and self.restrictions.by_account:
+            reason = self.restrictions.refusal(c.account, order.side, c.ts)
         if reason:
             return reason
         if c.quantity <= order.filled:
@@ -647,6 +660,7 @@ class Sequencer:
         for account in self.accounts.values():
             account.client_ids.clear()
         self.holds.roll_day()
+        self.restrictions.expire(c.ts)
         return events
 
     # --- accounts and registry movements -------------------------------------------------
@@ -734,6 +748,46 @@ class Sequencer:
             )
         ]
 
+    # --- enforcement restrictions ---------------------------------------------------------
+
+    def _refusal_text(self, account: str, reason: int, ts: int) -> str:
+        """The member's text: a restriction's says until when it holds."""
+        if reason in REASON_OF_MODE.values():
+            return self.restrictions.text(account, Reason(reason), ts)
+        return TEXT[reason]
+
+    def _restrict(self, c: RestrictAccount) -> list[Event]:
+        restriction = Restriction(
+            c.reference, c.account, c.mode, c.until, c.reason.strip(), c.actor, c.ts
+        )
+        reason = self.restrictions.imposal_refusal(restriction, c.account in self.accounts)
+        if reason:
+            return self._command_rejected(c, c.account, c.reference, reason)
+        self.restrictions.impose(restriction)
+        return [
+            AccountRestricted(
+                self._seq(),
+                c.ts,
+                c.account,
+                c.mode,
+                c.until,
+                restriction.reason,
+                c.reference,
+                c.actor,
+            )
+        ]
+
+    def _lift(self, c: LiftRestriction) -> list[Event]:
+        reason = self.restrictions.lifting_refusal(c.account, c.reference, c.reason, c.ts)
+        if reason:
+            return self._command_rejected(c, c.account, c.reference, reason)
+        lifted = self.restrictions.lift(c.account, c.reference)
+        return [
+            RestrictionLifted(
+                self._seq(), c.ts, c.account, lifted.mode, c.reason.strip(), c.reference, c.actor
+            )
+        ]
+
     # --- snapshots ------------------------------------------------------------------------
 
     def _state(self) -> _Snapshot:
@@ -772,6 +826,7 @@ class Sequencer:
             references=sorted(self.references),
             holds=self.holds.snapshot(),
             closed_through=self.closed_through,
+            restrictions=self.restrictions.snapshot(),
         )
 
     def snapshot(self) -> bytes:
@@ -820,6 +875,7 @@ class Sequencer:
         orders = [order for symbol in resting for order in resting[symbol]]
         self.orders = {order.order_id: order for order in sorted(orders, key=_order_id)}
         self.holds.restore(state.holds)
+        self.restrictions.restore(state.restrictions)
 
 
 # An order's row in a snapshot, built in C (a snapshot holds every resting order).

@@ -26,6 +26,7 @@ from engine.reference import ReferenceData, load_reference_data
 from engine.sequencer import Sequencer
 from engine.stream import EVENTS_TOPIC, Stream
 from gateway.clock import Clock, SessionClock, WallClock
+from gateway.disclosure.desk import DisclosureDesk
 from gateway.fix.acceptor import Acceptor
 from gateway.fix.application import SessionId
 from gateway.fix.dictionary import load_dictionary
@@ -38,10 +39,12 @@ from gateway.holds_reconciliation import reconcile_holds
 from gateway.members import Directory, MemberFileError, load_directory
 from gateway.rest.admin import admin_router
 from gateway.rest.app import create_app
+from gateway.rest.disclosure import disclosure_router
 from gateway.rest.market_data import market_data_router
 from gateway.rest.member_file_reload import MembersReloaded, members_router
 from gateway.rest.reference_data import public_router
 from gateway.rest.registry_reader import RegistryReader
+from gateway.rest.restrictions import restrictions_router
 from gateway.rest.supervisor_auth import SupervisorAuth
 from gateway.settings import Settings
 from gateway.trading.fix_bridge import FixBridge
@@ -61,6 +64,7 @@ from surveillance.parameters import Parameters
 from surveillance.runner import Surveillance
 from surveillance.store_thread import StoreThread
 from surveillance.surveillance_service import SurveillanceService
+from surveillance.warning_letters_api import warning_letters_router
 
 log = logging.getLogger("tcx.exchange")
 
@@ -164,6 +168,7 @@ class Exchange:
                 self.clock.now,
             )
             routers.append(alerts_router(self.alert_store, auth, self.clock.now))
+            routers.append(warning_letters_router(self.alert_store, auth, self.clock.now))
             self.day_history = DayHistory(self.reference)
             routers.append(
                 dashboard_router(
@@ -183,6 +188,14 @@ class Exchange:
             routers.append(
                 admin_router(self.gateway, self.reference, auth, self.clock, self.registry_reader)
             )
+            routers.append(
+                restrictions_router(
+                    self.gateway, self.reference, auth, self.clock, self.registry_reader
+                )
+            )
+            self.disclosure = DisclosureDesk(settings.registry, self.reference)
+            self.gateway.listeners.append(self.disclosure.on_events)
+            routers.append(disclosure_router(self.disclosure, auth, self.clock))
             self.acceptor = self._fix_acceptor()
             routers.append(fix_router(self.acceptor))
         return routers
@@ -290,6 +303,7 @@ class Exchange:
             stop.set()
             if self.gateway is not None:
                 self.registry_reader.close()
+                await self.disclosure.close()
             if self.gateway is not None or self.surveillance is not None:
                 self.bulletin_database.close()
             if self.surveillance is not None:

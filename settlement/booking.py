@@ -23,16 +23,19 @@ import msgspec
 
 from engine.events import (
     AccountOpened,
+    AccountRestricted,
     CashMoved,
     CommandRejected,
     ControlGroupSet,
     DayClosed,
     Event,
     HoldingMoved,
+    RestrictionLifted,
     Trade,
 )
 from engine.orders import CashMovementKind, HoldingMovementKind
 from engine.reference import ReferenceData
+from engine.restrictions import Mode
 from settlement.accounts import SYSTEM_PREFIX
 from settlement.fees import commission
 
@@ -135,6 +138,18 @@ class Booking:
         elif kind is DayClosed:
             self.day_closes.append(
                 (event.seq, event.trading_date, event.instrument, event.close_price)
+            )
+        elif kind is AccountRestricted or kind is RestrictionLifted:
+            # settlement/restriction_register.py reads these back
+            verb = "restrict:" if kind is AccountRestricted else "lift:"
+            until = event.until if kind is AccountRestricted else 0
+            self._audit(
+                event,
+                verb + Mode(event.mode).name.lower(),
+                "",
+                until,
+                event.reference,
+                event.reason,
             )
 
     def _audit(

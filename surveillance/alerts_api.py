@@ -43,6 +43,7 @@ HTTP_STATUS = {
     Reason.ALREADY_CLOSED: 409,
     Reason.REVIEW_FIRST: 409,
     Reason.ESCALATE_FIRST: 409,
+    Reason.NOT_A_WARNING_LETTER: 409,
 }  # any other reason is bad input: 422
 
 

@@ -14,6 +14,8 @@ The rules are those of an exchange's surveillance desk:
 - A closed alert is final: no step changes it, but anyone may still add a comment (say,
   the regulator's acknowledgement of a referral).
 - Every step needs the supervisor role and a comment saying why.
+- `letter_sent` records that an alert closed as a warning letter had its letter sent
+  (surveillance/warning_letter.py writes it), the comment saying how and to whom.
 
 `decide` is pure: it returns the alert's next work state or raises `Refused`, so the store
 changes nothing on a refusal.
@@ -48,6 +50,7 @@ class Action(StrEnum):
     ESCALATE = "escalate"
     CLOSE = "close"
     COMMENT = "comment"
+    LETTER_SENT = "letter_sent"
 
 
 class Reason(StrEnum):
@@ -66,6 +69,7 @@ class Reason(StrEnum):
     UNKNOWN_PATTERN = "unknown_pattern"
     BAD_PARAMETER = "bad_parameter"
     NO_CHANGE = "no_change"
+    NOT_A_WARNING_LETTER = "not_a_warning_letter"
 
 
 class Refused(Exception):
@@ -126,6 +130,9 @@ def decide(
     require_comment(comment)
     if action is Action.COMMENT:
         return state
+    if action is Action.LETTER_SENT:
+        require_warning_letter(state)
+        return state
     if state.status is Status.CLOSED:
         raise Refused(
             Reason.ALREADY_CLOSED,
@@ -138,6 +145,16 @@ def decide(
     if action is Action.ESCALATE:
         return _escalate(state, assignee.strip())
     return _close(state, disposition)
+
+
+def require_warning_letter(state: WorkState) -> None:
+    if state.status is not Status.CLOSED or state.disposition is not Disposition.WARNING_LETTER:
+        raise Refused(
+            Reason.NOT_A_WARNING_LETTER,
+            "a warning letter exists only for an alert closed with the disposition "
+            f"warning_letter; this one is {state.status}"
+            + (f" ({state.disposition})" if state.disposition else ""),
+        )
 
 
 def _assign(state: WorkState, assignee: str) -> WorkState:

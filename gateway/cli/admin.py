@@ -14,6 +14,7 @@ import sys
 import httpx
 
 from gateway.rest.admin import HOLDING_KINDS
+from gateway.rest.restrictions import MODES
 
 
 def add_admin_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -153,6 +154,57 @@ def add_admin_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("trading_date")
     p.add_argument("--csv", action="store_true")
+
+    p = command(
+        "restrict",
+        "restrict an account: sell_only, cancel_only or suspended, with a reason",
+        "POST",
+        lambda a: f"/api/admin/accounts/{a.account}/restrictions",
+        lambda a: {
+            "mode": a.mode,
+            "reason": a.reason,
+            "until": a.until,
+            "reference": a.reference,
+            "cancel_resting": a.cancel_resting,
+        },
+    )
+    p.add_argument("account")
+    p.add_argument("mode", choices=MODES)
+    p.add_argument("--reason", required=True)
+    p.add_argument("--until", default="", help="YYYY-MM-DD or YYYY-MM-DDTHH:MM; none: until lifted")
+    p.add_argument("--reference", default="", help="unique; generated when omitted")
+    p.add_argument("--cancel-resting", action="store_true", help="also cancel its live orders")
+
+    p = command(
+        "lift",
+        "lift an account's restriction, naming its reference",
+        "POST",
+        lambda a: f"/api/admin/accounts/{a.account}/restrictions/{a.reference}/lift",
+        lambda a: {"reason": a.reason},
+    )
+    p.add_argument("account")
+    p.add_argument("reference")
+    p.add_argument("--reason", required=True)
+
+    p = command(
+        "restrictions",
+        "the register of restrictions, newest first",
+        "GET",
+        lambda a: "/api/admin/restrictions",
+        query=lambda a: {"account": a.account} if a.account else {},
+    )
+    p.add_argument("--account")
+
+    p = command(
+        "republish",
+        "publish a corrected public report; the earlier version stays, superseded",
+        "POST",
+        lambda a: f"/api/admin/disclosure/{a.report}/{a.period}/republish",
+        lambda a: {"reason": a.reason},
+    )
+    p.add_argument("report", help="e.g. daily-bulletin, weekly-holdings, large-holders")
+    p.add_argument("period", help="the trading date, YYYY-MM-DD")
+    p.add_argument("--reason", required=True, help="what was corrected (shown publicly)")
 
     command(
         "failures",

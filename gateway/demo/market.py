@@ -30,6 +30,7 @@ from engine.orders import (
 )
 from engine.reference import ReferenceData, price_band
 from gateway.clock import Clock
+from gateway.demo.disclosure import DemoCloses
 from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
 from gateway.trading.gateway_service import GatewayService
 
@@ -115,9 +116,11 @@ class DemoMarket:
         }
         self.quotes: dict[tuple[str, str], list[str]] = {}  # (maker, symbol) -> live ids
         self.steps = 0
+        self.closes = DemoCloses(reference.calendar, clock.now())
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.gateway.submit(opening_commands(self.clock.now()))
+        ts = self.clock.now()
+        await self.gateway.submit(opening_commands(ts) + self.closes.opening(ts))
         while not stop.is_set():
             await self.gateway.submit(self.step())
             with contextlib.suppress(TimeoutError):
@@ -141,7 +144,7 @@ class DemoMarket:
             commands += self._spoof("TJEA25", ts)
         if self.steps % 240 == 0:
             commands += self._wash("TJEA25", ts)
-        return commands
+        return commands + self.closes.due(ts)
 
     def _drift(self, symbol: str) -> None:
         tick = self.instruments[symbol].tick

@@ -91,6 +91,18 @@ def refused(reason: Reason, text: str) -> HTTPException:
     return HTTPException(422, {"reason": reason.name.lower(), "text": text})
 
 
+async def sequenced(gateway: GatewayService, command: Command) -> list[dict]:
+    """One supervisor command through the engine: its events, or 422 with the refusal."""
+    try:
+        events = await gateway.request(command)
+    except RequestTimeout as timeout:
+        raise HTTPException(504, {"reason": "timeout", "text": str(timeout)}) from None
+    for event in events:
+        if isinstance(event, CommandRejected):
+            raise refused(Reason(event.reason), event.text)
+    return [event_json(event) for event in events]
+
+
 def admin_router(
     gateway: GatewayService,
     reference: ReferenceData,
@@ -123,14 +135,7 @@ def admin_router(
             raise HTTPException(504, {"reason": "timeout", "text": str(timeout)}) from None
 
     async def sequence(command: Command) -> list[dict]:
-        try:
-            events = await gateway.request(command)
-        except RequestTimeout as timeout:
-            raise HTTPException(504, {"reason": "timeout", "text": str(timeout)}) from None
-        for event in events:
-            if isinstance(event, CommandRejected):
-                raise refused(Reason(event.reason), event.text)
-        return [event_json(event) for event in events]
+        return await sequenced(gateway, command)
 
     @router.post("/accounts", status_code=201)
     async def open_account(request: OpenAccountRequest, user: Supervisor) -> dict:

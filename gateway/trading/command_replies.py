@@ -9,22 +9,28 @@ from engine.commands import (
     Command,
     EndOfDay,
     Halt,
+    LiftRestriction,
+    MassCancel,
     MoveCash,
     MoveHolding,
     OpenAccount,
+    RestrictAccount,
     Resume,
     SetControlGroup,
     SetReferencePrice,
 )
 from engine.events import (
     AccountOpened,
+    AccountRestricted,
     CashMoved,
     CommandRejected,
     ControlGroupSet,
     DayClosed,
     Event,
     HoldingMoved,
+    MassCancelDone,
     ReferencePriceSet,
+    RestrictionLifted,
     TradingStatus,
 )
 
@@ -35,7 +41,7 @@ def answers(command: Command, event: Event) -> bool:
     if isinstance(event, CommandRejected):
         if event.command != command.__struct_config__.tag:
             return False
-        if kind in (MoveCash, MoveHolding):
+        if kind in (MoveCash, MoveHolding, RestrictAccount, LiftRestriction):
             return event.reference == command.reference
         if kind in (OpenAccount, SetControlGroup):
             return event.account == command.account
@@ -59,6 +65,12 @@ def answers(command: Command, event: Event) -> bool:
         )
     if kind is SetReferencePrice:
         return type(event) is ReferencePriceSet and event.instrument == command.instrument
+    if kind is RestrictAccount:
+        return type(event) is AccountRestricted and event.reference == command.reference
+    if kind is LiftRestriction:
+        return type(event) is RestrictionLifted and event.reference == command.reference
+    if kind is MassCancel:  # a supervisor's, cancelling a restricted account's orders
+        return type(event) is MassCancelDone and event.client_order_id == command.client_order_id
     if kind is EndOfDay:
         return type(event) is DayClosed and event.trading_date == command.trading_date
     return False

@@ -20,6 +20,7 @@ NEW = WorkState()
 IN_REVIEW = WorkState(Status.IN_REVIEW, LI.name)
 ESCALATED = WorkState(Status.ESCALATED, WANG.name)
 CLOSED = WorkState(Status.CLOSED, WANG.name, Disposition.REFERRAL)
+WARNED = WorkState(Status.CLOSED, WANG.name, Disposition.WARNING_LETTER)
 
 # (state, action, assignee, disposition) -> the state after, or the reason it is refused
 RULES = [
@@ -57,6 +58,12 @@ RULES = [
     (CLOSED, Action.ESCALATE, "", None, Reason.ALREADY_CLOSED),
     (CLOSED, Action.CLOSE, "", Disposition.NO_ACTION, Reason.ALREADY_CLOSED),
     (CLOSED, Action.COMMENT, "", None, CLOSED),
+    # a warning letter's sending is recorded only once the alert is closed as one
+    (NEW, Action.LETTER_SENT, "", None, Reason.NOT_A_WARNING_LETTER),
+    (IN_REVIEW, Action.LETTER_SENT, "", None, Reason.NOT_A_WARNING_LETTER),
+    (ESCALATED, Action.LETTER_SENT, "", None, Reason.NOT_A_WARNING_LETTER),
+    (CLOSED, Action.LETTER_SENT, "", None, Reason.NOT_A_WARNING_LETTER),
+    (WARNED, Action.LETTER_SENT, "", None, WARNED),
 ]
 
 

@@ -9,6 +9,7 @@ import { alertQueue } from "./pages/alerts.js";
 import { auditPage } from "./pages/audit.js";
 import { bulletinPage } from "./pages/bulletin.js";
 import { marketPanel } from "./pages/market.js";
+import { restrictionsPage } from "./pages/restrictions.js";
 
 const routes = [
   [/^#\/market(?:\/([^/]+))?$/, "market", marketPanel],
@@ -17,6 +18,7 @@ const routes = [
   [/^#\/accounts\/([^/]+)$/, "", accountPage],
   [/^#\/audit$/, "audit", auditPage],
   [/^#\/bulletin(?:\/([^/]+))?$/, "bulletin", bulletinPage],
+  [/^#\/restrictions$/, "restrictions", restrictionsPage],
 ];
 
 let leavePage = () => {};

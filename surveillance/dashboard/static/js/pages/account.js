@@ -4,6 +4,7 @@
 import { get } from "../api.js";
 import { activityChart } from "../charts.js";
 import { h, label, money, pct, price, qty, scoreBadge, statusBadge, table, time } from "../format.js";
+import { accountRestrictions } from "./restrictions.js";
 
 export async function accountPage(main, account) {
   const view = await get(`/api/dashboard/accounts/${encodeURIComponent(account)}`);
@@ -60,6 +61,7 @@ export async function accountPage(main, account) {
           h("tr", { class: e.type }, h("td", { class: "mono" }, time(e.ts, true)), h("td", {}, e.type), h("td", {}, e.instrument || ""),
             h("td", {}, e.side), h("td", { class: "num" }, price(e.price)), h("td", { class: "num" }, qty(e.quantity)),
             h("td", { class: "mono" }, e.order_id), h("td", { class: "mono" }, e.client_order_id))), { id: "orders" }))),
+      h("section", { class: "card full", id: "account-restrictions" }, h("h2", {}, "Enforcement restrictions"), await accountRestrictions(view.account)),
       h("section", { class: "card full" }, h("h2", {}, "Past alerts"),
         table(["Score", "Pattern", "Instrument", "Window", "Status", "Reason"], view.alerts.map((a) =>
           h("tr", { class: "clickable", onclick: () => { location.hash = `#/alerts/${a.id}`; } },

@@ -5,8 +5,23 @@
 import { followAlerts, get, login, post } from "../api.js";
 import { windowChart } from "../charts.js";
 import { dateTime, h, label, price, qty, scoreBadge, statusBadge, table, time } from "../format.js";
+import { accountRestrictions } from "./restrictions.js";
 
 const DISPOSITIONS = [["no_action", "no action"], ["warning_letter", "warning letter"], ["referral", "referral to the regulator"]];
+
+// The letter is behind the supervisor's login, so it is fetched with it and saved from a blob.
+async function downloadLetter(base, alertId, message) {
+  message.textContent = "";
+  const answer = await fetch(`${base}/warning-letter`, { headers: { Authorization: login()?.basic || "" } });
+  if (!answer.ok) {
+    message.textContent = `The letter could not be made (HTTP ${answer.status}).`;
+    return;
+  }
+  const link = h("a", { href: URL.createObjectURL(await answer.blob()), download: `warning-letter-${alertId}.html` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
 
 export async function alertPage(main, alertId) {
   const base = `/api/alerts/${encodeURIComponent(alertId)}`;
@@ -38,6 +53,8 @@ export async function alertPage(main, alertId) {
         window_.steps.length
           ? h("div", { class: "stack" }, h("div", { class: "row" }, slider, when), book, h("p", { class: "muted" }, "Click the chart or move the slider. Tonnes of the subject's orders are highlighted."))
           : h("p", { class: "muted" }, "Nothing to replay.")),
+      h("section", { class: "card full", id: "alert-restrictions" }, h("h2", {}, "Enforcement: restrict the subject's accounts"),
+        ...(await Promise.all(detail.alert.accounts.map((account) => accountRestrictions(account, detail.alert.id))))),
       h("section", { class: "card full" }, h("h2", {}, "Audit trail"), trail),
     ),
   );
@@ -129,6 +146,11 @@ export async function alertPage(main, alertId) {
     if (a.status === "in_review") buttons.push(button("escalate", "Escalate", "escalate", () => ({ assignee: "" }), "warn"));
     if (a.status === "in_review" || a.status === "escalated") {
       buttons.push(h("div", { class: "row" }, button("close", "Close as", "close", () => ({ disposition: disposition.value }), "danger"), disposition));
+    }
+    if (a.status === "closed" && a.disposition === "warning_letter") {
+      buttons.push(h("div", { class: "row" },
+        h("button", { type: "button", id: "download-letter", onclick: () => downloadLetter(base, a.id, message) }, "Download warning letter"),
+        button("letter-sent", "Record letter as sent", "warning-letter/sent", () => ({}), "primary")));
     }
     buttons.push(button("add-comment", "Add comment", "comments"));
     actions.replaceChildren(h("form", { class: "stack", onsubmit: (e) => e.preventDefault() }, comment, ...buttons, message));
