@@ -79,7 +79,7 @@ class ReferencePriceRequest(BaseModel):
 class EndOfDayRequest(BaseModel):
     trading_date: str = Field(
         pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-        description="a trading day, not after today's; refused if closed already",
+        description="a trading day; refused if it, or a later one, is closed already",
     )
 
 
@@ -209,16 +209,9 @@ def admin_router(
 
     @router.post("/end-of-day")
     async def close_day(request: EndOfDayRequest, user: Supervisor) -> list[dict]:
-        now = clock.now()
-        day = trading_day(request.trading_date, reference.calendar)
-        if day is None:
+        if trading_day(request.trading_date, reference.calendar) is None:
             raise refused(Reason.NOT_A_TRADING_DAY, TEXT[Reason.NOT_A_TRADING_DAY])
-        if day > reference.calendar.trading_date(now):
-            raise refused(
-                Reason.NOT_A_TRADING_DAY,
-                f"{day} has not begun: only a day that is open or past can close",
-            )
-        return await sequence(EndOfDay(now, request.trading_date))
+        return await sequence(EndOfDay(clock.now(), request.trading_date))
 
     @router.get("/accounts/{account}")
     async def account(account: str, user: Supervisor) -> dict:

@@ -29,7 +29,6 @@ def api(tmp_path_factory):
         ("9999-99-99", "not a trading day"),
         ("2026-02-30", "not a trading day"),
         ("2026-11-28", "not a trading day"),  # a Saturday
-        ("2026-11-25", "has not begun"),  # tomorrow
     ],
 )
 def test_end_of_day_for_a_date_that_cannot_close_is_refused(api, trading_date, why):
