@@ -71,3 +71,9 @@ class HoldingMovementKind(IntEnum):
     RELEASE = 7  # pledged -> tradable
     FREEZE = 8  # tradable -> frozen
     UNFREEZE = 9  # frozen -> tradable
+    RETURN = 10  # excess free allocation returned to the issuer (claw-back, exit)
+    REVERSE_SURRENDER = 11  # a mistaken surrender taken back from the surrender account
+    FREEZE_FREE_ALLOCATION = 12  # tradable free-allocated tonnes -> frozen (national move)
+    CANCEL_FROZEN = 13  # frozen tonnes retired (national-move cancellation)
+    ENFORCE = 14  # pledged tonnes leave the pledgor when the pledgee enforces
+    ENFORCE_RECEIVE = 15  # the pledgee's account receives the enforced tonnes

@@ -42,6 +42,8 @@ class Reason(IntEnum):
     NO_RESTRICTION_REASON = 53  # a restriction or a lifting without a reason
     BAD_RESTRICTION = 54  # unknown mode, or an end time not after now
     NOT_RESTRICTED = 55  # lifting a restriction not in force (lifted twice, expired)
+    # the compliance year (settlement/compliance_year.py), numbered apart likewise
+    HOLDINGS_RESERVED = 60  # tonnes exist but open sell orders reserve them
 
 
 # FIX OrdRejReason (103) for each reason on a new order.
@@ -119,6 +121,7 @@ TEXT: dict[Reason, str] = {
         "unknown restriction mode (sell_only, cancel_only, suspended), or an end not in the future"
     ),
     Reason.NOT_RESTRICTED: "no such restriction in force (lifted already, expired, never imposed)",
+    Reason.HOLDINGS_RESERVED: "those tonnes are reserved by open sell orders; cancel them first",
 }
 
 

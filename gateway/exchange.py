@@ -39,6 +39,7 @@ from gateway.holds_reconciliation import reconcile_holds
 from gateway.members import Directory, MemberFileError, load_directory
 from gateway.rest.admin import admin_router
 from gateway.rest.app import create_app
+from gateway.rest.compliance import compliance_router
 from gateway.rest.disclosure import disclosure_router
 from gateway.rest.market_data import market_data_router
 from gateway.rest.member_file_reload import MembersReloaded, members_router
@@ -51,6 +52,7 @@ from gateway.trading.fix_bridge import FixBridge
 from gateway.trading.gateway_service import GatewayService
 from gateway.trading.market_data import FixMarketData
 from gateway.trading.member_application import MemberApplication
+from settlement.compliance_operations import Exposure, HoldsExposure, RegistryExposure
 from settlement.database import open_database
 from settlement.holds import SettlementHolds
 from settlement.ledger import Ledger
@@ -196,9 +198,27 @@ class Exchange:
             self.disclosure = DisclosureDesk(settings.registry, self.reference)
             self.gateway.listeners.append(self.disclosure.on_events)
             routers.append(disclosure_router(self.disclosure, auth, self.clock))
+            routers.append(self._compliance_router(auth))
             self.acceptor = self._fix_acceptor()
             routers.append(fix_router(self.acceptor))
         return routers
+
+    def _compliance_router(self, auth: SupervisorAuth) -> APIRouter:
+        return compliance_router(
+            self.gateway,
+            self.reference,
+            auth,
+            self.clock,
+            self.settings.registry,
+            self.compliance_exposure,
+        )
+
+    def compliance_exposure(self, ledger: Ledger) -> Exposure:
+        """What compliance operations check first: the engine's holds when they live in
+        this process, else the registry's balances (the engine's check stays the last)."""
+        if self.engine is not None:
+            return HoldsExposure(self.sequencer.holds)
+        return RegistryExposure(ledger)
 
     def reload_members(self) -> MembersReloaded:
         """Reads the member file again, for new members and passwords without a restart.

@@ -10,6 +10,7 @@ The chart of ledger accounts (owner, asset, state):
   @issuer    <symbol>    available  the government's allocations come from it
   @outside   <symbol>    available  registries outside the exchange (transfers in/out)
   @cancelled / @surrendered <symbol> available   tonnes retired from circulation
+  @enforcement <symbol>   available  pledged tonnes between pledgor and pledgee (enforcement)
 System owners start with '@' and run negative where they are a source, so every asset's
 balances sum to zero, always. A trade is booked delivery-versus-payment as one unit: all
 its legs or, when the seller's available tonnes or the buyer's cash no longer cover it,
@@ -38,6 +39,7 @@ from engine.reference import ReferenceData
 from engine.restrictions import Mode
 from settlement.accounts import SYSTEM_PREFIX
 from settlement.fees import commission
+from settlement.lots import Lots
 
 CNY = "CNY"
 CASH = "cash"
@@ -61,6 +63,20 @@ _HOLDING_LEGS: dict[int, tuple[str, tuple[str | None, str], tuple[str | None, st
     HoldingMovementKind.RELEASE: ("release", (None, PLEDGED), (None, AVAILABLE)),
     HoldingMovementKind.FREEZE: ("freeze", (None, AVAILABLE), (None, FROZEN)),
     HoldingMovementKind.UNFREEZE: ("unfreeze", (None, FROZEN), (None, AVAILABLE)),
+    HoldingMovementKind.RETURN: ("return", (None, AVAILABLE), ("@issuer", AVAILABLE)),
+    HoldingMovementKind.REVERSE_SURRENDER: (
+        "reverse_surrender",
+        ("@surrendered", AVAILABLE),
+        (None, AVAILABLE),
+    ),
+    HoldingMovementKind.FREEZE_FREE_ALLOCATION: ("freeze", (None, AVAILABLE), (None, FROZEN)),
+    HoldingMovementKind.CANCEL_FROZEN: ("cancel", (None, FROZEN), ("@cancelled", AVAILABLE)),
+    HoldingMovementKind.ENFORCE: ("enforce", (None, PLEDGED), ("@enforcement", AVAILABLE)),
+    HoldingMovementKind.ENFORCE_RECEIVE: (
+        "enforce_receive",
+        ("@enforcement", AVAILABLE),
+        (None, AVAILABLE),
+    ),
 }
 CASH_KIND_NAMES = {CashMovementKind.DEPOSIT: "deposit", CashMovementKind.WITHDRAW: "withdraw"}
 
@@ -91,6 +107,7 @@ class Booking:
         "entries",
         "failures",
         "instruments",
+        "lots",
         "new_accounts",
         "postings",
         "references",
@@ -104,7 +121,9 @@ class Booking:
         balances: dict[Key, int],
         accounts: set[str],
         used_references: set[str],
+        lots: Lots,
     ):
+        self.lots = lots  # the lineage of the tonnes the batch moves
         self.bps = reference.rules.commission_bps
         self.instruments = reference.instruments
         self.balances = balances  # every key the batch may touch; absent means zero
@@ -227,6 +246,7 @@ class Booking:
             return
         self._post(seq, delivered, -quantity, "trade")
         self._post(seq, (buyer, symbol, AVAILABLE), quantity, "trade")
+        self.lots.trade(trade, AVAILABLE)
         self._post(seq, paid, -turnover - fee, "trade")
         self._post(seq, (seller, CNY, CASH), turnover - fee, "trade")
         if fee:
@@ -283,6 +303,7 @@ class Booking:
             return
         self._post(event.seq, source, -event.quantity, kind)
         self._post(event.seq, target, event.quantity, kind)
+        self.lots.holding(event, kind, (source[0], source[2]), (target[0], target[2]))
         self._record_movement(event, kind, event.instrument, event.quantity)
 
     def _record_movement(

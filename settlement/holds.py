@@ -271,7 +271,7 @@ class SettlementHolds:
         owner.holdings[instrument] = holding
         if kind in _INTO_REGISTRY:
             owner.position[instrument_class] += quantity
-        elif kind in _OUT_OF_REGISTRY:
+        elif kind in _OUT_OF_REGISTRY or kind in _OUT_OF_ENCUMBERED:
             owner.position[instrument_class] -= quantity
         return OK
 
@@ -368,10 +368,28 @@ class SettlementHolds:
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(HoldsState).decode
 
-_INTO_REGISTRY = frozenset({HoldingMovementKind.ALLOCATE, HoldingMovementKind.TRANSFER_IN})
-_OUT_OF_REGISTRY = frozenset(
-    {HoldingMovementKind.TRANSFER_OUT, HoldingMovementKind.CANCEL, HoldingMovementKind.SURRENDER}
+_INTO_REGISTRY = frozenset(
+    {
+        HoldingMovementKind.ALLOCATE,
+        HoldingMovementKind.TRANSFER_IN,
+        HoldingMovementKind.REVERSE_SURRENDER,
+        HoldingMovementKind.ENFORCE_RECEIVE,
+    }
 )
+_OUT_OF_REGISTRY = frozenset(
+    {
+        HoldingMovementKind.TRANSFER_OUT,
+        HoldingMovementKind.CANCEL,
+        HoldingMovementKind.SURRENDER,
+        HoldingMovementKind.RETURN,
+    }
+)
+# Out of the registry from an encumbered state: the tonnes are already untradable.
+_OUT_OF_ENCUMBERED = {
+    HoldingMovementKind.CANCEL_FROZEN: "frozen",
+    HoldingMovementKind.ENFORCE: "pledged",
+}
+_TO_FROZEN = frozenset({HoldingMovementKind.FREEZE, HoldingMovementKind.FREEZE_FREE_ALLOCATION})
 
 
 def _move(holding: Holding, quantity: int, kind: int) -> int:
@@ -386,7 +404,7 @@ def _move(holding: Holding, quantity: int, kind: int) -> int:
         from_available = min(quantity, holding.available)
         holding.available -= from_available
         holding.bought_today -= quantity - from_available
-    elif kind == HoldingMovementKind.PLEDGE or kind == HoldingMovementKind.FREEZE:
+    elif kind == HoldingMovementKind.PLEDGE or kind in _TO_FROZEN:
         if quantity > holding.available:
             return _shortfall(holding, quantity, holding.available)
         holding.available -= quantity
@@ -394,6 +412,15 @@ def _move(holding: Holding, quantity: int, kind: int) -> int:
             holding.pledged += quantity
         else:
             holding.frozen += quantity
+    elif kind in _OUT_OF_ENCUMBERED:
+        if _OUT_OF_ENCUMBERED[kind] == "frozen":
+            if quantity > holding.frozen:
+                return Reason.INSUFFICIENT_HOLDINGS
+            holding.frozen -= quantity
+        else:
+            if quantity > holding.pledged:
+                return Reason.INSUFFICIENT_HOLDINGS
+            holding.pledged -= quantity
     elif kind == HoldingMovementKind.RELEASE:
         if quantity > holding.pledged:
             return Reason.INSUFFICIENT_HOLDINGS
@@ -410,7 +437,9 @@ def _move(holding: Holding, quantity: int, kind: int) -> int:
 
 
 def _shortfall(holding: Holding, quantity: int, usable: int) -> int:
-    """Names the encumbrance when pledged or frozen tonnes are what is missing."""
-    if usable + holding.pledged + holding.frozen >= quantity:
+    """Names what is missing: tonnes reserved by open sell orders, or pledged or frozen."""
+    if usable + holding.held >= quantity:
+        return Reason.HOLDINGS_RESERVED
+    if usable + holding.held + holding.pledged + holding.frozen >= quantity:
         return Reason.HOLDINGS_ENCUMBERED
     return Reason.INSUFFICIENT_HOLDINGS

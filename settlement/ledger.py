@@ -16,6 +16,7 @@ from engine.events import AccountOpened, CashMoved, ControlGroupSet, Event, Hold
 from engine.reference import ReferenceData
 from settlement.booking import Booking, Key, SettlementFailure
 from settlement.database import Database, open_database
+from settlement.lots import REVERSAL_PREFIX, SURRENDERED, LotRow, Lots
 
 _CHUNK = 500  # values per IN (...) list: well under SQLite's parameter limit
 _MARKS = ", ".join("?" * _CHUNK)
@@ -117,6 +118,7 @@ class Ledger:
         """A Booking pre-loaded with every balance, account and reference the batch names."""
         owners: set[str] = set()
         references: set[str] = set()
+        reversed_surrenders: set[str] = set()
         for event in events:
             kind = type(event)
             if kind is Trade:
@@ -125,6 +127,8 @@ class Ledger:
             elif kind is CashMoved or kind is HoldingMoved:
                 owners.add(event.account)
                 references.add(event.reference)
+                if event.reference.startswith(REVERSAL_PREFIX):
+                    reversed_surrenders.add(event.reference.removeprefix(REVERSAL_PREFIX))
             elif kind is AccountOpened or kind is ControlGroupSet:
                 owners.add(event.account)
         # System owners ('@...') by an index range scan, then the batch's accounts.
@@ -145,7 +149,12 @@ class Ledger:
                 "SELECT reference FROM movement_references WHERE reference IN", references
             )
         }
-        return Booking(self.reference, balances, accounts, used)
+        lots = self._select_in(f"{_LOT_SELECT} WHERE quantity <> 0 AND owner IN", owners)
+        if reversed_surrenders:
+            lots += self._select_in(
+                f"{_LOT_SELECT} WHERE owner = '{SURRENDERED}' AND tag IN", reversed_surrenders
+            )
+        return Booking(self.reference, balances, accounts, used, Lots(lots))
 
     def _select_in(self, sql: str, values: set[str]) -> list[tuple]:
         values = sorted(values) or [""]
@@ -188,6 +197,12 @@ class Ledger:
             database.executemany(
                 "UPDATE accounts SET control_group = ? WHERE account = ?", booking.control_groups
             )
+        database.upsert_rows(
+            "lots",
+            "owner, instrument, state, tag, acquired_seq, source, quantity",
+            "owner, instrument, state, tag, acquired_seq, source",
+            booking.lots.rows(),
+        )
         balances = booking.balances
         touched = {(row[1], row[2], row[3]) for row in booking.postings}
         database.upsert_rows(
@@ -227,6 +242,15 @@ class Ledger:
             "ORDER BY owner, asset, state"
         )
         return {(owner, asset, state): amount for owner, asset, state, amount in rows}
+
+    def lots(self, owner: str) -> list[LotRow]:
+        """The owner's lots, (owner, instrument, state, tag, acquired seq, source, quantity),
+        in the consumption order per instrument and state."""
+        return self.database.query(
+            f"{_LOT_SELECT} WHERE owner = ? AND quantity <> 0 "
+            "ORDER BY instrument, state, acquired_seq, source",
+            (owner,),
+        )
 
     def account(self, account: str) -> AccountRecord | None:
         rows = self.database.query(f"{_ACCOUNT_SELECT} WHERE account = ?", (account,))
@@ -316,7 +340,8 @@ class Ledger:
     def verify(self) -> list[str]:
         """Every way the registry could disagree with itself, as sentences (empty = sound):
         an asset whose balances do not sum to zero, a balance that is not the sum of its
-        postings, an event whose legs do not balance, a member balance below zero."""
+        postings, an event whose legs do not balance, a member balance below zero, a member's tonnes
+        whose acquisition lots do not add up to the balance."""
         problems = []
         for asset, total in self.database.query(
             "SELECT asset, SUM(amount) FROM balances GROUP BY asset HAVING SUM(amount) <> 0"
@@ -342,6 +367,14 @@ class Ledger:
             "WHERE amount < 0 AND owner NOT LIKE '@%'"
         ):
             problems.append(f"{owner} {asset} {state}: negative balance {amount}")
+        for owner, asset, state, balance, lots in self.database.query(
+            "SELECT b.owner, b.asset, b.state, b.amount, COALESCE(l.total, 0) FROM balances b "
+            "LEFT JOIN (SELECT owner, instrument, state, SUM(quantity) AS total FROM lots "
+            "GROUP BY owner, instrument, state) l "
+            "ON l.owner = b.owner AND l.instrument = b.asset AND l.state = b.state "
+            "WHERE b.owner NOT LIKE '@%' AND b.asset <> 'CNY' AND b.amount <> COALESCE(l.total, 0)"
+        ):
+            problems.append(f"{owner} {asset} {state}: balance {balance} but lots sum to {lots}")
         return problems
 
     def totals_at(self, upto_seq: int) -> dict[str, tuple[int, int]]:
@@ -360,6 +393,7 @@ _ACCOUNT_SELECT = (
     "SELECT account, member, kind, control_group, allocation, opened_seq, opened_ts, opened_by "
     "FROM accounts"
 )
+_LOT_SELECT = "SELECT owner, instrument, state, tag, acquired_seq, source, quantity FROM lots"
 _TRADE_SELECT = (
     "SELECT trade_id, seq, ts, instrument, price, quantity, buy_account, sell_account, fee "
     "FROM trades"

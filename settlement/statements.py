@@ -9,8 +9,9 @@ reconcile lists its differences (it is never silently adjusted).
 
 For the CNY line, trade_in is the turnover of sales, trade_out the turnover of buys and
 fees the commission on both; for an instrument, trade_in / trade_out are tonnes bought /
-sold. moved_in / moved_out are deposits / withdrawals, or allocations and transfers in /
-transfers out, cancellations and surrenders.
+sold. moved_in / moved_out are deposits / withdrawals, or allocations, transfers in,
+surrender reversals and enforced pledges received / transfers out, cancellations,
+surrenders, claw-backs and enforced pledges given.
 """
 
 import csv
@@ -22,8 +23,10 @@ from engine.orders import Side
 from settlement.booking import CNY
 from settlement.ledger import Ledger
 
-_MOVED_IN = frozenset({"deposit", "allocate", "transfer_in"})
-_MOVED_OUT = frozenset({"withdraw", "transfer_out", "cancel", "surrender"})
+_MOVED_IN = frozenset(
+    {"deposit", "allocate", "transfer_in", "reverse_surrender", "enforce_receive"}
+)
+_MOVED_OUT = frozenset({"withdraw", "transfer_out", "cancel", "surrender", "return", "enforce"})
 
 
 class StatementError(ValueError):

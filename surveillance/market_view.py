@@ -34,6 +34,11 @@ HOLDING_SIGN = {
     HoldingMovementKind.TRANSFER_OUT: -1,
     HoldingMovementKind.CANCEL: -1,
     HoldingMovementKind.SURRENDER: -1,
+    HoldingMovementKind.RETURN: -1,
+    HoldingMovementKind.REVERSE_SURRENDER: 1,
+    HoldingMovementKind.CANCEL_FROZEN: -1,
+    HoldingMovementKind.ENFORCE: -1,
+    HoldingMovementKind.ENFORCE_RECEIVE: 1,
 }
 
 

@@ -17,7 +17,8 @@ from gateway.rest.admin import HOLDING_KINDS
 from gateway.rest.restrictions import MODES
 
 
-def add_admin_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_admin_commands(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """Adds `tcx admin`; returns its subcommands, for groups defined in their own modules."""
     admin = subparsers.add_parser(
         "admin", help="administer a running exchange over its REST API (supervisors)"
     )
@@ -219,6 +220,7 @@ def add_admin_commands(subparsers: argparse._SubParsersAction) -> None:
         "POST",
         lambda a: "/api/admin/members/reload",
     )
+    return commands
 
 
 def _request(args: argparse.Namespace) -> int:
@@ -229,6 +231,8 @@ def _request(args: argparse.Namespace) -> int:
             args.method,
             args.url.rstrip("/") + args.path(args),
             json=args.body(args) if args.body else None,
+            content=args.content(args) if getattr(args, "content", None) else None,
+            headers={"content-type": args.content_type} if getattr(args, "content", None) else None,
             params=args.query(args) if args.query else None,
             auth=(user, password),
             timeout=30,

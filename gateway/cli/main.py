@@ -4,6 +4,7 @@ tcx up [--demo]           everything in one process (SQLite, in-process stream)
 tcx engine | settlement | surveillance | gateway
                           one service per process, over Kafka (settings: stream = "kafka")
 tcx admin ...             supervisors' administration of a running exchange (REST)
+tcx admin compliance|pledge ...  the compliance year and pledge financing (REST)
 tcx members ...           member and session logins (the member file)
 tcx member ...            a member's FIX client: orders, cancels, reports, market data
 tcx surveil ...           export a day's events from the journal; back-test detectors
@@ -23,11 +24,13 @@ import uvloop
 
 from engine.reference import ReferenceDataError, load_reference_data
 from gateway.cli.admin import add_admin_commands
+from gateway.cli.compliance import add_compliance_commands
 from gateway.cli.marketdata import add_market_data_commands
 from gateway.cli.member import add_member_client_commands
 from gateway.cli.members import add_member_commands
 from gateway.cli.surveil import add_surveil_commands
 from gateway.clock import SessionClock
+from gateway.demo.compliance import seed_compliance
 from gateway.demo.market import (
     DEMO_ACCOUNT,
     DEMO_MEMBER,
@@ -79,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         _service_options(service)
         service.set_defaults(run=_one_service, component=component)
 
-    add_admin_commands(commands)
+    add_compliance_commands(add_admin_commands(commands))
     add_member_commands(commands)
     add_member_client_commands(commands)
     add_surveil_commands(commands)
@@ -116,7 +119,18 @@ def _up(args: argparse.Namespace) -> int:
             clock=SessionClock(calendar, speed=args.speed),
             directory=demo_directory(),
         )
-        demo = DemoMarket(exchange.gateway, exchange.reference, exchange.clock)
+        demo = DemoMarket(
+            exchange.gateway,
+            exchange.reference,
+            exchange.clock,
+            registry_content=lambda: seed_compliance(
+                exchange.gateway,
+                exchange.reference,
+                exchange.clock,
+                settings.registry,
+                exchange.compliance_exposure,
+            ),
+        )
         _print_welcome(settings, demo=True)
         return _run(exchange, demo.run)
     password = ensure_member_file(settings.members)

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from engine.orders import OrderType, Side, TimeInForce
+from gateway.cli.compliance import add_member_compliance_commands
 from gateway.client.member_client import (
     EXCHANGE_COMP_ID,
     MemberClient,
@@ -113,6 +114,7 @@ def add_member_client_commands(subparsers: argparse._SubParsersAction) -> None:
     watch.add_argument("--market", nargs="+", default=[], metavar="SYMBOL", help="market data")
     watch.add_argument("--limit", type=int, help="stop after this many lines")
     watch.set_defaults(run=_command(_watch))
+    add_member_compliance_commands(commands)
 
 
 Action = Callable[[MemberClient, argparse.Namespace], Awaitable[int]]

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import itertools
 import random
+from collections.abc import Awaitable, Callable
 
 from engine.commands import (
     CancelOrder,
@@ -102,6 +103,7 @@ class DemoMarket:
         clock: Clock,
         seed: int = 2026,
         step_seconds: float = 0.25,
+        registry_content: Callable[[], Awaitable[None]] | None = None,
     ):
         self.gateway = gateway
         self.clock = clock
@@ -117,10 +119,13 @@ class DemoMarket:
         self.quotes: dict[tuple[str, str], list[str]] = {}  # (maker, symbol) -> live ids
         self.steps = 0
         self.closes = DemoCloses(reference.calendar, clock.now())
+        self.registry_content = registry_content  # run once after the opening commands
 
     async def run(self, stop: asyncio.Event) -> None:
         ts = self.clock.now()
         await self.gateway.submit(opening_commands(ts) + self.closes.opening(ts))
+        if self.registry_content is not None:
+            await self.registry_content()
         while not stop.is_set():
             await self.gateway.submit(self.step())
             with contextlib.suppress(TimeoutError):

@@ -15,8 +15,9 @@ from settlement.ledger import Ledger
 
 ACCOUNTS = ("A", "B", "C")
 INSTRUMENTS = ("TJEA25", "CCER")
-INTO = {HoldingMovementKind.ALLOCATE, HoldingMovementKind.TRANSFER_IN}
-OUT = {HoldingMovementKind.TRANSFER_OUT, HoldingMovementKind.CANCEL, HoldingMovementKind.SURRENDER}
+K = HoldingMovementKind
+INTO = {K.ALLOCATE, K.TRANSFER_IN, K.REVERSE_SURRENDER, K.ENFORCE_RECEIVE}
+OUT = {K.TRANSFER_OUT, K.CANCEL, K.SURRENDER, K.RETURN, K.CANCEL_FROZEN, K.ENFORCE}
 
 order = st.tuples(
     st.just("order"),

@@ -148,9 +148,13 @@ def test_position_limit_for_a_compliance_entity_adds_its_allocation(reference):
 @pytest.mark.parametrize(
     ("kind", "quantity", "reason"),
     [
-        (HoldingMovementKind.TRANSFER_OUT, 8_500, Reason.HOLDINGS_ENCUMBERED),
-        (HoldingMovementKind.TRANSFER_OUT, 9_001, Reason.INSUFFICIENT_HOLDINGS),
-        (HoldingMovementKind.PLEDGE, 8_001, Reason.HOLDINGS_ENCUMBERED),
+        (HoldingMovementKind.TRANSFER_OUT, 8_500, Reason.HOLDINGS_RESERVED),
+        (HoldingMovementKind.TRANSFER_OUT, 9_001, Reason.HOLDINGS_ENCUMBERED),
+        (HoldingMovementKind.TRANSFER_OUT, 10_001, Reason.INSUFFICIENT_HOLDINGS),
+        (HoldingMovementKind.PLEDGE, 8_001, Reason.HOLDINGS_RESERVED),
+        (HoldingMovementKind.PLEDGE, 9_001, Reason.HOLDINGS_ENCUMBERED),
+        (HoldingMovementKind.CANCEL_FROZEN, 401, Reason.INSUFFICIENT_HOLDINGS),
+        (HoldingMovementKind.ENFORCE, 601, Reason.INSUFFICIENT_HOLDINGS),
         (HoldingMovementKind.RELEASE, 601, Reason.INSUFFICIENT_HOLDINGS),
         (HoldingMovementKind.UNFREEZE, 401, Reason.INSUFFICIENT_HOLDINGS),
         (HoldingMovementKind.ALLOCATE, 0, Reason.BAD_AMOUNT),

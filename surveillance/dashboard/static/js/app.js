@@ -8,6 +8,7 @@ import { alertPage } from "./pages/alert.js";
 import { alertQueue } from "./pages/alerts.js";
 import { auditPage } from "./pages/audit.js";
 import { bulletinPage } from "./pages/bulletin.js";
+import { complianceEntityPage, complianceYearPage, pledgeRegisterPage } from "./pages/compliance.js";
 import { marketPanel } from "./pages/market.js";
 import { restrictionsPage } from "./pages/restrictions.js";
 
@@ -19,6 +20,9 @@ const routes = [
   [/^#\/audit$/, "audit", auditPage],
   [/^#\/bulletin(?:\/([^/]+))?$/, "bulletin", bulletinPage],
   [/^#\/restrictions$/, "restrictions", restrictionsPage],
+  [/^#\/compliance\/entities\/([^/]+)$/, "compliance", complianceEntityPage],
+  [/^#\/compliance(?:\/(\d{4}))?$/, "compliance", complianceYearPage],
+  [/^#\/pledges$/, "pledges", pledgeRegisterPage],
 ];
 
 let leavePage = () => {};
