@@ -84,3 +84,19 @@ def test_a_market_data_client_that_closes_normally_is_no_error(api, caplog):
         asyncio.run(visit())
         time.sleep(0.5)  # the server side finishes its close
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+def test_no_pledge_route_takes_the_method_to_call_from_the_caller(api):
+    """A route's bound action was once a default argument, which FastAPI published as a
+    query parameter: `?action=<any Pledges method>` was called with the caller's values."""
+    paths = api.get("/openapi.json").json()["paths"]
+    pledge_routes = {p: ops for p, ops in paths.items() if "/pledges/{reference}/" in p}
+    assert len(pledge_routes) == 6
+    for operations in pledge_routes.values():
+        for operation in operations.values():
+            assert "action" not in {p["name"] for p in operation.get("parameters", [])}
+
+
+@pytest.mark.parametrize("year", ["99999999999999999999", "0", "10000"])
+def test_a_compliance_year_out_of_range_is_refused(api, year):
+    assert api.get(f"/api/admin/compliance/years/{year}").status_code == 422
