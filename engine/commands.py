@@ -132,6 +132,84 @@ class LiftRestriction(Command, tag="XL"):
     actor: str
 
 
+class CreateAuction(Command, tag="AC"):
+    """A supervisor (the authority's operator) creates a government allowance auction
+    (carbon-lifecycle.md §2). Times are ns since the epoch; caps in basis points are of
+    the previous year's verified emissions (entities) and of the volume (groups)."""
+
+    auction_id: str
+    instrument: str
+    seller: str  # the government auction account the tonnes come from
+    volume: int  # tonnes, whole lots
+    lot: int  # tonnes
+    floor_price: int  # fen: the floor itself (fixed rule) or 0 for the VWAP rule
+    floor_factor_bp: int  # the VWAP rule: floor = factor x VWAP (10,000 = 1.0); 0 if fixed
+    floor_window_from: str  # YYYY-MM-DD, first trading day of the VWAP window
+    floor_window_to: str  # YYYY-MM-DD, last trading day of the VWAP window
+    announce_at: int
+    open_at: int
+    close_at: int
+    results_at: int  # the second step of the results (bid volume, cover ratio, HHI, ...)
+    eligibility: int  # auctions.Eligibility flags
+    entity_cap_bp: int  # 0 for none
+    investor_cap: int  # tonnes, 0 for none
+    group_cap_bp: int  # 0 for none
+    tie_rule: int  # auction_clearing.TieRule
+    undersubscription: int  # auction_clearing.Undersubscription
+    surrender_only: bool
+    irrevocable: bool
+    # account, previous year's verified emissions (t), shortfall (t): the entities' data
+    # from the registry's compliance year, as the authority publishes it for the auction
+    entities: list[tuple[str, int, int]]
+    actor: str
+    comment: str
+
+
+class CancelAuction(Command, tag="AX"):
+    auction_id: str
+    actor: str
+    comment: str
+
+
+class ClearAuction(Command, tag="AK"):
+    """Clears a closed auction now; the clock clears it at the close anyway, so this is
+    for a supervisor who wants it said, and is refused once cleared."""
+
+    auction_id: str
+    actor: str
+
+
+class AuctionClock(Command, tag="AT"):
+    """The engine service's clock: moves auctions whose announcement, opening, close or
+    results time has come (journaled, so replay moves them at the same point)."""
+
+
+class PlaceBid(Command, tag="AB"):
+    auction_id: str
+    account: str
+    client_bid_id: str
+    price: int  # fen
+    quantity: int  # tonnes
+
+
+class AmendBid(Command, tag="AA"):
+    auction_id: str
+    account: str
+    client_bid_id: str  # becomes the bid's client id
+    orig_client_bid_id: str
+    price: int
+    quantity: int
+    bid_number: int = 0  # the exchange's bid number, when non-zero
+
+
+class WithdrawBid(Command, tag="AW"):
+    auction_id: str
+    account: str
+    client_bid_id: str  # this request's id
+    orig_client_bid_id: str
+    bid_number: int = 0
+
+
 AnyCommand = (
     NewOrder
     | CancelOrder
@@ -147,6 +225,13 @@ AnyCommand = (
     | MoveHolding
     | RestrictAccount
     | LiftRestriction
+    | CreateAuction
+    | CancelAuction
+    | ClearAuction
+    | AuctionClock
+    | PlaceBid
+    | AmendBid
+    | WithdrawBid
 )
 
 _encoder = msgspec.msgpack.Encoder()

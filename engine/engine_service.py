@@ -30,11 +30,12 @@ next start republishes whatever the topic lacks from the journal.
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from prometheus_client import Counter, Gauge, Histogram
 
 from engine.command_intake import Resume
+from engine.commands import Command
 from engine.durable_sequencer import DurableSequencer
 from engine.events import Event
 from engine.stream import (
@@ -77,8 +78,10 @@ class EngineService:
         resume: Resume,
         idle_wait: float = 0.05,
         shutdown_wait: float = 5.0,
+        timer: Callable[[], Command | None] | None = None,
     ):
         self.durable = durable
+        self.timer = timer  # a due clock command to journal (engine/auction_timer.py)
         self.stream = stream
         self.resume = resume  # where the journal says the input stands
         self.idle_wait = idle_wait  # seconds a read waits for commands when none are queued
@@ -128,6 +131,9 @@ class EngineService:
                     if batch.items:
                         durable.enqueue(batch.items, consumer.input_mark())
                         queued.update(batch.position)
+                    tick = self.timer() if self.timer is not None else None
+                    if tick is not None:
+                        durable.enqueue([tick], consumer.input_mark())
                 landed = None
                 if flight is not None and flight.sync in done:
                     before = durable.commands

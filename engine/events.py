@@ -201,6 +201,146 @@ class RestrictionLifted(Event, tag="restriction_lifted"):
     actor: str
 
 
+class AuctionCreated(Event, tag="auction"):
+    """Every parameter of a new auction, with the floor and the inputs it came from."""
+
+    auction_id: str
+    instrument: str
+    seller: str
+    volume: int
+    lot: int
+    floor_price: int  # the floor in force
+    floor_factor_bp: int
+    floor_window_from: str
+    floor_window_to: str
+    floor_days: int  # trading days in the window that had book trades
+    floor_volume: int  # tonnes traded on the book in the window
+    floor_turnover: int  # fen
+    announce_at: int
+    open_at: int
+    close_at: int
+    results_at: int
+    eligibility: int
+    entity_cap_bp: int
+    investor_cap: int
+    group_cap_bp: int
+    tie_rule: int
+    undersubscription: int
+    surrender_only: bool
+    irrevocable: bool
+    actor: str
+    comment: str
+    entities: list[tuple[str, int, int]]  # account, verified emissions, shortfall (tonnes)
+
+
+class AuctionStatus(Event, tag="auction_status"):
+    """An auction moved to `state` (auctions.AuctionState): by the clock, or a supervisor."""
+
+    auction_id: str
+    state: int
+    actor: str
+    comment: str
+
+
+class BidAccepted(Event, tag="bid"):
+    auction_id: str
+    bid_number: int
+    account: str
+    client_bid_id: str
+    price: int
+    quantity: int
+
+
+class BidRejected(Event, tag="bid_rejected"):
+    auction_id: str
+    account: str
+    client_bid_id: str
+    price: int
+    quantity: int
+    reason: int
+    text: str
+
+
+class BidAmended(Event, tag="bid_amended"):
+    auction_id: str
+    bid_number: int
+    account: str
+    client_bid_id: str
+    orig_client_bid_id: str
+    price: int
+    quantity: int
+
+
+class BidWithdrawn(Event, tag="bid_withdrawn"):
+    """A bid left the auction: withdrawn by its bidder, or the auction was cancelled."""
+
+    auction_id: str
+    bid_number: int
+    account: str
+    client_bid_id: str
+    price: int
+    quantity: int
+    request_id: str  # the withdrawal's client id; "" when the auction was cancelled
+
+
+class BidChangeRejected(Event, tag="bid_change_rejected"):
+    auction_id: str
+    account: str
+    client_bid_id: str
+    orig_client_bid_id: str
+    is_amend: bool
+    reason: int
+    text: str
+    bid_number: int = 0
+
+
+class AuctionCleared(Event, tag="auction_cleared"):
+    """The first step of the results: at once, the clearing price and the volume sold."""
+
+    auction_id: str
+    instrument: str
+    price: int  # the uniform price; 0 when nothing was sold
+    volume_sold: int
+    cancelled: bool  # undersubscribed under the cancel rule: nothing allotted
+
+
+class BidAllotted(Event, tag="allotment"):
+    """One bid's outcome at clearing (quantity 0: it won nothing). A winning one is a DvP
+    delivery from the auction account, booked by settlement exactly once (by `seq`)."""
+
+    auction_id: str
+    bid_number: int
+    account: str
+    client_bid_id: str
+    instrument: str
+    seller: str
+    price: int  # the clearing price paid
+    quantity: int  # tonnes allotted
+    bid_price: int
+    bid_quantity: int
+    surrender_only: bool
+
+
+class AuctionResults(Event, tag="auction_results"):
+    """The second step of the results (EU Art. 61)."""
+
+    auction_id: str
+    volume: int
+    price: int
+    volume_sold: int
+    bid_volume: int
+    cover_ratio_bp: int  # bid volume / volume offered, in basis points
+    bidders: int
+    winners: int
+    revenue: int  # fen
+    compliance_volume: int  # tonnes won by compliance entities
+    investor_volume: int  # ... and by investors
+    min_bid: int
+    max_bid: int
+    mean_bid: int  # quantity-weighted, fen
+    hhi: int  # concentration of the volume won by control group, 0-10,000
+
+
 AnyEvent = (
     OrderAccepted
     | OrderRejected
@@ -219,6 +359,16 @@ AnyEvent = (
     | CommandRejected
     | AccountRestricted
     | RestrictionLifted
+    | AuctionCreated
+    | AuctionStatus
+    | BidAccepted
+    | BidRejected
+    | BidAmended
+    | BidWithdrawn
+    | BidChangeRejected
+    | AuctionCleared
+    | BidAllotted
+    | AuctionResults
 )
 
 _encoder = msgspec.msgpack.Encoder()

@@ -38,6 +38,15 @@ class Holds(Protocol):
         cash buyer -> seller at `price`, less fees on both sides."""
         ...
 
+    def allot(
+        self, bid_id: int, supply_id: int, quantity: int, price: int, surrender_only: bool
+    ) -> None:
+        """Delivers one auction allotment DvP: `quantity` tonnes from the auction's supply
+        reservation to the bid's account, paid at the clearing `price` (no commission),
+        the bid's reservation shrinking as a fill's does. Surrender-only tonnes go into a
+        state from which they can only be surrendered."""
+        ...
+
     def release(self, order_id: int) -> None:
         """The order left the book (cancelled, expired, IOC/FOK remainder, fully filled):
         returns whatever is still reserved for it."""

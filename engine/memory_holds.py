@@ -26,12 +26,15 @@ _UNENCUMBER = (HoldingMovementKind.RELEASE, HoldingMovementKind.UNFREEZE)
 class Position:
     """One account's tonnes of one instrument."""
 
-    __slots__ = ("encumbered", "reserved", "tonnes")
+    __slots__ = ("encumbered", "reserved", "surrender_only", "tonnes")
 
-    def __init__(self, tonnes: int = 0, reserved: int = 0, encumbered: int = 0):
-        self.tonnes = tonnes
+    def __init__(
+        self, tonnes: int = 0, reserved: int = 0, encumbered: int = 0, surrender_only: int = 0
+    ):
+        self.tonnes = tonnes  # surrender-only tonnes are not among them
         self.reserved = reserved  # for live sell orders
         self.encumbered = encumbered  # pledged or frozen
+        self.surrender_only = surrender_only  # auctioned tonnes that can only be surrendered
 
     def free(self) -> int:
         return self.tonnes - self.reserved - self.encumbered
@@ -74,7 +77,8 @@ class Reservation(msgspec.Struct, gc=False):
 
 class _State(msgspec.Struct, array_like=True):
     accounts: list[tuple[str, int, int]]  # account, cash, reserved
-    positions: list[tuple[str, str, int, int, int]]  # account, instrument, tonnes, reserved, enc.
+    # account, instrument, tonnes, reserved, encumbered, surrender-only
+    positions: list[tuple[str, str, int, int, int, int]]
     reservations: list[tuple[int, str, str, int, int, int]]  # order id, account .. price
 
 
@@ -139,6 +143,23 @@ class MemoryHolds:
         sell.position.tonnes -= quantity
         sell.account.cash += value
 
+    def allot(
+        self, bid_id: int, supply_id: int, quantity: int, price: int, surrender_only: bool
+    ) -> None:
+        bid = self.reservations[bid_id]
+        bid.leaves -= quantity
+        bid.account.reserved -= quantity * bid.price
+        bid.account.cash -= quantity * price
+        if surrender_only:
+            bid.position.surrender_only += quantity
+        else:
+            bid.position.tonnes += quantity
+        supply = self.reservations[supply_id]
+        supply.leaves -= quantity
+        supply.position.reserved -= quantity
+        supply.position.tonnes -= quantity
+        supply.account.cash += quantity * price
+
     def release(self, order_id: int) -> None:
         held = self.reservations.pop(order_id)
         if held.side == _BUY:
@@ -169,6 +190,13 @@ class MemoryHolds:
         if quantity <= 0 or kind not in HoldingMovementKind.__members__.values():
             return Reason.BAD_AMOUNT
         position = holder.position(instrument)
+        if kind == HoldingMovementKind.SURRENDER and position.surrender_only:
+            from_locked = min(quantity, position.surrender_only)
+            if quantity - from_locked > position.free():
+                return Reason.INSUFFICIENT_HOLDINGS
+            position.surrender_only -= from_locked
+            position.tonnes -= quantity - from_locked
+            return _OK
         if kind in _ADD:
             position.tonnes += quantity
         elif kind in _UNENCUMBER:
@@ -178,6 +206,8 @@ class MemoryHolds:
         elif quantity > position.free():
             if quantity <= position.tonnes - position.reserved:
                 return Reason.HOLDINGS_ENCUMBERED
+            if quantity <= position.free() + position.surrender_only:
+                return Reason.SURRENDER_ONLY
             return Reason.INSUFFICIENT_HOLDINGS
         elif kind in _REMOVE:
             position.tonnes -= quantity
@@ -194,10 +224,10 @@ class MemoryHolds:
             _State(
                 accounts=[(name, a.cash, a.reserved) for name, a in accounts],
                 positions=[
-                    (name, instrument, p.tonnes, p.reserved, p.encumbered)
+                    (name, instrument, p.tonnes, p.reserved, p.encumbered, p.surrender_only)
                     for name, a in accounts
                     for instrument, p in sorted(a.positions.items())
-                    if p.tonnes or p.reserved or p.encumbered
+                    if p.tonnes or p.reserved or p.encumbered or p.surrender_only
                 ],
                 reservations=[
                     (order_id, r.account.name, r.instrument, r.side, r.leaves, r.price)
@@ -211,8 +241,8 @@ class MemoryHolds:
         self.accounts = {
             name: Account(name, cash, reserved) for name, cash, reserved in state.accounts
         }
-        for name, instrument, tonnes, reserved, encumbered in state.positions:
-            self.accounts[name].positions[instrument] = Position(tonnes, reserved, encumbered)
+        for name, instrument, *amounts in state.positions:
+            self.accounts[name].positions[instrument] = Position(*amounts)
         self.reservations = {}
         for order_id, name, instrument, side, leaves, price in state.reservations:
             holder = self.accounts[name]

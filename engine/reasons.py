@@ -44,6 +44,23 @@ class Reason(IntEnum):
     NOT_RESTRICTED = 55  # lifting a restriction not in force (lifted twice, expired)
     # the compliance year (settlement/compliance_year.py), numbered apart likewise
     HOLDINGS_RESERVED = 60  # tonnes exist but open sell orders reserve them
+    # government auctions (engine/auctions.py), numbered apart as the restrictions are
+    UNKNOWN_AUCTION = 100
+    AUCTION_EXISTS = 101
+    BAD_SCHEDULE = 102  # announcement <= open < close <= results does not hold
+    BAD_AUCTION = 103  # a parameter out of range (lot, volume, caps, rules)
+    NO_FLOOR_TRADES = 104  # the floor's VWAP window has no book trades
+    BELOW_FLOOR = 105
+    AUCTION_NOT_OPEN = 106  # before the opening or after the close
+    NOT_ELIGIBLE = 107
+    OVER_CAP = 108  # over the bidder's or its control group's cap, with its other bids
+    BIDS_IRREVOCABLE = 109
+    AUCTION_NOT_CLOSED = 110  # clearing before the close
+    AUCTION_CLEARED = 111  # clearing twice, or changing a cleared auction
+    AUCTION_SETTLED = 112  # cancelling a settled auction
+    AUCTION_CANCELLED = 113
+    SURRENDER_ONLY = 114  # surrender-only tonnes can be surrendered, never sold or moved
+    COMMENT_REQUIRED = 115  # creating or cancelling an auction needs a comment for the audit
 
 
 # FIX OrdRejReason (103) for each reason on a new order.
@@ -122,6 +139,26 @@ TEXT: dict[Reason, str] = {
     ),
     Reason.NOT_RESTRICTED: "no such restriction in force (lifted already, expired, never imposed)",
     Reason.HOLDINGS_RESERVED: "those tonnes are reserved by open sell orders; cancel them first",
+    Reason.UNKNOWN_AUCTION: "no auction with that id; list the auctions for their ids",
+    Reason.AUCTION_EXISTS: "an auction with that id already exists",
+    Reason.BAD_SCHEDULE: "the schedule must run announcement <= open < close <= results",
+    Reason.BAD_AUCTION: (
+        "volume and lot must be positive, the volume whole lots, caps and rules in range"
+    ),
+    Reason.NO_FLOOR_TRADES: "the floor's VWAP window has no book trades to compute it from",
+    Reason.BELOW_FLOOR: "bid price is below the auction's floor price",
+    Reason.AUCTION_NOT_OPEN: "bids are accepted only between the auction's opening and close",
+    Reason.NOT_ELIGIBLE: "this account is not eligible to bid in this auction",
+    Reason.OVER_CAP: (
+        "the bid, with the bidder's other bids, is over its cap or its control group's"
+    ),
+    Reason.BIDS_IRREVOCABLE: "bids in this auction are irrevocable: no amend or withdrawal",
+    Reason.AUCTION_NOT_CLOSED: "the auction clears at its close, not before",
+    Reason.AUCTION_CLEARED: "the auction is cleared already",
+    Reason.AUCTION_SETTLED: "the auction is settled: it can no longer be cancelled",
+    Reason.AUCTION_CANCELLED: "the auction was cancelled",
+    Reason.SURRENDER_ONLY: "surrender-only tonnes can be surrendered, never sold, moved or pledged",
+    Reason.COMMENT_REQUIRED: "a comment saying why is required (it goes into the audit)",
 }
 
 

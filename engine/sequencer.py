@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import msgspec
 
+from engine.auctions import Auctions
 from engine.book import Fill
 from engine.closing_price import closing_price
 from engine.commands import (
@@ -126,6 +127,7 @@ class _Snapshot(msgspec.Struct, array_like=True):
     holds: bytes
     closed_through: str = ""  # the last trading date closed (YYYY-MM-DD)
     restrictions: bytes = b""  # engine/restrictions.py
+    auctions: bytes = b""  # engine/auctions.py
 
 
 class Sequencer:
@@ -166,6 +168,8 @@ class Sequencer:
             RestrictAccount: self._restrict,
             LiftRestriction: self._lift,
         }
+        self.auctions = Auctions(self)
+        self._handlers.update(self.auctions.handlers)
 
     def apply(self, command: Command) -> list[Event]:
         """Applies one command; returns its events, already sequence-numbered."""
@@ -656,6 +660,7 @@ class Sequencer:
                     listing.band_high,
                 )
             )
+            self.auctions.day_closed(c.trading_date, symbol, listing.volume, listing.turnover)
             listing.start_day()
         for account in self.accounts.values():
             account.client_ids.clear()
@@ -683,6 +688,7 @@ class Sequencer:
         self.accounts[c.account] = Account(
             c.member, c.control_group, self._owner(c.account, c.control_group)
         )
+        self.auctions.account_opened(c.account, c.kind)
         return [
             AccountOpened(
                 self._seq(),
@@ -827,6 +833,7 @@ class Sequencer:
             holds=self.holds.snapshot(),
             closed_through=self.closed_through,
             restrictions=self.restrictions.snapshot(),
+            auctions=self.auctions.snapshot(),
         )
 
     def snapshot(self) -> bytes:
@@ -876,6 +883,8 @@ class Sequencer:
         self.orders = {order.order_id: order for order in sorted(orders, key=_order_id)}
         self.holds.restore(state.holds)
         self.restrictions.restore(state.restrictions)
+        if state.auctions:
+            self.auctions.restore(state.auctions)
 
 
 # An order's row in a snapshot, built in C (a snapshot holds every resting order).

@@ -16,6 +16,7 @@ from typing import Any
 import uvicorn
 from fastapi import APIRouter
 
+from engine.auction_timer import AuctionTimer
 from engine.command_intake import resume_point
 from engine.commands import Command
 from engine.durable_sequencer import DurableSequencer, GroupCommit
@@ -39,15 +40,18 @@ from gateway.holds_reconciliation import reconcile_holds
 from gateway.members import Directory, MemberFileError, load_directory
 from gateway.rest.admin import admin_router
 from gateway.rest.app import create_app
+from gateway.rest.auctions import auctions_routers
 from gateway.rest.compliance import compliance_router
 from gateway.rest.disclosure import disclosure_router
 from gateway.rest.market_data import market_data_router
+from gateway.rest.member_auth import MemberAuth
 from gateway.rest.member_file_reload import MembersReloaded, members_router
 from gateway.rest.reference_data import public_router
 from gateway.rest.registry_reader import RegistryReader
 from gateway.rest.restrictions import restrictions_router
 from gateway.rest.supervisor_auth import SupervisorAuth
 from gateway.settings import Settings
+from gateway.trading.auction_board import AuctionBoard
 from gateway.trading.fix_bridge import FixBridge
 from gateway.trading.gateway_service import GatewayService
 from gateway.trading.market_data import FixMarketData
@@ -126,7 +130,12 @@ class Exchange:
             )
             self.sequencer = self.fresh_sequencer()
             durable = DurableSequencer(self.journal_dir, self.sequencer, policy)
-            self.engine = EngineService(durable, self.stream, resume_point(self.journal_dir))
+            self.engine = EngineService(
+                durable,
+                self.stream,
+                resume_point(self.journal_dir),
+                timer=AuctionTimer(self.sequencer.auctions, self.clock.now),
+            )
         if "settlement" in self.components:
             self.settlement = SettlementService(
                 lambda: Ledger.open(settings.registry, self.reference), self.stream
@@ -199,6 +208,11 @@ class Exchange:
             self.gateway.listeners.append(self.disclosure.on_events)
             routers.append(disclosure_router(self.disclosure, auth, self.clock))
             routers.append(self._compliance_router(auth))
+            self.auction_board = AuctionBoard()
+            self.gateway.listeners.append(self.auction_board.apply_all)
+            routers += auctions_routers(
+                self.gateway, self.auction_board, auth, MemberAuth(self.directory), self.clock
+            )
             self.acceptor = self._fix_acceptor()
             routers.append(fix_router(self.acceptor))
         return routers

@@ -1,8 +1,8 @@
 """An account's state as the pre-trade holds see it: cash and tonnes in their states.
 
 The states are disjoint, so an account's tonnes of one instrument are
-available + held + bought_today + pledged + frozen, and its cash is one balance of which
-`cash_held` is reserved for open buys and `proceeds_today` is not yet withdrawable.
+available + held + bought_today + pledged + frozen + surrender_only, and its cash is one
+balance of which `cash_held` is reserved for open buys and `proceeds_today` is not yet withdrawable.
 """
 
 from engine.orders import AccountKind
@@ -18,7 +18,7 @@ INSTRUMENT_CLASSES = ("allowance", "offset")
 class Holding:
     """Tonnes of one instrument in one account."""
 
-    __slots__ = ("available", "bought_today", "frozen", "held", "pledged")
+    __slots__ = ("available", "bought_today", "frozen", "held", "pledged", "surrender_only")
 
     def __init__(
         self,
@@ -27,19 +27,35 @@ class Holding:
         bought_today: int = 0,
         pledged: int = 0,
         frozen: int = 0,
+        surrender_only: int = 0,
     ):
         self.available = available  # tradable and not reserved
         self.held = held  # reserved for open sell orders
         self.bought_today = bought_today  # tradable from the next trading day (T+1)
         self.pledged = pledged
         self.frozen = frozen
+        self.surrender_only = surrender_only  # auctioned to be surrendered, never traded
 
     @property
     def total(self) -> int:
-        return self.available + self.held + self.bought_today + self.pledged + self.frozen
+        return (
+            self.available
+            + self.held
+            + self.bought_today
+            + self.pledged
+            + self.frozen
+            + self.surrender_only
+        )
 
     def as_list(self) -> list[int]:
-        return [self.available, self.held, self.bought_today, self.pledged, self.frozen]
+        return [
+            self.available,
+            self.held,
+            self.bought_today,
+            self.pledged,
+            self.frozen,
+            self.surrender_only,
+        ]
 
 
 class Account:

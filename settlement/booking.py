@@ -25,6 +25,9 @@ import msgspec
 from engine.events import (
     AccountOpened,
     AccountRestricted,
+    AuctionCreated,
+    AuctionStatus,
+    BidAllotted,
     CashMoved,
     CommandRejected,
     ControlGroupSet,
@@ -38,6 +41,12 @@ from engine.orders import CashMovementKind, HoldingMovementKind
 from engine.reference import ReferenceData
 from engine.restrictions import Mode
 from settlement.accounts import SYSTEM_PREFIX
+from settlement.auction_booking import (
+    audit_auction,
+    book_allotment,
+    locked_tonnes,
+    surrender_from_locked,
+)
 from settlement.fees import commission
 from settlement.lots import Lots
 
@@ -170,6 +179,10 @@ class Booking:
                 event.reference,
                 event.reason,
             )
+        elif kind is BidAllotted:
+            book_allotment(self, event)
+        elif kind is AuctionCreated or kind is AuctionStatus:
+            audit_auction(self, event)
 
     def _audit(
         self, event: Event, kind: str, instrument: str, amount: int, reference: str, detail: str
@@ -282,6 +295,7 @@ class Booking:
 
     def _holding(self, event: HoldingMoved) -> None:
         legs = _HOLDING_LEGS.get(event.kind)
+        locked = locked_tonnes(self, event)
         reason = self._movement_refused(event, event.instrument)
         if not reason and (legs is None or event.quantity <= 0):
             reason = "not a known registry operation on a positive quantity"
@@ -289,7 +303,7 @@ class Booking:
             kind, (source_owner, source_state), (target_owner, target_state) = legs
             source = (source_owner or event.account, event.instrument, source_state)
             target = (target_owner or event.account, event.instrument, target_state)
-            if source_owner is None and self.balances.get(source, 0) < event.quantity:
+            if source_owner is None and self.balances.get(source, 0) + locked < event.quantity:
                 reason = f"account's {source_state} registry holdings do not cover it"
         if reason:
             self._fail(
@@ -301,9 +315,12 @@ class Booking:
                 quantity=event.quantity,
             )
             return
-        self._post(event.seq, source, -event.quantity, kind)
-        self._post(event.seq, target, event.quantity, kind)
-        self.lots.holding(event, kind, (source[0], source[2]), (target[0], target[2]))
+        rest = surrender_from_locked(self, event) if locked else event.quantity
+        if rest:
+            moved = msgspec.structs.replace(event, quantity=rest) if locked else event
+            self._post(event.seq, source, -rest, kind)
+            self._post(event.seq, target, rest, kind)
+            self.lots.holding(moved, kind, (source[0], source[2]), (target[0], target[2]))
         self._record_movement(event, kind, event.instrument, event.quantity)
 
     def _record_movement(

@@ -37,6 +37,7 @@ class HoldingState(msgspec.Struct, array_like=True, gc=False):
     bought_today: int
     pledged: int
     frozen: int
+    surrender_only: int = 0
 
 
 class AccountState(msgspec.Struct, array_like=True, gc=False):
@@ -139,6 +140,8 @@ class SettlementHolds:
                 holding = owner.holdings[instrument] = Holding()
         else:
             if holding is None or quantity > holding.available:
+                if holding is not None and holding.surrender_only:
+                    return Reason.SURRENDER_ONLY
                 return Reason.INSUFFICIENT_HOLDINGS
             holding.available -= quantity
             holding.held += quantity
@@ -211,6 +214,35 @@ class SettlementHolds:
         seller.cash += proceeds
         seller.proceeds_today += proceeds
         self.fees_collected += fee + fee
+
+    def allot(
+        self, bid_id: int, supply_id: int, quantity: int, price: int, surrender_only: bool
+    ) -> None:
+        """An auction allotment: as a fill, but without commission, and delivered at once
+        (T+1 is a rule of book purchases); the auction account's revenue is withdrawable."""
+        bid = self._orders[bid_id]
+        supply = self._orders[supply_id]
+        turnover = quantity * price
+        kind = bid.kind
+        leaves = bid.leaves - quantity
+        remaining = leaves * bid.price
+        cash = remaining + remaining * self._bps // BPS_PER_UNIT
+        buyer = bid.account
+        buyer.cash_held -= bid.cash - cash
+        buyer.cash -= turnover
+        buyer.pending_buys[kind] -= quantity
+        buyer.position[kind] += quantity
+        bid.cash = cash
+        bid.leaves = leaves
+        if surrender_only:
+            bid.holding.surrender_only += quantity
+        else:
+            bid.holding.available += quantity
+        seller = supply.account
+        supply.leaves -= quantity
+        supply.holding.held -= quantity
+        seller.position[kind] -= quantity
+        seller.cash += turnover
 
     def release(self, order_id: int) -> None:
         order = self._orders.pop(order_id, None)
@@ -334,7 +366,9 @@ class SettlementHolds:
             owner.cash_held = row.cash_held
             owner.proceeds_today = row.proceeds_today
             for h in row.holdings:
-                holding = Holding(h.available, h.held, h.bought_today, h.pledged, h.frozen)
+                holding = Holding(
+                    h.available, h.held, h.bought_today, h.pledged, h.frozen, h.surrender_only
+                )
                 owner.holdings[h.instrument] = holding
                 kind = self._classes[h.instrument]
                 owner.position[kind] += holding.total
@@ -396,6 +430,14 @@ def _move(holding: Holding, quantity: int, kind: int) -> int:
     """Applies one registry operation to a holding, or returns why it cannot."""
     if kind in _INTO_REGISTRY:
         holding.available += quantity
+    elif kind == HoldingMovementKind.SURRENDER and holding.surrender_only:
+        # surrender-only tonnes are surrendered first: it is all they can be used for
+        from_locked = min(quantity, holding.surrender_only)
+        holding.surrender_only -= from_locked
+        reason = _move(holding, quantity - from_locked, kind) if quantity > from_locked else OK
+        if reason != OK:
+            holding.surrender_only += from_locked
+        return reason
     elif kind in _OUT_OF_REGISTRY:
         # Leaving the registry may use tonnes bought today: T+1 restricts trading only.
         usable = holding.available + holding.bought_today
@@ -442,4 +484,6 @@ def _shortfall(holding: Holding, quantity: int, usable: int) -> int:
         return Reason.HOLDINGS_RESERVED
     if usable + holding.held + holding.pledged + holding.frozen >= quantity:
         return Reason.HOLDINGS_ENCUMBERED
+    if usable + holding.surrender_only >= quantity:
+        return Reason.SURRENDER_ONLY
     return Reason.INSUFFICIENT_HOLDINGS

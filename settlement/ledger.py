@@ -12,7 +12,15 @@ from collections.abc import Sequence
 
 import msgspec
 
-from engine.events import AccountOpened, CashMoved, ControlGroupSet, Event, HoldingMoved, Trade
+from engine.events import (
+    AccountOpened,
+    BidAllotted,
+    CashMoved,
+    ControlGroupSet,
+    Event,
+    HoldingMoved,
+    Trade,
+)
 from engine.reference import ReferenceData
 from settlement.booking import Booking, Key, SettlementFailure
 from settlement.database import Database, open_database
@@ -131,6 +139,9 @@ class Ledger:
                     reversed_surrenders.add(event.reference.removeprefix(REVERSAL_PREFIX))
             elif kind is AccountOpened or kind is ControlGroupSet:
                 owners.add(event.account)
+            elif kind is BidAllotted:
+                owners.add(event.account)
+                owners.add(event.seller)
         # System owners ('@...') by an index range scan, then the batch's accounts.
         rows = self.database.query(
             "SELECT owner, asset, state, amount FROM balances WHERE owner >= '@' AND owner < 'A'"

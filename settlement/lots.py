@@ -16,7 +16,7 @@ source `opening` at seq 0, the oldest of all. Surrendered lots are kept under th
 account with the surrender's reference as their tag, so a reversal restores their lineage.
 """
 
-from engine.events import HoldingMoved, Trade
+from engine.events import BidAllotted, HoldingMoved, Trade
 from engine.orders import HoldingMovementKind
 
 FREE_ALLOCATION = "free_allocation"
@@ -65,6 +65,14 @@ class Lots:
         self._take((trade.sell_account, trade.instrument, state, ""), trade.quantity)
         self._add(
             (trade.buy_account, trade.instrument, state, ""), (trade.seq, BOUGHT), trade.quantity
+        )
+
+    def allotment(self, event: BidAllotted, from_state: str, to_state: str) -> None:
+        """An auction allotment: from the auction account's lots to one lot of source
+        auction in the winner's `to_state` (available, or surrender_only)."""
+        self._take((event.seller, event.instrument, from_state, ""), event.quantity)
+        self._add(
+            (event.account, event.instrument, to_state, ""), (event.seq, AUCTION), event.quantity
         )
 
     def holding(

@@ -15,6 +15,7 @@ import msgspec
 from engine.orders import Side
 from engine.reasons import TEXT, Reason
 from engine.reference import ReferenceData
+from settlement.auction_booking import SURRENDER_ONLY
 from settlement.booking import AVAILABLE, CASH, CNY, FEES, FROZEN, PLEDGED
 from settlement.holds import AccountState, HoldingState, HoldsState, SettlementHolds
 from settlement.ledger import Ledger
@@ -68,6 +69,7 @@ def rebuild_holds(
                     recent,
                     balances.get((symbol, PLEDGED), 0),
                     balances.get((symbol, FROZEN), 0),
+                    balances.get((symbol, SURRENDER_ONLY), 0),
                 )
             )
         accounts.append(

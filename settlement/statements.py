@@ -101,6 +101,11 @@ def account_statement(ledger: Ledger, account: str, trading_date: str) -> Statem
             entry.moved_in += amount
         elif kind in _MOVED_OUT:
             entry.moved_out -= amount
+        elif kind == "auction":  # an allotment's leg, signed: bought like a trade
+            if amount > 0:
+                entry.trade_in += amount
+            else:
+                entry.trade_out -= amount
     trades = []
     for trade in ledger.trades(account, after, upto):
         turnover = trade.price * trade.quantity

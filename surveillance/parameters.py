@@ -101,6 +101,14 @@ class MessageFlooding(ParameterSet, frozen=True):
     min_messages_per_day: Count = 1000
 
 
+class AuctionConcentration(ParameterSet, frozen=True):
+    concentration_percent: Percent = 30.0  # of an auction's volume sold, per control group
+
+
+class AuctionFloorMarking(ParameterSet, frozen=True):
+    min_move_percent: Percent = 1.0  # how far the bidder's trades lowered the floor's VWAP
+
+
 class Parameters(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Every detector's set; the field name is the pattern name alerts carry."""
 
@@ -116,9 +124,14 @@ class Parameters(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     circular_trading: CircularTrading = CircularTrading()
     pre_arranged_trades: PreArrangedTrades = PreArrangedTrades()
     message_flooding: MessageFlooding = MessageFlooding()
+    auction_concentration: AuctionConcentration = AuctionConcentration()
+    auction_floor_marking: AuctionFloorMarking = AuctionFloorMarking()
 
 
 PATTERNS: tuple[str, ...] = Parameters.__struct_fields__
+# Government auctions are not part of a simulated continuous-market day (scenarios/)
+AUCTION_PATTERNS = ("auction_concentration", "auction_floor_marking")
+SIMULATED_PATTERNS = tuple(p for p in PATTERNS if p not in AUCTION_PATTERNS)
 
 
 class ParameterError(ValueError):

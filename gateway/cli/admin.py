@@ -13,6 +13,7 @@ import sys
 
 import httpx
 
+from gateway.cli.auction import add_admin_auction_commands
 from gateway.rest.admin import HOLDING_KINDS
 from gateway.rest.restrictions import MODES
 
@@ -213,6 +214,8 @@ def add_admin_commands(subparsers: argparse._SubParsersAction) -> argparse._SubP
         "GET",
         lambda a: "/api/admin/settlement-failures",
     )
+
+    add_admin_auction_commands(commands)
 
     command(
         "reload-members",

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from engine.orders import OrderType, Side, TimeInForce
+from gateway.cli.auction import add_member_auction_commands
 from gateway.cli.compliance import add_member_compliance_commands
 from gateway.client.member_client import (
     EXCHANGE_COMP_ID,
@@ -65,6 +66,7 @@ def add_member_client_commands(subparsers: argparse._SubParsersAction) -> None:
         help="start the session's day over at MsgSeqNum 1 (after the exchange started over)",
     )
     commands = member.add_subparsers(dest="member_command", required=True, metavar="COMMAND")
+    add_member_auction_commands(commands)
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--json", action="store_true", help="JSON lines instead of text")
 

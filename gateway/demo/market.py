@@ -31,6 +31,7 @@ from engine.orders import (
 )
 from engine.reference import ReferenceData, price_band
 from gateway.clock import Clock
+from gateway.demo.auction import DemoAuction
 from gateway.demo.disclosure import DemoCloses
 from gateway.members import Directory, Member, Role, Session, SessionType, hash_password
 from gateway.trading.gateway_service import GatewayService
@@ -120,10 +121,13 @@ class DemoMarket:
         self.steps = 0
         self.closes = DemoCloses(reference.calendar, clock.now())
         self.registry_content = registry_content  # run once after the opening commands
+        self.auction = DemoAuction(reference.calendar, self.random, COMPLIANCE, INVESTORS)
 
     async def run(self, stop: asyncio.Event) -> None:
         ts = self.clock.now()
-        await self.gateway.submit(opening_commands(ts) + self.closes.opening(ts))
+        await self.gateway.submit(
+            opening_commands(ts) + self.closes.opening(ts) + self.auction.opening(ts)
+        )
         if self.registry_content is not None:
             await self.registry_content()
         while not stop.is_set():
@@ -149,6 +153,7 @@ class DemoMarket:
             commands += self._spoof("TJEA25", ts)
         if self.steps % 240 == 0:
             commands += self._wash("TJEA25", ts)
+        commands += self.auction.step(ts, self.fair["TJEA25"])
         return commands + self.closes.due(ts)
 
     def _drift(self, symbol: str) -> None:

@@ -33,11 +33,14 @@ from engine.events import (
     RestrictionLifted,
     TradingStatus,
 )
+from gateway.trading.auction_replies import AUCTION_COMMANDS, answers_auction
 
 
 def answers(command: Command, event: Event) -> bool:
     """Whether `event` is (one of) the outcome(s) of `command`."""
     kind = type(command)
+    if kind in AUCTION_COMMANDS:
+        return answers_auction(command, event)
     if isinstance(event, CommandRejected):
         if event.command != command.__struct_config__.tag:
             return False

@@ -20,6 +20,8 @@ from engine.orders import MassCancelScope
 from engine.reference import ReferenceData
 from gateway.members import Directory, Session, SessionType
 from gateway.trading.app_messages import AppMessage, Body, Fields, business_reject
+from gateway.trading.auction_entry import AuctionEntry
+from gateway.trading.auction_reports import AuctionReports
 from gateway.trading.execution_reports import Delivery, ExecutionReports
 from gateway.trading.order_entry import OrderEntry
 from gateway.trading.order_views import OrderViews
@@ -57,6 +59,8 @@ class MemberApplication:
         self.order_entry = OrderEntry(directory, views)
         self.reports = ExecutionReports(directory, views)
         self.security_list = SecurityList(reference)
+        self.auction_entry = AuctionEntry(directory)
+        self.auction_reports = AuctionReports(directory, self.reports)
         self.logout_multiple = logout_multiple
         self._throttles: dict[str, Throttle] = {}
 
@@ -98,7 +102,10 @@ class MemberApplication:
             return Outcome(reply=self.security_list.answer(fields))
         if msg_type == "H":
             return Outcome(reply=self.reports.order_status(session.member, fields, ts))
-        result = self.order_entry.translate(session, msg_type, fields, ts)
+        if self.auction_entry.claims(msg_type, fields):
+            result = self.auction_entry.translate(session, msg_type, fields, ts)
+        else:
+            result = self.order_entry.translate(session, msg_type, fields, ts)
         if not isinstance(result, AppMessage):
             return Outcome(command=result)
         if result.msg_type == "j":  # not about an order: nothing to copy
@@ -108,7 +115,8 @@ class MemberApplication:
 
     def on_event(self, event: Event) -> list[Delivery]:
         self.security_list.apply(event)
-        return self.reports.apply(event)
+        self.auction_entry.apply(event)
+        return self.reports.apply(event) + self.auction_reports.apply(event)
 
     def on_disconnect(self, session: Session, ts: int) -> MassCancel | None:
         """Cancel-on-disconnect: when a session configured for it ends (logout or lost

@@ -10,7 +10,9 @@ inside a repeating group break strict FIX 4.4 parsers), so they go in the entry'
     tick=0.01 lot=1 max_qty=99999 ref=50.00 band=45.00-55.00
 
 The band follows the day: `apply` takes the engine's ReferencePriceSet and DayClosed
-events, so the list shows today's band and not the file's.
+events, so the list shows today's band and not the file's. An instrument with government
+auctions announced lists them as one more word, `auctions=ID,ID` (their schedule and
+state come as TradingSessionStatus, gateway/trading/auction_reports.py).
 """
 
 from dataclasses import replace
@@ -30,6 +32,7 @@ VALID, INVALID_REQUEST, NO_INSTRUMENTS = "0", "1", "2"
 class SecurityList:
     def __init__(self, reference: ReferenceData):
         self.instruments: dict[str, Instrument] = dict(reference.instruments)
+        self.auctions: dict[str, list[str]] = {}  # instrument -> auction ids
 
     def apply(self, event: events.Event) -> None:
         match event:
@@ -37,6 +40,8 @@ class SecurityList:
                 self._set_reference(symbol, price)
             case events.DayClosed(instrument=symbol, next_reference=price):
                 self._set_reference(symbol, price)
+            case events.AuctionCreated(instrument=symbol, auction_id=auction_id):
+                self.auctions.setdefault(symbol, []).append(auction_id)
 
     def _set_reference(self, symbol: str, price: int) -> None:
         instrument = self.instruments.get(symbol)
@@ -65,7 +70,7 @@ class SecurityList:
             (Tag.NoRelatedSym, str(len(listed))),
         ]
         for symbol in listed:
-            fields += _entry(self.instruments[symbol])
+            fields += _entry(self.instruments[symbol], self.auctions.get(symbol, []))
         return AppMessage("y", fields)
 
 
@@ -86,7 +91,10 @@ def rules_text(instrument: Instrument) -> str:
     return " ".join(words)
 
 
-def _entry(instrument: Instrument) -> Fields:
+def _entry(instrument: Instrument, auctions: list[str]) -> Fields:
+    text = rules_text(instrument)
+    if auctions:
+        text += " auctions=" + ",".join(auctions)
     return [
         (Tag.Symbol, instrument.symbol),
         (Tag.Product, COMMODITY),
@@ -94,7 +102,7 @@ def _entry(instrument: Instrument) -> Fields:
         (Tag.Currency, "CNY"),
         (Tag.RoundLot, str(instrument.lot)),
         (Tag.MinTradeVol, str(instrument.lot)),
-        (Tag.Text, rules_text(instrument)),
+        (Tag.Text, text),
     ]
 
 

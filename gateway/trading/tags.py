@@ -39,8 +39,15 @@ class Tag(IntEnum):
     LeavesQty = 151
     MaxShow = 210
     SecurityReqID = 320
+    TradingSessionID = 336
+    TradSesStatus = 340
+    TradSesStartTime = 341
+    TradSesOpenTime = 342
+    TradSesCloseTime = 344
+    TradSesEndTime = 345
     SecurityResponseID = 322
     RefMsgType = 372
+    NoTradingSessions = 386
     BusinessRejectRefID = 379
     BusinessRejectReason = 380
     TotNoRelatedSym = 393

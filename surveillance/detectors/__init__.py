@@ -2,6 +2,8 @@
 
 from surveillance.detector import Detector
 from surveillance.detectors.abnormal_price_move import AbnormalPriceMoveDetector
+from surveillance.detectors.auction_concentration import AuctionConcentrationDetector
+from surveillance.detectors.auction_floor_marking import AuctionFloorMarkingDetector
 from surveillance.detectors.circular_trading import CircularTradingDetector
 from surveillance.detectors.frequent_cancels import FrequentCancelsDetector
 from surveillance.detectors.large_cancels import LargeCancelsDetector
@@ -31,4 +33,6 @@ def all_detectors(view: MarketView, parameters: Parameters) -> list[Detector]:
         CircularTradingDetector(view, parameters.circular_trading),
         PreArrangedTradesDetector(view, parameters.pre_arranged_trades),
         MessageFloodingDetector(view, parameters.message_flooding),
+        AuctionConcentrationDetector(view, parameters.auction_concentration),
+        AuctionFloorMarkingDetector(view, parameters.auction_floor_marking),
     ]

@@ -142,7 +142,33 @@ class Snapshot(Message, tag="snapshot"):
     bulletin: DailyBulletin | None  # the last daily bulletin
 
 
-AnyMessage = Quote | Depth | TradePrint | Bar | InstrumentState | DailyBulletin | Snapshot
+class AuctionResult(Message, tag="auction"):
+    """A government auction's published results, on its instrument's channel, in two
+    steps (§2): `step` 1 at the clearing (price and volume sold), `step` 2 when the
+    engine publishes the rest (the fields that are null in step 1)."""
+
+    auction_id: str
+    step: int
+    volume: int  # offered
+    price: str | None  # the uniform clearing price; null when nothing was sold
+    volume_sold: int
+    cancelled: bool
+    bid_volume: int | None = None
+    cover_ratio: str | None = None  # bid volume / volume offered, e.g. "1.25"
+    bidders: int | None = None
+    winners: int | None = None
+    revenue: str | None = None
+    compliance_volume: int | None = None
+    investor_volume: int | None = None
+    min_bid: str | None = None
+    max_bid: str | None = None
+    mean_bid: str | None = None
+    hhi: int | None = None
+
+
+AnyMessage = (
+    Quote | Depth | TradePrint | Bar | InstrumentState | DailyBulletin | Snapshot | AuctionResult
+)
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(AnyMessage)

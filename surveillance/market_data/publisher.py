@@ -26,6 +26,7 @@ from engine.events import (
 )
 from engine.orders import SelfTradePrevention
 from engine.reference import ReferenceData, price_band
+from surveillance.market_data.auction_results import AUCTION_EVENTS, AuctionPublication
 from surveillance.market_data.bulletin_history import (
     BulletinHistory,
     BulletinStore,
@@ -120,6 +121,7 @@ class MarketDataPublisher:
                 else (0, 0)
             )
             self._feeds[symbol] = self._new_feed(symbol, instrument.reference_price, band)
+        self._auctions = AuctionPublication()
         self._everything: list[Subscription] = []
         self._by_instrument: dict[str, list[Subscription]] = {}
 
@@ -140,6 +142,8 @@ class MarketDataPublisher:
             messages = self._on_status(event)
         elif kind is DayClosed:
             messages = self._on_day_closed(event)
+        elif kind in AUCTION_EVENTS:
+            messages = self._auctions.apply(event, self._feed_for_event)
         else:
             messages = []
         self.last_event_seq = seq

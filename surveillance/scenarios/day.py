@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from engine.events import Event
 from engine.reference import ReferenceData, load_reference_data
-from surveillance.parameters import PATTERNS
+from surveillance.parameters import SIMULATED_PATTERNS
 from surveillance.scenarios.episode import Episode
 from surveillance.scenarios.manipulation import Manipulators
 from surveillance.scenarios.participants import (
@@ -53,7 +53,7 @@ def generate_day(
     manipulators = Manipulators(
         sim, {instrument: [f"{a}{instrument}" for a in investors] for instrument in (BUSY, QUIET)}
     )
-    for pattern in PATTERNS:
+    for pattern in SIMULATED_PATTERNS:
         for number in range(episodes_per_pattern):
             if pattern == "marking_the_close":
                 instrument = (BUSY, QUIET)[number % 2]

@@ -8,12 +8,19 @@ from engine import commands, events
 
 texts = st.text(max_size=12)
 ints = st.integers(min_value=-(2**62), max_value=2**62)
+entity_lists = st.lists(st.tuples(texts, ints, ints), max_size=3)
 
 
 def structs_of(union) -> st.SearchStrategy:
     def build(cls):
         fields = {
-            f.name: texts if f.type is str else st.booleans() if f.type is bool else ints
+            f.name: texts
+            if f.type is str
+            else st.booleans()
+            if f.type is bool
+            else ints
+            if f.type is int
+            else entity_lists  # the one composite field: CreateAuction.entities
             for f in msgspec.structs.fields(cls)
         }
         return st.builds(cls, **fields)

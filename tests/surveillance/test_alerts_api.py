@@ -239,7 +239,7 @@ def test_bad_query_values_are_refused(desk):
 
 def test_parameters_are_listed_changed_with_an_audit_and_read_back(desk):
     sets = desk.get("/parameters")
-    assert len(sets) == 12
+    assert len(sets) == 14
     spoofing = next(s for s in sets if s["pattern"] == "spoofing")
     assert spoofing["version"] == 1 and spoofing["values"]["size_multiple"] == 5.0
     response = desk.client.patch(

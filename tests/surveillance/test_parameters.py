@@ -12,7 +12,7 @@ from surveillance.parameters import (
 def test_defaults_are_the_surveillance_spec_s():
     defaults = Parameters()
     assert set(PATTERNS) == set(Parameters.__struct_fields__)
-    assert len(PATTERNS) == 12
+    assert len(PATTERNS) == 14
     assert defaults.self_trade.escalate_above_per_day == 5
     assert defaults.frequent_cancels.max_cancels_per_day == 500
     assert defaults.large_cancels.max_large_cancels_per_day == 50

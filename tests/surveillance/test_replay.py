@@ -3,7 +3,7 @@ import json
 import pytest
 
 from surveillance.event_file import write_events
-from surveillance.parameters import PATTERNS
+from surveillance.parameters import PATTERNS, SIMULATED_PATTERNS
 from surveillance.replay import main
 from surveillance.runner import Surveillance
 from surveillance.scenarios.day import generate_day
@@ -30,7 +30,7 @@ def test_replay_prints_alerts_per_pattern(stored_day, capsys, tmp_path, referenc
     assert set(PATTERNS) <= set(counts)
     written = [json.loads(line) for line in out.read_text().splitlines()]
     assert counts["total"] == len(written)
-    assert {alert["pattern"] for alert in written} == set(PATTERNS)
+    assert {alert["pattern"] for alert in written} == set(SIMULATED_PATTERNS)
     live = Surveillance(reference).run(day.events)
     assert sorted(a.id for a in live) == sorted(alert["id"] for alert in written)
 

@@ -7,7 +7,7 @@ import pytest
 
 from engine.events import OrderAccepted, OrderAmended, OrderCancelled, OrderRejected, Trade
 from engine.reasons import Reason
-from surveillance.parameters import PATTERNS
+from surveillance.parameters import SIMULATED_PATTERNS
 from surveillance.runner import Surveillance
 from surveillance.scenarios.day import generate_day
 from surveillance.scenarios.quality import measure
@@ -26,7 +26,7 @@ def test_a_seed_gives_the_same_day():
 
 
 def test_every_pattern_is_injected_with_its_manipulators(day):
-    assert {episode.pattern for episode in day.episodes} == set(PATTERNS)
+    assert {episode.pattern for episode in day.episodes} == set(SIMULATED_PATTERNS)
     for episode in day.episodes:
         assert episode.accounts
         assert episode.start <= episode.end

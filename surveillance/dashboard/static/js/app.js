@@ -7,6 +7,7 @@ import { accountPage } from "./pages/account.js";
 import { alertPage } from "./pages/alert.js";
 import { alertQueue } from "./pages/alerts.js";
 import { auditPage } from "./pages/audit.js";
+import { auctionCalendar, auctionPage } from "./pages/auctions.js";
 import { bulletinPage } from "./pages/bulletin.js";
 import { complianceEntityPage, complianceYearPage, pledgeRegisterPage } from "./pages/compliance.js";
 import { marketPanel } from "./pages/market.js";
@@ -23,6 +24,8 @@ const routes = [
   [/^#\/compliance\/entities\/([^/]+)$/, "compliance", complianceEntityPage],
   [/^#\/compliance(?:\/(\d{4}))?$/, "compliance", complianceYearPage],
   [/^#\/pledges$/, "pledges", pledgeRegisterPage],
+  [/^#\/auctions$/, "auctions", auctionCalendar],
+  [/^#\/auctions\/([^/]+)$/, "auctions", auctionPage],
 ];
 
 let leavePage = () => {};

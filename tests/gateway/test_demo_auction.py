@@ -1,0 +1,41 @@
+"""The demo day's auction through the real sequencer: announced at the start, bids from
+the simulated entities and investors in the afternoon window, cleared at its close and
+the full results out half an hour later."""
+
+from engine.commands import AuctionClock
+from engine.events import AuctionCleared, AuctionCreated, AuctionResults, BidAccepted, BidRejected
+from engine.reference import load_reference_data
+from engine.sequencer import Sequencer
+from gateway.demo.auction import AUCTION_ID, NS_PER_MINUTE
+from gateway.demo.market import DemoMarket, opening_commands
+from settlement.holds import SettlementHolds
+from tests.gateway.exchange_fixtures import FixedClock
+
+REFERENCE = load_reference_data()
+
+
+def test_the_demo_auction_is_announced_bid_cleared_and_published() -> None:
+    clock = FixedClock()
+    demo = DemoMarket(None, REFERENCE, clock)
+    sequencer = Sequencer(REFERENCE, SettlementHolds(REFERENCE))
+    events = []
+    start = clock.now()
+    for command in opening_commands(start) + demo.auction.opening(start):
+        events += sequencer.apply(command)
+    [created] = [e for e in events if isinstance(e, AuctionCreated)]
+    assert created.announce_at == start and created.auction_id == AUCTION_ID
+    events += sequencer.apply(AuctionClock(clock.now()))
+    clock.ts = demo.auction.open_at
+    while clock.ts < demo.auction.close_at:
+        for command in demo.step():
+            events += sequencer.apply(command)
+        clock.ts += 5_000_000_000  # a step every 5 s of the demo clock
+    accepted = [e for e in events if isinstance(e, BidAccepted)]
+    assert len(accepted) > 10
+    assert not [e for e in events if isinstance(e, BidRejected)]
+    events += sequencer.apply(AuctionClock(demo.auction.close_at))
+    [cleared] = [e for e in events if isinstance(e, AuctionCleared)]
+    assert cleared.volume_sold > 0 and cleared.price >= created.floor_price
+    events += sequencer.apply(AuctionClock(demo.auction.close_at + 30 * NS_PER_MINUTE))
+    [results] = [e for e in events if isinstance(e, AuctionResults)]
+    assert results.bidders >= 3 and results.compliance_volume and results.investor_volume
