@@ -211,7 +211,11 @@ class Exchange:
             self.auction_board = AuctionBoard()
             self.gateway.listeners.append(self.auction_board.apply_all)
             routers += auctions_routers(
-                self.gateway, self.auction_board, auth, MemberAuth(self.directory), self.clock
+                self.gateway,
+                self.auction_board,
+                auth,
+                MemberAuth(self.directory, self.password_checks),
+                self.clock,
             )
             self.acceptor = self._fix_acceptor()
             routers.append(fix_router(self.acceptor))
