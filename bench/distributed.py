@@ -102,10 +102,12 @@ class Service:
     def __init__(self, component: str, environment: dict[str, str], root: Path) -> None:
         self.component = component
         self.port = free_port()
+        self.fix_port = free_port()  # the gateway's FIX websocket
         self.env = {
             **environment,
             "TCX_DATA_DIR": str(root / component),
             "TCX_HTTP_PORT": str(self.port),
+            "TCX_FIX_PORT": str(self.fix_port),
         }
         self.output = root / f"{component}.log"
         self.process: subprocess.Popen[bytes] | None = None

@@ -2,8 +2,9 @@
 [--sessions 10] [--rate 500 | --max] [--duration 30] [--out bench/out] [--seed 1]`.
 
 Where the exchange runs (`--mode`):
-  embedded (default): `tcx up`'s Exchange (engine with its fsynced journal, settlement on
-      its SQLite registry, surveillance, FIX gateway) in a process of its own;
+  embedded (default): as `tcx up` runs: the exchange (engine with its fsynced journal, FIX
+      gateway) in a process of its own, and its back office (settlement on its SQLite
+      registry, surveillance) in another, joined by the local stream;
   distributed: `tcx engine`, `tcx settlement`, `tcx surveillance` and `tcx gateway` as four
       OS processes (bench/distributed.py) over the Tansu broker and a fresh database on the
       local PostgreSQL, both made for the run and gone after it; `--broker HOST:PORT` and
@@ -75,7 +76,7 @@ from gateway.members import save_directory
 from settlement.booking import CNY, FEES
 from settlement.ledger import Ledger
 
-EMBEDDED = "embedded exchange in its own process"
+EMBEDDED = "embedded exchange in its own process, its back office in another"
 SETTLE_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 60.0
 
@@ -112,7 +113,7 @@ def embedded_exchange(data_dir: Path, sessions: int) -> Iterator[Deployment]:
     try:
         if not ready.wait(SETUP_TIMEOUT_S):
             raise RuntimeError("the exchange did not start (see its output above)")
-        server = ServerProcess(f"ws://127.0.0.1:{port}/fix", process.pid)
+        server = ServerProcess(f"ws://127.0.0.1:{port}/fix", process.pid, data_dir)
         registry = f"sqlite:///{data_dir / 'registry.sqlite3'}"
         yield Deployment(server, registry, data_dir / "journal" / JOURNAL_FILE, EMBEDDED)
     finally:
@@ -141,7 +142,7 @@ def distributed_exchange(
         gateway = running["gateway"]
         assert gateway.process is not None
         yield Deployment(
-            ServerProcess(f"ws://127.0.0.1:{gateway.port}/fix", gateway.process.pid),
+            ServerProcess(f"ws://127.0.0.1:{gateway.fix_port}/fix", gateway.process.pid),
             registry_url,
             data_dir / "engine" / "journal" / JOURNAL_FILE,
             "distributed: tcx engine, settlement, surveillance and gateway as four processes "

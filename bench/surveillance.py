@@ -7,7 +7,10 @@ Throughput replays a busy generated day from its event file (read, decode, every
 detector, alert merging) five times and reports the median, by the wall clock and by the
 process's CPU time (the CPU figure is the one to compare when the machine is shared).
 Quality generates days with seeds from 1000 on (the tests use 1-20), runs every detector
-and scores the alerts against the injected episodes (surveillance/scenarios/quality.py).
+and scores the alerts against the injected episodes (surveillance/scenarios/quality.py):
+first the project's own generated days, then the adversarial library's days (another
+background market, evasive manipulators: scenarios/adversarial_day.py) per pattern and
+per variant, then clean adversarial days (hard negatives only) for false alerts per day.
 """
 
 import argparse
@@ -21,8 +24,9 @@ from surveillance.event_file import write_events
 from surveillance.parameters import PATTERNS
 from surveillance.replay import replay
 from surveillance.runner import Surveillance
+from surveillance.scenarios.adversarial_day import generate_adversarial_day
 from surveillance.scenarios.day import generate_day
-from surveillance.scenarios.quality import Quality, measure, table
+from surveillance.scenarios.quality import Quality, by_variant, measure, table, variant_table
 
 FIRST_SEED = 1000
 
@@ -55,6 +59,26 @@ def quality(days: int, first_seed: int) -> None:
             total[pattern].add(scored[pattern])
     print(f"{days} generated days, seeds {first_seed}-{first_seed + days - 1}")
     print(table(total))
+    adversarial = {pattern: Quality() for pattern in PATTERNS}
+    variants: dict[tuple[str, str], Quality] = {}
+    for seed in range(first_seed, first_seed + days):
+        day = generate_adversarial_day(seed, reference=reference)
+        alerts = Surveillance(reference).run(day.events)
+        for pattern, scored in measure(alerts, day.episodes).items():
+            adversarial[pattern].add(scored)
+        for key, scored in by_variant(alerts, day.episodes).items():
+            variants.setdefault(key, Quality()).add(scored)
+    print(f"\n{days} adversarial days, seeds {first_seed}-{first_seed + days - 1}")
+    print(table(adversarial))
+    print(variant_table(variants))
+    false_alerts: dict[str, int] = {}
+    for seed in range(first_seed, first_seed + days):
+        day = generate_adversarial_day(seed, reference=reference, clean=True)
+        for alert in Surveillance(reference).run(day.events):
+            false_alerts[alert.pattern] = false_alerts.get(alert.pattern, 0) + 1
+    print(f"\n{days} clean adversarial days: {sum(false_alerts.values()) / days:.2f} alerts a day")
+    for pattern, count in sorted(false_alerts.items()):
+        print(f"  {pattern}: {count}")
 
 
 def main() -> None:

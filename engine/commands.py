@@ -24,6 +24,7 @@ class NewOrder(Command, tag="N"):
     time_in_force: int  # orders.TimeInForce
     price: int  # fen; ignored for market orders
     quantity: int  # tonnes
+    session: str = ""  # the member's session that sent it (surveillance: who acts)
 
 
 class CancelOrder(Command, tag="C"):
@@ -32,6 +33,7 @@ class CancelOrder(Command, tag="C"):
     instrument: str
     orig_client_order_id: str  # the order's current client id ...
     order_id: int = 0  # ... or the exchange's order id when non-zero
+    session: str = ""
 
 
 class AmendOrder(Command, tag="A"):
@@ -45,6 +47,7 @@ class AmendOrder(Command, tag="A"):
     price: int
     quantity: int
     order_id: int = 0
+    session: str = ""
 
 
 class MassCancel(Command, tag="M"):

@@ -4,7 +4,9 @@ Each event carries `seq`, the global sequence number the sequencer stamps on it 
 increasing, no gaps), and `ts`, the time of the command that caused it. Consumers store
 the last `seq` they applied in the same transaction as its effects, so a redelivered event
 changes nothing. `SCHEMA_VERSION` is bumped on any incompatible change; the stream
-carries it beside each batch.
+carries it beside each batch. A field appended with a default is compatible both ways
+(msgpack arrays: an older journal lacks it and decodes to the default, an older reader
+ignores it), so `session` on the order events did not bump it.
 
 Prices in fen, quantities in tonnes, money in fen (see commands.py).
 """
@@ -29,6 +31,7 @@ class OrderAccepted(Event, tag="accepted"):
     time_in_force: int
     price: int  # the limit; a market order's is the band edge it is limited at
     quantity: int
+    session: str = ""  # the member session that sent the order ("" before sessions were kept)
 
 
 class OrderRejected(Event, tag="rejected"):
@@ -40,6 +43,7 @@ class OrderRejected(Event, tag="rejected"):
     quantity: int
     reason: int  # reasons.Reason
     text: str
+    session: str = ""
 
 
 class Trade(Event, tag="trade"):
@@ -71,6 +75,7 @@ class OrderCancelled(Event, tag="cancelled"):
     filled_quantity: int  # what had traded before
     cause: int  # orders.CancelCause
     request_id: str = ""  # the cancel / mass-cancel request's client id, when there was one
+    session: str = ""  # the session that asked for the cancel; "" for the system's
 
 
 class OrderAmended(Event, tag="amended"):
@@ -84,6 +89,7 @@ class OrderAmended(Event, tag="amended"):
     quantity: int  # new total order quantity
     leaves: int  # open quantity after the amend
     priority_kept: bool
+    session: str = ""
 
 
 class CancelRejected(Event, tag="cancel_rejected"):
@@ -95,6 +101,7 @@ class CancelRejected(Event, tag="cancel_rejected"):
     reason: int
     text: str
     order_id: int = 0  # when the order is known
+    session: str = ""
 
 
 class MassCancelDone(Event, tag="mass_cancelled"):

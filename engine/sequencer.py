@@ -268,6 +268,7 @@ class Sequencer:
                     quantity,
                     reason,
                     self._refusal_text(name, reason, ts),
+                    c.session,
                 )
             ]
         self.next_order_id = order_id + 1
@@ -290,6 +291,7 @@ class Sequencer:
                 time_in_force,
                 limit,
                 quantity,
+                c.session,
             )
         ]
         if (
@@ -377,14 +379,26 @@ class Sequencer:
                 holds.release(resting.order_id)
 
     def _cancel_resting(
-        self, order: Order, cause: int, request_id: str, ts: int, events: list[Event]
+        self,
+        order: Order,
+        cause: int,
+        request_id: str,
+        ts: int,
+        events: list[Event],
+        session: str = "",
     ) -> None:
         self.listings[order.instrument].book.remove(order)
         del self.orders[order.order_id]
-        self._leave(order, cause, request_id, ts, events)
+        self._leave(order, cause, request_id, ts, events, session)
 
     def _leave(
-        self, order: Order, cause: int, request_id: str, ts: int, events: list[Event]
+        self,
+        order: Order,
+        cause: int,
+        request_id: str,
+        ts: int,
+        events: list[Event],
+        session: str = "",
     ) -> None:
         """`order`, no longer on the book, gives up its open quantity and reservation."""
         self.holds.release(order.order_id)
@@ -404,6 +418,7 @@ class Sequencer:
                 order.filled,
                 cause,
                 request_id,
+                session,
             )
         )
 
@@ -447,6 +462,7 @@ class Sequencer:
                 reason,
                 self._refusal_text(c.account, reason, c.ts),
                 order.order_id if order is not None else 0,
+                c.session,
             )
         ]
 
@@ -456,7 +472,7 @@ class Sequencer:
         if reason:
             return self._cancel_rejected(c, order, reason)
         events: list[Event] = []
-        self._cancel_resting(order, _REQUESTED, c.client_order_id, c.ts, events)
+        self._cancel_resting(order, _REQUESTED, c.client_order_id, c.ts, events, c.session)
         return events
 
     def _amend_refusal(self, c: AmendOrder, order: Order) -> int:
@@ -512,6 +528,7 @@ class Sequencer:
                 c.quantity,
                 leaves,
                 keeps_priority,
+                c.session,
             )
         ]
         if not keeps_priority:

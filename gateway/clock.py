@@ -24,14 +24,21 @@ class WallClock:
 
 
 class SessionClock:
-    """Starts at the first session's opening of a trading day and runs at `speed` times
-    real time from then on."""
+    """Starts `into_session` after the first session's opening of a trading day (its
+    `opening`) and runs at `speed` times real time from then on."""
 
-    def __init__(self, calendar: TradingCalendar, day: dt.date | None = None, speed: float = 1.0):
+    def __init__(
+        self,
+        calendar: TradingCalendar,
+        day: dt.date | None = None,
+        speed: float = 1.0,
+        into_session: dt.timedelta = dt.timedelta(0),
+    ):
         today = dt.datetime.now(dt.UTC).date() if day is None else day
         if not calendar.is_trading_day(today):
             today = calendar.next_trading_day(today)
-        self.start = calendar.session_windows(today)[0][0]
+        self.opening = calendar.session_windows(today)[0][0]
+        self.start = self.opening + into_session // dt.timedelta(microseconds=1) * 1000
         self.speed = speed
         self._started = time.monotonic_ns()
 

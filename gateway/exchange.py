@@ -35,7 +35,7 @@ from gateway.fix.logon_throttle import FailedLogonThrottle
 from gateway.fix.password_checks import PasswordChecks
 from gateway.fix.session import SessionSettings
 from gateway.fix.store import SessionStore
-from gateway.fix.websocket import fix_router
+from gateway.fix.websocket import FixServer
 from gateway.holds_reconciliation import reconcile_holds
 from gateway.members import Directory, MemberFileError, load_directory
 from gateway.rest.admin import admin_router
@@ -105,8 +105,10 @@ class Exchange:
         stream: Stream | None = None,
         clock: Clock | None = None,
         directory: Directory | None = None,
+        serve_http: bool = True,
     ):
         self.settings = settings
+        self.serve_http = serve_http  # the exchange side of a two-process `tcx up` serves none
         self.reference: ReferenceData = load_reference_data(settings.reference_data)
         self.stream = stream if stream is not None else open_stream(settings)
         if clock is None:
@@ -121,6 +123,7 @@ class Exchange:
         self.settlement: SettlementService | None = None
         self.gateway: GatewayService | None = None
         self.http: uvicorn.Server | None = None
+        self.fix_port: int | None = None  # where the FIX websocket listens, once it does
         self.reconciliation: list[str] | None = None  # differences found at start-up
         if "engine" in self.components:
             self._lock = _lock_directory(settings.data_dir)
@@ -142,6 +145,7 @@ class Exchange:
             )
         self.surveillance: SurveillanceService | None = None
         self.acceptor: Acceptor | None = None
+        self.disclosure: DisclosureDesk | None = None  # where this process serves its REST
         self.directory: Directory | None = None  # the logins, where people log in
         # the demo's logins are built in; otherwise they come from the member file
         self.members_file = None if directory else settings.members
@@ -151,7 +155,7 @@ class Exchange:
         """What this process serves over HTTP besides /health and /metrics: the processes
         people talk to (gateway, surveillance) serve the APIs and need the logins."""
         settings = self.settings
-        if not {"gateway", "surveillance"} & set(self.components):
+        if not {"gateway", "surveillance", "admin"} & set(self.components):
             return []
         self.directory = directory or load_directory(settings.members)
         # one allowance of failed logins per address, whether it tries FIX, REST or the page
@@ -191,34 +195,36 @@ class Exchange:
                     self._registry_balances,
                 )
             )
-        if "gateway" in self.components:
-            self.gateway = GatewayService(self.stream, len(self.reference.instruments))
+        if {"gateway", "admin"} & set(self.components):  # admin: REST without FIX
+            name = "gateway" if "gateway" in self.components else "admin"
+            self.gateway = GatewayService(self.stream, len(self.reference.instruments), name=name)
             if self.surveillance is None:  # market data then follows the gateway's events
                 self.gateway.listeners.append(self.market_data.apply_all)
             self.registry_reader = RegistryReader(settings.registry, self.reference)
             routers.append(
                 admin_router(self.gateway, self.reference, auth, self.clock, self.registry_reader)
             )
-            routers.append(
-                restrictions_router(
-                    self.gateway, self.reference, auth, self.clock, self.registry_reader
+            if self.serve_http:  # compliance, disclosure, auctions: where HTTP is served
+                routers.append(
+                    restrictions_router(
+                        self.gateway, self.reference, auth, self.clock, self.registry_reader
+                    )
                 )
-            )
-            self.disclosure = DisclosureDesk(settings.registry, self.reference)
-            self.gateway.listeners.append(self.disclosure.on_events)
-            routers.append(disclosure_router(self.disclosure, auth, self.clock))
-            routers.append(self._compliance_router(auth))
-            self.auction_board = AuctionBoard()
-            self.gateway.listeners.append(self.auction_board.apply_all)
-            routers += auctions_routers(
-                self.gateway,
-                self.auction_board,
-                auth,
-                MemberAuth(self.directory, self.password_checks),
-                self.clock,
-            )
+                self.disclosure = DisclosureDesk(settings.registry, self.reference)
+                self.gateway.listeners.append(self.disclosure.on_events)
+                routers.append(disclosure_router(self.disclosure, auth, self.clock))
+                routers.append(self._compliance_router(auth))
+                self.auction_board = AuctionBoard()
+                self.gateway.listeners.append(self.auction_board.apply_all)
+                routers += auctions_routers(
+                    self.gateway,
+                    self.auction_board,
+                    auth,
+                    MemberAuth(self.directory, self.password_checks),
+                    self.clock,
+                )
+        if "gateway" in self.components:
             self.acceptor = self._fix_acceptor()
-            routers.append(fix_router(self.acceptor))
         return routers
 
     def _compliance_router(self, auth: SupervisorAuth) -> APIRouter:
@@ -334,13 +340,17 @@ class Exchange:
             )
         if self.gateway is not None:
             tasks.append(asyncio.create_task(self.gateway.run(stop), name="gateway"))
-        tasks.append(asyncio.create_task(self._serve_http(stop), name="http"))
+        if self.acceptor is not None:
+            tasks.append(asyncio.create_task(self._serve_fix(stop), name="fix"))
+        if self.serve_http:
+            tasks.append(asyncio.create_task(self._serve_http(stop), name="http"))
         try:
             await asyncio.gather(*tasks)
         finally:
             stop.set()
             if self.gateway is not None:
                 self.registry_reader.close()
+            if self.disclosure is not None:
                 await self.disclosure.close()
             if self.gateway is not None or self.surveillance is not None:
                 self.bulletin_database.close()
@@ -376,6 +386,13 @@ class Exchange:
         await stop.wait()
         self.http.should_exit = True
         await serving
+
+    async def _serve_fix(self, stop: asyncio.Event) -> None:
+        """The members' FIX websocket, on its own port beside HTTP (picows, not ASGI)."""
+        server = FixServer(self.acceptor)
+        self.fix_port = await server.start(self.settings.http_host, self.settings.fix_port)
+        await stop.wait()
+        await server.close()
 
     async def _catch_up_consumers(self, stop: asyncio.Event) -> None:
         """Republishes from the journal the events the consumers cannot get otherwise.

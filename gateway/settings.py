@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     failed_logins_per_minute: int = Field(
         5, ge=1, le=1000, description="per address, FIX, REST and dashboard together"
     )
+    fix_port: int = Field(
+        8001, ge=0, le=65535, description="the members' FIX websocket (ws://HOST:PORT/fix)"
+    )
     journal_batch_size: int = Field(
         512, ge=1, description="commands waiting for the journal before reading pauses"
     )

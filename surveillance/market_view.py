@@ -1,7 +1,8 @@
 """The derived market state every detector reads, built from the event stream alone.
 
-Who controls which account, the live orders with their acceptance times, the size of the
-book at each price (for the median top-of-book size spoofing is measured against), the
+Who controls which account (and the party, surveillance/acting.py, it acts in), the live
+orders with their acceptance times, each account's open quantity on each side, the size
+of the book at each price (for the median top-of-book size spoofing is measured against), the
 day's volume and turnover per instrument, the price band, and each account's holdings.
 Nothing here is kept per request: memory follows the live orders, the accounts and the
 price levels, so a long busy day does not grow it. The runner
@@ -49,8 +50,10 @@ class Order:
         "filled",
         "instrument",
         "order_id",
+        "previous_leaves",
         "price",
         "quantity",
+        "session",
         "side",
         "time_in_force",
     )
@@ -65,6 +68,8 @@ class Order:
         self.time_in_force = event.time_in_force
         self.accepted_ts = event.ts
         self.filled = 0
+        self.session = event.session
+        self.previous_leaves = event.quantity  # open before the latest amendment
 
 
 class RunningMedian:
@@ -188,11 +193,50 @@ class MarketView:
             for symbol, instrument in reference.instruments.items()
         }
         self.holdings: dict[tuple[str, str], int] = {}  # (account, instrument) -> tonnes
+        # grouping -> account (or session) -> party: several detectors ask on every event
+        self.parties: dict[str, dict[str, str]] = {
+            "account": {},
+            "control_group": {},
+            "member": {},
+            "session": {},
+        }
+        self.parties_changed = 0  # counts changes of who belongs to which party
+        # (account, instrument) -> open tonnes of its resting (day) orders [_, buy, sell]
+        self.resting: dict[tuple[str, str], list[int]] = {}
+        # state several detectors derive alike and share (surveillance/party_fills.py)
+        self.shared: dict = {}
 
     def group(self, account: str) -> str:
         """The account's control group, or the account itself when it has none."""
         holder = self.holders.get(account)
         return holder.control_group if holder and holder.control_group else account
+
+    def member(self, account: str) -> str:
+        holder = self.holders.get(account)
+        return holder.member if holder and holder.member else account
+
+    def party(self, account: str, acts_by: str, session: str = "") -> str:
+        """Who acts for `account` under the grouping `acts_by` (see surveillance/acting.py),
+        as a key no account, group, session or member name can collide with."""
+        if acts_by == "session":
+            if session:
+                sessions = self.parties["session"]
+                party = sessions.get(session)
+                if party is None:
+                    party = sessions[session] = "session " + session
+                return party
+            acts_by = "account"
+        known = self.parties[acts_by]
+        party = known.get(account)
+        if party is None:
+            if acts_by == "control_group":
+                party = "group " + self.group(account)
+            elif acts_by == "member":
+                party = "member " + self.member(account)
+            else:
+                party = "account " + account
+            known[account] = party
+        return party
 
     def related(self, first: str, second: str) -> bool:
         return self.group(first) == self.group(second)
@@ -209,8 +253,13 @@ class MarketView:
             order = self.orders.get(event.order_id)
             if order is not None:
                 book = self.book(event.instrument)
-                book.change(order.side, order.price, -(order.quantity - order.filled))
+                leaves = order.quantity - order.filled
+                book.change(order.side, order.price, -leaves)
                 book.change(order.side, event.price, event.leaves)
+                if not order.time_in_force:  # only a resting (day) order is amended
+                    sides = self.resting[(order.account, order.instrument)]
+                    sides[order.side] += event.leaves - leaves
+                order.previous_leaves = leaves
                 order.price = event.price
                 order.quantity = event.quantity
         elif kind is OrderAccepted:
@@ -218,6 +267,12 @@ class MarketView:
             book.sample_top()
             self.orders[event.order_id] = Order(event)
             book.change(event.side, event.price, event.quantity)
+            if not event.time_in_force:
+                key = (event.account, event.instrument)
+                sides = self.resting.get(key)
+                if sides is None:
+                    sides = self.resting[key] = [0, 0, 0]
+                sides[event.side] += event.quantity
         elif kind is Trade:
             book, quantity, holdings = self.book(event.instrument), event.quantity, self.holdings
             for order_id in (event.buy_order_id, event.sell_order_id):
@@ -225,6 +280,8 @@ class MarketView:
                 if order is not None:
                     order.filled += quantity
                     book.change(order.side, order.price, -quantity)
+                    if not order.time_in_force:
+                        self.resting[(order.account, order.instrument)][order.side] -= quantity
             bought, sold = (
                 (event.buy_account, event.instrument),
                 (event.sell_account, event.instrument),
@@ -237,16 +294,22 @@ class MarketView:
             )
         elif kind is OrderCancelled:
             self.book(event.instrument).change(event.side, event.price, -event.cancelled_quantity)
+            order = self.orders.get(event.order_id)
+            if order is not None and not order.time_in_force:
+                sides = self.resting[(order.account, order.instrument)]
+                sides[order.side] -= event.cancelled_quantity
         elif kind is HoldingMoved:
             key = (event.account, event.instrument)
             self.holdings[key] = (
                 self.holdings.get(key, 0) + HOLDING_SIGN.get(event.kind, 0) * event.quantity
             )
         elif kind is AccountOpened:
+            self._forget_parties(event.account)
             self.holders[event.account] = Holder(
                 event.member, event.kind, event.control_group, event.allocation
             )
         elif kind is ControlGroupSet:
+            self._forget_parties(event.account)
             holder = self.holders.get(event.account)
             if holder is None:
                 holder = self.holders[event.account] = Holder("", AccountKind.INVESTOR, "", 0)
@@ -254,6 +317,15 @@ class MarketView:
         elif kind is ReferencePriceSet:
             self.bands[event.instrument] = (event.band_low, event.band_high)
             self.references[event.instrument] = event.reference_price
+
+    def resting_quantity(self, account: str, instrument: str, side: int) -> int:
+        sides = self.resting.get((account, instrument))
+        return sides[side] if sides is not None else 0
+
+    def _forget_parties(self, account: str) -> None:
+        self.parties_changed += 1
+        for grouping in ("account", "control_group", "member"):
+            self.parties[grouping].pop(account, None)
 
     def retire(self, event: Event) -> None:
         kind = type(event)
@@ -267,6 +339,8 @@ class MarketView:
         elif kind is DayClosed:
             self.volume[event.instrument] = self.turnover[event.instrument] = 0
             self.books[event.instrument] = Book()
+            for key in [key for key in self.resting if key[1] == event.instrument]:
+                del self.resting[key]
             if event.next_reference:
                 self.bands[event.instrument] = (event.next_band_low, event.next_band_high)
                 self.references[event.instrument] = event.next_reference

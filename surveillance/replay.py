@@ -4,7 +4,9 @@ parameter change before it goes live.
 Reads an event file (surveillance/event_file.py), shows a progress bar, then prints the
 alerts per pattern with the parameter version each ran with. `--parameters` takes a TOML
 file of changed parameters (surveillance/parameters.py); `--alerts` writes every alert as
-one JSON object per line for a closer look.
+one JSON object per line for a closer look. `--against OLD.toml` replays the day under
+those parameters too and lists the alerts the change adds and drops
+(surveillance/alert_diff.py): back-testing a new version against the one live now.
 """
 
 import argparse
@@ -17,6 +19,7 @@ import msgspec
 from tqdm import tqdm
 
 from engine.reference import DEFAULT_PATH, ReferenceDataError, load_reference_data
+from surveillance import alert_diff
 from surveillance.alert import Alert
 from surveillance.event_file import EventFileError, count_events, read_events
 from surveillance.parameters import PATTERNS, ParameterError, Parameters, load_parameters
@@ -34,6 +37,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--reference-data", type=Path, default=DEFAULT_PATH, help="reference data TOML"
     )
     parser.add_argument("--alerts", type=Path, help="write the alerts here as JSON lines")
+    parser.add_argument(
+        "--against", type=Path, help="TOML file of the parameters to compare with (the old ones)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
@@ -67,10 +73,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         reference = load_reference_data(arguments.reference_data)
         parameters = load_parameters(arguments.parameters) if arguments.parameters else Parameters()
         alerts = replay(arguments.events, Surveillance(reference, parameters), not arguments.quiet)
+        if arguments.against:
+            old = load_parameters(arguments.against)
+            old_alerts = replay(arguments.events, Surveillance(reference, old), False)
     except (ParameterError, ReferenceDataError, EventFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary(alerts, parameters))
+    if arguments.against:
+        print(alert_diff.describe(old_alerts, alerts, str(arguments.against), "these parameters"))
     if arguments.alerts:
         encoder = msgspec.json.Encoder()
         with open(arguments.alerts, "wb") as out:

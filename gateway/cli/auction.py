@@ -185,9 +185,7 @@ def _admin(args: argparse.Namespace) -> int:
 def _member(args: argparse.Namespace) -> int:
     session = args.session or input("session: ")
     password = args.password or getpass.getpass(f"password for {session}: ")
-    base = args.url.replace("wss://", "https://").replace("ws://", "http://")
-    base = base.removesuffix("/").removesuffix("/fix")
-    return _send(args, base, (session, password), "tcx member auction")
+    return _send(args, args.http_url, (session, password), "tcx member auction")
 
 
 def _send(args: argparse.Namespace, base: str, auth: tuple[str, str], name: str) -> int:

@@ -301,9 +301,9 @@ def add_member_compliance_commands(member: argparse._SubParsersAction) -> None:
 
 
 def _member_request(args: argparse.Namespace) -> int:
-    """As `tcx admin`, logged in with the member's session; the HTTP address is the FIX
-    websocket's (ws://host:port/fix -> http://host:port)."""
-    url = args.url.replace("wss://", "https://").replace("ws://", "http://").removesuffix("/fix")
+    """As `tcx admin`, logged in with the member's session, at the REST API (`--http-url`:
+    the FIX websocket has a port of its own)."""
+    url = args.http_url
     return _request(argparse.Namespace(**{**vars(args), "url": url, "user": args.session}))
 
 

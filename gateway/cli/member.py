@@ -37,7 +37,8 @@ from gateway.client.messages import (
 )
 from gateway.client.store import ClientStore
 
-DEFAULT_URL = "ws://127.0.0.1:8000/fix"
+DEFAULT_URL = "ws://127.0.0.1:8001/fix"
+DEFAULT_HTTP_URL = "http://127.0.0.1:8000"  # FIX has a port of its own (fix_port)
 REFUSED, FAILED = 1, 2
 
 
@@ -47,6 +48,11 @@ def add_member_client_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     environ = os.environ
     member.add_argument("--url", default=environ.get("TCX_MEMBER_URL", DEFAULT_URL))
+    member.add_argument(
+        "--http-url",
+        default=environ.get("TCX_MEMBER_HTTP_URL", DEFAULT_HTTP_URL),
+        help="the REST API, for the compliance requests (or TCX_MEMBER_HTTP_URL)",
+    )
     member.add_argument(
         "--session", default=environ.get("TCX_MEMBER_SESSION", ""), help="or TCX_MEMBER_SESSION"
     )

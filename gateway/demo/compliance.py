@@ -8,6 +8,8 @@ registry database is open.
 """
 
 import asyncio
+import contextlib
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -45,9 +47,15 @@ async def seed_compliance(
         [OpenAccount(clock.now(), BANK_ACCOUNT, "SIM", AccountKind.INVESTOR, "", 0, ACTOR)]
     )
     loop = asyncio.get_running_loop()
+    abandoned = threading.Event()  # the demo is stopping: the seeding thread gives up
 
     def submit(command: Command) -> list[Event]:
-        return asyncio.run_coroutine_threadsafe(gateway.request(command), loop).result()
+        answer = asyncio.run_coroutine_threadsafe(gateway.request(command), loop)
+        while not abandoned.is_set():
+            with contextlib.suppress(TimeoutError):
+                return answer.result(0.1)
+        answer.cancel()
+        raise SeedingAbandoned
 
     def seed() -> None:
         ledger = Ledger.open(registry_url, reference)
@@ -87,5 +95,15 @@ async def seed_compliance(
         finally:
             ledger.close()
 
-    with ThreadPoolExecutor(1, thread_name_prefix="demo-compliance") as thread:
+    thread = ThreadPoolExecutor(1, thread_name_prefix="demo-compliance")
+    try:
         await loop.run_in_executor(thread, seed)
+    finally:
+        # Cancelled (Ctrl-C while seeding): waiting here for the thread would block the
+        # loop its pending request needs, so let it see `abandoned` and end on its own.
+        abandoned.set()
+        thread.shutdown(wait=False)
+
+
+class SeedingAbandoned(Exception):
+    """The demo stopped before its registry was seeded."""

@@ -8,6 +8,7 @@ without consuming a sequence number, so the parser refuses it as a whole.
 import re
 from collections.abc import Iterable, Mapping
 
+from gateway.fix.accelerator import compiled
 from gateway.fix.message import Message
 from gateway.fix.tags import BEGIN_STRING, BODY_LENGTH, CHECK_SUM, MSG_TYPE
 
@@ -30,7 +31,7 @@ def parse(frame: bytes, data_length: Mapping[int, int]) -> Message:
     """`data_length` maps a length tag to its DATA tag, whose value may contain SOH."""
     if not frame.endswith(SOH):
         raise GarbledFrame("does not end with SOH")
-    plain = _plain_fields(frame, data_length)
+    plain = _split_plain(frame, data_length)
     fields, starts = plain if plain is not None else _any_fields(frame, data_length)
     _check_envelope(frame, fields, starts)
     return Message(fields)
@@ -107,11 +108,16 @@ def _check_envelope(frame: bytes, fields: list[tuple[int, str]], starts: list[in
     ):
         raise GarbledFrame(f"BodyLength {fields[1][1]!r} is not {trailer_start - body_start}")
     declared_sum = fields[-1][1].encode()
-    if not _CHECKSUM.fullmatch(declared_sum) or int(declared_sum) != checksum(
+    if not _CHECKSUM.fullmatch(declared_sum) or int(declared_sum) != _checksum(
         frame[:trailer_start]
     ):
-        actual = checksum(frame[:trailer_start])
+        actual = _checksum(frame[:trailer_start])
         raise GarbledFrame(f"CheckSum {fields[-1][1]!r} is not {actual:03d}")
+
+
+# The accelerator where it is built: the same answers as the functions above, their reference.
+_split_plain = compiled.plain_fields if compiled else _plain_fields
+_checksum = compiled.checksum if compiled else checksum
 
 
 def encode(message: Message, begin_string: str) -> bytes:
@@ -130,7 +136,7 @@ def encode_fields(fields: Iterable[tuple[int, str]], begin_string: str) -> bytes
         ]
     ).encode()
     head = b"8=%s\x019=%d\x01" % (begin_string.encode(), len(body))
-    return b"%s%s10=%03d\x01" % (head, body, (sum(head) + sum(body)) % 256)
+    return b"%s%s10=%03d\x01" % (head, body, (_checksum(head) + _checksum(body)) % 256)
 
 
 def possible_duplicate(frame: bytes, sending_time: str) -> bytes:

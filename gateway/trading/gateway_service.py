@@ -41,9 +41,15 @@ class _Waiter:
 
 class GatewayService:
     def __init__(
-        self, stream: Stream, instruments: int, idle_wait: float = 0.05, shutdown_wait: float = 5.0
+        self,
+        stream: Stream,
+        instruments: int,
+        idle_wait: float = 0.05,
+        shutdown_wait: float = 5.0,
+        name: str = "gateway",
     ):
         self.stream = stream
+        self.name = name  # its consumer's: the back office's admin side reads as "admin"
         self.instruments = instruments  # an EndOfDay is answered once per instrument
         self.idle_wait = idle_wait
         self.shutdown_wait = shutdown_wait  # seconds to deliver queued commands on stopping
@@ -91,7 +97,7 @@ class GatewayService:
 
     async def run(self, stop: asyncio.Event) -> None:
         consumer = self.stream.events_consumer(
-            EVENTS_TOPIC, "gateway", after_seq=self.last_seq, from_start=True
+            EVENTS_TOPIC, self.name, after_seq=self.last_seq, from_start=True
         )
         try:
             while not stop.is_set():

@@ -129,6 +129,7 @@ class OrderEntry:
             time_in_force,
             price,
             quantity,
+            session.id,
         )
 
     def _cancel(self, session: Session, body: Body, ts: int) -> Command | AppMessage:
@@ -139,7 +140,13 @@ class OrderEntry:
         except FieldError as error:
             return self._cancel_reject(body, ts, "1", error)
         return CancelOrder(
-            ts, account, body.get(Tag.ClOrdID), instrument, body.get(Tag.OrigClOrdID), order_id
+            ts,
+            account,
+            body.get(Tag.ClOrdID),
+            instrument,
+            body.get(Tag.OrigClOrdID),
+            order_id,
+            session.id,
         )
 
     def _replace(self, session: Session, body: Body, ts: int) -> Command | AppMessage:
@@ -172,6 +179,7 @@ class OrderEntry:
             price,
             quantity,
             order_id,
+            session.id,
         )
 
     def _mass_cancel(self, session: Session, body: Body, ts: int) -> Command | AppMessage:

@@ -3,8 +3,13 @@ volatility, or a trade at the edge of the price band (CCER rules).
 
 Volatility is the standard deviation of the last `lookback_returns` completed 5-minute
 returns within sessions (only windows that traded), kept across days, estimated robustly
-(from the median absolute deviation) so an earlier shock does not hide the next one, and
-floored at `min_std_bps` so one tick in a quiet market is not abnormal. The live return
+(from the median absolute deviation) so an earlier shock does not hide the next one. On
+a thin market most windows trade at an unchanged price, so that estimate sits near
+nothing and an ordinary 1 % move would look like ten sigmas; the estimate is therefore
+never taken below the instrument's historical daily volatility scaled to one window
+(`daily_volatility_percent` x sqrt(window / `trading_hours_per_day`)): a busy market's own
+returns raise it above that, a thin one's few returns lean on it. `min_std_bps` is a
+last floor. The live return
 compares each trade with the last price at least a window earlier in the same session.
 An instrument alerts once on entering the abnormal state and again only after the return
 has fallen back below half the threshold, so a move that hovers there is one alert.
@@ -28,10 +33,16 @@ NS = 1_000_000_000
 
 def robust_std(values) -> float:
     """The standard deviation estimated from the median absolute deviation (x 1.4826,
-    exact for normal returns): one past shock, a ramp say, does not mask the next."""
+    exact for normal returns), or from the upper quartile of the absolute returns
+    (/ 1.150, exact too) when that is larger: one past shock, a ramp say, does not mask
+    the next, yet a thin market whose windows mostly do not move and sometimes jump a
+    few ticks (its median deviation near nothing) is measured by its jumps."""
     ordered = sorted(values)
     middle = statistics.median(ordered)
-    return 1.4826 * statistics.median(abs(value - middle) for value in ordered)
+    spread = 1.4826 * statistics.median(abs(value - middle) for value in ordered)
+    sizes = sorted(abs(value) for value in ordered)
+    tail = sizes[min(len(sizes) - 1, int(0.75 * len(sizes)))] / 1.150
+    return max(spread, tail)
 
 
 class PriceHistory:
@@ -70,6 +81,12 @@ class AbnormalPriceMoveDetector:
         self.parameters = parameters
         self.span = parameters.return_window_s * NS
         self.histories: dict[str, PriceHistory] = {}
+        day_s = parameters.trading_hours_per_day * 3600
+        self.prior = (
+            parameters.daily_volatility_percent
+            / 100
+            * math.sqrt(parameters.return_window_s / day_s)
+        )
 
     def on_event(self, event) -> Sequence[Alert]:
         if type(event) is DayClosed:
@@ -120,8 +137,10 @@ class AbnormalPriceMoveDetector:
         history.bucket_open = history.last
         history.bucket_end = ts + self.span
         if len(history.returns) >= self.parameters.min_returns:
-            std = robust_std(history.returns)
-            history.std = max(std, self.parameters.min_std_bps / 10_000)
+            std = max(robust_std(history.returns), self.prior)
+        else:  # too few returns of its own yet (the morning, a thin market): the history
+            std = self.prior
+        history.std = max(std, self.parameters.min_std_bps / 10_000)
 
     def _return_alert(self, history: PriceHistory, trade: Trade) -> Alert | None:
         std = history.std

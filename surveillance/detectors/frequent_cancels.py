@@ -1,4 +1,5 @@
-"""Frequent cancels: more cancels a day than any honest order flow needs (SHFE)."""
+"""Frequent cancels: more cancels a day than any honest order flow needs (SHFE), counted
+per party (`acts_by`, by default the control group: surveillance/acting.py)."""
 
 from collections.abc import Sequence
 
@@ -18,6 +19,7 @@ class FrequentCancelsDetector:
 
     def __init__(self, view: MarketView, parameters: FrequentCancels):
         self.view = view
+        self.acts_by = parameters.acts_by
         self.tally = CancelTally(
             PATTERN, parameters.max_cancels_per_day, "cancels", label(PATTERN, parameters)
         )
@@ -27,7 +29,12 @@ class FrequentCancelsDetector:
             return self.tally.close_instrument(event.instrument, self.view.group)
         if not is_member_cancel(event):
             return NO_ALERTS
-        return self.tally.count(event, self.view.group(event.account))
+        party = self.view.party(event.account, self.acts_by, self._session(event))
+        return self.tally.count(event, party, self.view.group(event.account))
+
+    def _session(self, event: OrderCancelled) -> str:
+        order = self.view.orders.get(event.order_id)
+        return event.session or (order.session if order is not None else "")
 
     def on_day_end(self, trading_date: str) -> Sequence[Alert]:
         return NO_ALERTS

@@ -1,5 +1,6 @@
 """Large cancels: many cancels of orders near the maximum size, the kind that show depth
-that was never meant to trade (SHFE)."""
+that was never meant to trade (SHFE), counted per party (`acts_by`, by default the control
+group: surveillance/acting.py)."""
 
 from collections.abc import Sequence
 
@@ -19,6 +20,7 @@ class LargeCancelsDetector:
 
     def __init__(self, view: MarketView, parameters: LargeCancels):
         self.view = view
+        self.acts_by = parameters.acts_by
         self.share = parameters.large_order_percent / 100
         self.tally = CancelTally(
             PATTERN,
@@ -38,7 +40,12 @@ class LargeCancelsDetector:
         order_quantity = event.cancelled_quantity + event.filled_quantity
         if order_quantity < self.share * instrument.max_order_quantity:
             return NO_ALERTS
-        return self.tally.count(event, self.view.group(event.account))
+        party = self.view.party(event.account, self.acts_by, self._session(event))
+        return self.tally.count(event, party, self.view.group(event.account))
+
+    def _session(self, event: OrderCancelled) -> str:
+        order = self.view.orders.get(event.order_id)
+        return event.session or (order.session if order is not None else "")
 
     def on_day_end(self, trading_date: str) -> Sequence[Alert]:
         return NO_ALERTS

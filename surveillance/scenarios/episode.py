@@ -13,3 +13,4 @@ class Episode:
     # patterns the same behaviour also shows by their own rules (a ramp is an abnormal
     # price move too): their alerts here are not false positives, nor counted for recall
     also: tuple[str, ...] = ()
+    variant: str = "plain"  # how the episode tries to evade (scenarios/evasions.py)

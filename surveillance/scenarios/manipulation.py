@@ -33,19 +33,34 @@ class Manipulators:
         self.price_slots: dict[str, list[int]] = {}
 
     # building blocks ----------------------------------------------------------------
-    def account(self, instrument: str, group: str = "", holdings: int = 100_000) -> str:
-        """A fresh investor account holding tonnes of the one instrument it trades."""
+    def account(
+        self,
+        instrument: str,
+        group: str = "",
+        holdings: int = 100_000,
+        session: str = "",
+        member: str = "",
+    ) -> str:
+        """A fresh investor account holding tonnes of the one instrument it trades, its own
+        member's unless it trades over `session` (then that session's member's)."""
         self.accounts += 1
         name = f"A{self.accounts:03d}"
-        self.sim.open_account(name, AccountKind.INVESTOR, group, 0, {instrument: holdings})
+        member = member or f"M-{session or name}"
+        self.sim.open_account(
+            name, AccountKind.INVESTOR, group, 0, {instrument: holdings}, member=member
+        )
+        if session:
+            self.sim.session_of[name] = session
         return name
 
     def group(self) -> str:
         self.groups += 1
         return f"G{self.groups:03d}"
 
-    def episode(self, pattern: str, instrument: str, accounts, also=()) -> Episode:
-        episode = Episode(pattern, instrument, tuple(accounts), 0, 0, tuple(also))
+    def episode(
+        self, pattern: str, instrument: str, accounts, also=(), variant: str = "plain"
+    ) -> Episode:
+        episode = Episode(pattern, instrument, tuple(accounts), 0, 0, tuple(also), variant)
         self.episodes.append(episode)
         return episode
 
@@ -78,10 +93,12 @@ class Manipulators:
         delay: int,
         price: Callable[[int], int] | None = None,
         tries: int = 30,
+        retry_every: int = 5 * NS,
     ) -> None:
         """The seller offers, the buyer takes it `delay` later. At the midpoint by default
         (retrying while the spread is too narrow); with `price`, the buyer also sweeps
-        every cheaper offer on the way, as a buyer paying up must."""
+        every cheaper offer on the way, as a buyer paying up must. A narrow spread is
+        retried `tries` times, `retry_every` apart."""
         sim = self.sim
 
         def sell(now: int) -> None:
@@ -90,7 +107,7 @@ class Manipulators:
                 if tries:
                     self.cross(
                         episode,
-                        now + 5 * NS,
+                        now + retry_every,
                         seller,
                         buyer,
                         instrument,
@@ -98,6 +115,7 @@ class Manipulators:
                         delay,
                         price,
                         tries - 1,
+                        retry_every,
                     )
                 return
             offer = sim.order(now, seller, instrument, Side.SELL, limit, quantity)
@@ -240,7 +258,8 @@ class Manipulators:
 
     def layering(self, instrument: str) -> None:
         layerer = self.account(instrument)
-        episode = self.episode("layering", instrument, (layerer,))
+        # a ladder large enough, at adjacent prices, is also one spoof split into orders
+        episode = self.episode("layering", instrument, (layerer,), also=("spoofing",))
         ts = self.sim.random_time()
         for _ in range(self.rng.randint(1, 2)):
             side = self.rng.choice((Side.BUY, Side.SELL))

@@ -87,6 +87,46 @@ def measure(alerts: Iterable[Alert], episodes: list[Episode]) -> dict[str, Quali
     return quality
 
 
+def by_variant(alerts: list[Alert], episodes: list[Episode]) -> dict[tuple[str, str], Quality]:
+    """Recall per (pattern, variant), and precision of the alerts matching each variant's
+    episodes among those of the pattern (an alert of the pattern that matches no episode
+    counts against every variant of it on the day)."""
+    found: dict[tuple[str, str], Quality] = {}
+    for number, episode in enumerate(episodes):
+        counts = found.setdefault((episode.pattern, episode.variant), Quality())
+        counts.episodes += 1
+        if any(a.pattern == episode.pattern and matches(a, episode, True) for a in alerts):
+            counts.found += 1
+        else:
+            counts.missed.append(episodes[number])
+    for (pattern, variant), counts in found.items():
+        own = [e for e in episodes if e.pattern == pattern and e.variant == variant]
+        for alert in alerts:
+            if alert.pattern != pattern:
+                continue
+            if any(matches(alert, e, True) for e in own):
+                counts.alerts += 1
+                counts.true_alerts += 1
+            elif not any(
+                (e.pattern == pattern and matches(alert, e, True))
+                or (pattern in e.also and matches(alert, e, False))
+                for e in episodes
+            ):
+                counts.alerts += 1
+                counts.false_alerts.append(alert)
+    return found
+
+
+def variant_table(quality: dict[tuple[str, str], Quality]) -> str:
+    lines = [f"{'pattern / variant':<34}  episodes  found  false  precision  recall"]
+    for (pattern, variant), q in sorted(quality.items()):
+        lines.append(
+            f"{pattern + ' / ' + variant:<34}  {q.episodes:>8}  {q.found:>5}  "
+            f"{len(q.false_alerts):>5}  {q.precision:>9.3f}  {q.recall:>6.3f}"
+        )
+    return "\n".join(lines)
+
+
 def table(quality: dict[str, Quality]) -> str:
     width = max(len(pattern) for pattern in quality)
     lines = [f"{'pattern':<{width}}  episodes  alerts  side-effects  precision  recall"]

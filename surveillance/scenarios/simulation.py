@@ -68,8 +68,11 @@ class Simulation:
         self.impact_ts = dict.fromkeys(reference.instruments, self.sessions[0][0])
         self.on_fill: dict[str, Callable[[int], None]] = {}  # account -> reaction to a fill
         self.market_makers: set[str] = set()  # their taking of stale orders tells nothing
+        # accounts whose trades with each other are arranged crosses: no news, no impact
+        self.arranged: set[str] = set()
         self.next_client_id = 0
         self.next_reference = 0
+        self.session_of: dict[str, str] = {}  # account -> the member session it trades over
 
     # time ---------------------------------------------------------------------------
     def at(self, ts: int, action: Callable[[int], None]) -> None:
@@ -132,7 +135,10 @@ class Simulation:
             if type(event) is Trade:
                 sign = 1 if event.aggressor_side == Side.BUY else -1
                 aggressor = event.buy_account if sign > 0 else event.sell_account
-                if aggressor not in self.market_makers:
+                arranged = (
+                    event.buy_account in self.arranged and event.sell_account in self.arranged
+                )
+                if aggressor not in self.market_makers and not arranged:
                     self._impact(event.instrument, event.ts)
                     self.impact[event.instrument] += sign * IMPACT * math.sqrt(event.quantity)
                 resting = event.sell_account if sign > 0 else event.buy_account
@@ -167,6 +173,7 @@ class Simulation:
                 time_in_force,
                 price,
                 quantity,
+                self.session_of.get(account, ""),
             )
         )
         accepted = events[0]
@@ -174,10 +181,14 @@ class Simulation:
 
     def cancel(self, ts: int, account: str, instrument: str, order_id: int) -> None:
         if order_id in self.view.orders:
-            self.send(CancelOrder(ts, account, self.client_id(), instrument, "", order_id))
+            session = self.session_of.get(account, "")
+            self.send(CancelOrder(ts, account, self.client_id(), instrument, "", order_id, session))
 
     def amend(self, ts: int, account: str, instrument: str, order_id: int, price: int, qty: int):
-        self.send(AmendOrder(ts, account, self.client_id(), instrument, "", price, qty, order_id))
+        session = self.session_of.get(account, "")
+        self.send(
+            AmendOrder(ts, account, self.client_id(), instrument, "", price, qty, order_id, session)
+        )
 
     def mass_cancel(self, ts: int, account: str) -> None:
         self.send(MassCancel(ts, self.client_id(), MassCancelScope.ACCOUNT, account))
@@ -193,10 +204,11 @@ class Simulation:
         allocation: int = 0,
         holdings: dict[str, int] | None = None,
         ts: int | None = None,
+        member: str = "",
     ) -> None:
         """Opens, funds and stocks an account, before the market opens unless `ts` says."""
         ts = self.sessions[0][0] - 60 * MINUTE if ts is None else ts
-        member = f"M{account[:2]}"
+        member = member or f"M{account[:2]}"
         self.send(OpenAccount(ts, account, member, kind, control_group, allocation, "registry"))
         self.send(MoveCash(ts, account, 10**12, CashMovementKind.DEPOSIT, self.ref(), "bank"))
         for instrument, quantity in (holdings or {}).items():

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bench.gateway import exchange_process, field_of, figures, fix_frame, run_once
+from bench.gateway import Framer, exchange_process, field_of, figures, run_once
 from gateway.fix.codec import parse
 
 ORDERS = 60
@@ -34,9 +34,14 @@ def test_a_second_run_starts_afresh_on_the_same_exchange(server):
     assert len(answers.latencies_ns) == 10
 
 
-def test_the_gateway_codec_reads_the_bench_frames():
-    """parse refuses a frame whose BodyLength or CheckSum does not add up."""
-    frame = fix_frame(b"D", 7, b"BENCH000", b"20261124-02:00:00.000", b"11=x1\x01")
-    message = parse(frame.encode(), {})
-    assert (message.msg_type, message.seq_num, message.get(11)) == ("D", 7, "x1")
-    assert field_of(frame, "\x0111=") == "x1" and field_of(frame, "\x0144=") is None
+@pytest.mark.parametrize("seq", [7, 10, 12_345])
+@pytest.mark.parametrize("given_sum", [True, False], ids=["pre-summed", "summed"])
+def test_the_gateway_codec_reads_the_bench_frames(seq, given_sum):
+    """parse refuses a frame whose BodyLength or CheckSum does not add up: the CheckSum
+    added up from the parts' sums is the one over the whole frame."""
+    body = b"11=x1\x0144=50.10\x01"
+    frame = Framer(b"BENCH000").frame(b"D", seq, body, sum(body) if given_sum else None)
+    message = parse(frame, {})
+    assert (message.msg_type, message.seq_num, message.get(11)) == ("D", seq, "x1")
+    assert (message.get(49), message.get(56)) == ("BENCH000", "TCX")
+    assert field_of(frame, b"\x0111=") == b"x1" and field_of(frame, b"\x0158=") is None

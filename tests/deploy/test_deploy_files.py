@@ -163,7 +163,7 @@ def test_every_data_file_in_the_packages_is_installed_with_them():
         for package in ("engine", "settlement", "surveillance", "gateway")
         for path in (ROOT / package).rglob("*")
         if path.is_file()
-        and path.suffix not in {".py", ".pyc"}
+        and path.suffix not in {".py", ".pyc", ".c", ".so"}  # .c, .so: setup.py builds them
         and not any(fnmatch.fnmatch(path.name, glob) for glob in globs)
     ]
     assert not missing, f"pip install would leave out {missing}: add them to package-data"
@@ -287,11 +287,12 @@ def _scrape_targets() -> dict[str, str]:
 @pytest.mark.parametrize("name", sorted(RUNNING_TCX))
 def test_compose_ports_agree_with_the_http_port_setting(name, monkeypatch):
     service = RUNNING_TCX[name]
-    port = _settings_from(service_environment(service), monkeypatch).http_port
+    settings = _settings_from(service_environment(service), monkeypatch)
+    port = settings.http_port
     healthcheck = " ".join(service["healthcheck"]["test"])
     assert re.search(rf"127\.0\.0\.1:{port}/health", healthcheck)
-    for mapping in service.get("ports", []):
-        assert mapping.split(":")[-1] == str(port)
+    served = [port, settings.fix_port] if name == "gateway" else [port]
+    assert [int(m.split(":")[-1]) for m in service.get("ports", [])] in ([], served)
     assert _scrape_targets()[name] == f"{name}:{port}"
 
 
@@ -317,10 +318,12 @@ def test_prometheus_scrapes_every_tcx_service_and_nothing_else():
 
 @pytest.mark.parametrize("name", sorted(TCX_WORKLOADS))
 def test_kubernetes_ports_agree_with_the_http_port_setting(name, monkeypatch):
-    port = _settings_from(_k8s_settings(), monkeypatch).http_port
+    settings = _settings_from(_k8s_settings(), monkeypatch)
+    port = settings.http_port
     workload = TCX_WORKLOADS[name]
     container = _container(workload)
-    assert [p["containerPort"] for p in container["ports"]] == [port]
+    served = [port, settings.fix_port] if name == "gateway" else [port]
+    assert [p["containerPort"] for p in container["ports"]] == served
     annotations = workload["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true"
     assert annotations["prometheus.io/port"] == str(port)
@@ -329,7 +332,8 @@ def test_kubernetes_ports_agree_with_the_http_port_setting(name, monkeypatch):
         assert container[probe]["httpGet"] == {"path": "/health", "port": "http"}
     for service in (o for o in K8S_OBJECTS if o["kind"] == "Service"):
         if service["metadata"]["name"] == name:
-            assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
+            names = ["http", "fix"] if name == "gateway" else ["http"]
+            assert [p["targetPort"] for p in service["spec"]["ports"]] == names
 
 
 def test_the_dev_prometheus_scrapes_pods_by_their_annotations():

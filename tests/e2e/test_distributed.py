@@ -43,7 +43,7 @@ from tests.tcp_proxy import TcpProxy
 pytest_plugins = ["tests.databases"]
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
-STEPS = 200  # demo-market steps per phase, about 600 commands
+PHASE = 120 * 1_000_000_000  # ns of the demo market's trading per phase, about 600 commands
 QUIET_BOUND = 90.0  # seconds for every service to reach the last seq
 OUTAGE = 3.0  # seconds the broker is cut off
 
@@ -53,24 +53,12 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-class SteppingClock:
-    """Commands stamped a millisecond apart inside the morning session: the same input
-    for the distributed run and the embedded one."""
-
-    def __init__(self) -> None:
-        self.ts = OPEN
-
-    def now(self) -> int:
-        self.ts += 1_000_000
-        return self.ts
-
-
 def order_flow(reference: ReferenceData, phases: int) -> list[list[Command]]:
     """The demo market's members: accounts first, then `phases` runs of trading."""
-    demo = DemoMarket(None, reference, SteppingClock(), seed=11)  # type: ignore[arg-type]
+    demo = DemoMarket(None, reference, None, OPEN, seed=11)  # type: ignore[arg-type]
     flow = [opening_commands(OPEN)]
-    for _ in range(phases):
-        flow.append([command for _ in range(STEPS) for command in demo.step()])
+    for phase in range(1, phases + 1):
+        flow.append(demo.step(OPEN + phase * PHASE))
     return flow
 
 

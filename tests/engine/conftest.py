@@ -4,8 +4,10 @@ session, the two transports behind one face, and events to publish."""
 
 import datetime as dt
 import itertools
+import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -21,6 +23,7 @@ from engine.memory_stream import MemoryStream
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind
 from engine.reference import ReferenceData, load_reference_data
 from engine.sequencer import Sequencer
+from engine.socket_stream import SocketStream, StreamServer
 from engine.stream import Consumer, Position, Stream, quarantine_topic
 from tests.brokers import Tansu
 
@@ -125,6 +128,37 @@ class MemoryTransport:
         return [(payload, reason) for t, payload, reason in self.memory.quarantined if t == topic]
 
 
+class _ServedOnFirstUse(SocketStream):
+    """The client of a server started in the test's own event loop, when first used."""
+
+    def __init__(self, server: StreamServer) -> None:
+        super().__init__(server.path)
+        self.server = server
+        self._started = False
+
+    async def _connection(self):
+        if not self._started:
+            self._started = True
+            await self.server.start()
+        return await super()._connection()
+
+
+class SocketTransport:
+    """An in-process stream served on a Unix socket, read and written through it."""
+
+    def __init__(self) -> None:
+        self.memory = MemoryStream()
+        path = Path(tempfile.mkdtemp(prefix="tcx-stream-")) / "stream.sock"
+        self.stream = _ServedOnFirstUse(StreamServer(self.memory, path))
+
+    async def inject(self, topic: str, payload: bytes) -> None:
+        self.memory.append_encoded(topic, payload)
+
+    async def quarantined(self, topic: str, count: int) -> list[tuple[bytes, str]]:
+        found = self.memory.quarantined + self.stream.quarantined
+        return [(payload, reason) for t, payload, reason in found if t == topic]
+
+
 class KafkaTransport:
     def __init__(self, broker: Tansu) -> None:
         self.bootstrap_servers = broker.bootstrap_servers
@@ -163,10 +197,12 @@ async def raw_messages(bootstrap_servers: str, topic: str, count: int) -> list[C
     return found
 
 
-@pytest.fixture(params=["memory", "kafka"])
+@pytest.fixture(params=["memory", "socket", "kafka"])
 def transport(request: pytest.FixtureRequest) -> Transport:
     if request.param == "memory":
         return MemoryTransport()
+    if request.param == "socket":
+        return SocketTransport()
     return KafkaTransport(request.getfixturevalue("tansu"))
 
 

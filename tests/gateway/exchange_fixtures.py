@@ -49,7 +49,9 @@ def directory() -> Directory:
     return Directory(members, sessions)
 
 
-def start_tcx_up(data_dir: Path, port: int, *extra: str) -> subprocess.Popen:
+def start_tcx_up(
+    data_dir: Path, port: int, *extra: str, fix_port: int | None = None
+) -> subprocess.Popen:
     """`tcx up` as its own process, as an operator starts it; its output is text on stdout."""
     return subprocess.Popen(
         [
@@ -61,6 +63,8 @@ def start_tcx_up(data_dir: Path, port: int, *extra: str) -> subprocess.Popen:
             str(data_dir),
             "--port",
             str(port),
+            "--fix-port",
+            str(fix_port or free_port()),
             *extra,
         ],
         stdout=subprocess.PIPE,
@@ -86,6 +90,10 @@ class RunningExchange:
         return f"http://127.0.0.1:{self.exchange.settings.http_port}"
 
     @property
+    def fix_url(self) -> str:
+        return f"ws://127.0.0.1:{self.exchange.fix_port}/fix"
+
+    @property
     def settings(self):
         return self.exchange.settings
 
@@ -98,7 +106,7 @@ class RunningExchange:
 def running_exchange(data_dir: Path, **overrides) -> Iterator[RunningExchange]:
     """Runs the exchange on its own thread and event loop until the block ends; its logins
     are `directory()`'s unless a `members_file` is given."""
-    settings = load_settings(data_dir=data_dir, http_port=free_port(), **overrides)
+    settings = load_settings(data_dir=data_dir, http_port=free_port(), fix_port=0, **overrides)
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     built: list[Exchange] = []
@@ -118,7 +126,8 @@ def running_exchange(data_dir: Path, **overrides) -> Iterator[RunningExchange]:
     exchange = built[0]
     try:
         for _ in range(500):
-            if exchange.http is not None and exchange.http.started:
+            http_up = exchange.http is not None and exchange.http.started
+            if http_up and (exchange.acceptor is None or exchange.fix_port is not None):
                 break
             threading.Event().wait(0.01)
         yield RunningExchange(exchange, loop)

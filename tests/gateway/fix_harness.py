@@ -1,20 +1,16 @@
 """Test-only pieces for the FIX gateway: the echo application the QuickFIX acceptance
-suite assumes, a table of member credentials, and the real FastAPI app served by uvicorn on
+suite assumes, a table of member credentials, and the real FIX websocket server (picows) on
 a free loopback port."""
 
 import asyncio
 import contextlib
 import datetime as dt
-import logging
-import socket
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import simplefix
-import uvicorn
-from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
@@ -29,7 +25,7 @@ from gateway.fix.session import SessionSettings
 from gateway.fix.store import SessionStore
 from gateway.fix.tags import MsgType
 from gateway.fix.timestamps import format_utc_timestamp
-from gateway.fix.websocket import fix_router
+from gateway.fix.websocket import FixServer
 
 GATEWAY = "ISLD"
 MEMBER = "TW44"
@@ -120,27 +116,13 @@ def conformance_settings(**overrides: object) -> SessionSettings:
 
 @contextlib.asynccontextmanager
 async def served(acceptor: Acceptor) -> AsyncIterator[str]:
-    """The real app on uvicorn, on a free loopback port; yields its ws:// URL for /fix."""
-    app = FastAPI()
-    app.include_router(fix_router(acceptor))
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(app, log_level=logging.WARNING, lifespan="off", ws="websockets-sansio")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[listener]))
+    """The FIX websocket server on a free loopback port; yields its ws:// URL."""
+    server = FixServer(acceptor)
+    port = await server.start("127.0.0.1", 0)
     try:
-        for _ in range(500):
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
-        assert server.started, "uvicorn did not start"
         yield f"ws://127.0.0.1:{port}/fix"
     finally:
-        server.should_exit = True
-        await task
-        listener.close()
+        await server.close()
         acceptor.store.close()
 
 

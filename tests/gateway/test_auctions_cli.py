@@ -12,9 +12,8 @@ def test_create_bid_amend_withdraw_and_result_from_the_command_line(tmp_path, ca
     with auction_exchange(tmp_path) as (running, admin):
         supervisor = ["admin", "--url", running.base_url, "--user", SUPERVISOR[0],
                       "--password", SUPERVISOR[1], "auction"]  # fmt: skip
-        url = running.base_url.replace("http", "ws") + "/fix"
-        member = ["member", "--url", url, "--session", ENTITY[0], "--password", ENTITY[1],
-                  "auction"]  # fmt: skip
+        member = ["member", "--http-url", running.base_url, "--session", ENTITY[0],
+                  "--password", ENTITY[1], "auction"]  # fmt: skip
         times = [
             arg
             for flag, at in (("--announce-at", beijing(10)), ("--open-at", beijing(10)),

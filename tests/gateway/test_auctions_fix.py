@@ -32,7 +32,7 @@ async def next_of(member, msg_type: str) -> Message:
 
 def test_two_bidders_over_fix_from_announcement_to_allotment(tmp_path) -> None:
     with auction_exchange(tmp_path) as (running, admin):
-        url = running.base_url.replace("http", "ws") + "/fix"
+        url = running.fix_url
 
         async def bid_over_fix() -> None:
             async with connect(url) as first, connect(url) as second:

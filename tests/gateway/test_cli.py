@@ -9,6 +9,7 @@ import pytest
 from engine.commands import MoveCash, MoveHolding, OpenAccount
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind, Side
 from gateway.cli.main import main
+from gateway.fix import accelerator
 from gateway.members import load_directory
 from tests.gateway.exchange_fixtures import (
     SUPERVISOR,
@@ -181,3 +182,31 @@ def test_a_service_alone_without_a_member_file_is_refused(tmp_path, capsys, monk
     assert main(["gateway", "--data-dir", str(tmp_path)]) == 2
     assert "no member file" in capsys.readouterr().err
     assert not (tmp_path / "members.toml").exists()
+
+
+def test_version_says_which_fix_codec_runs(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert accelerator.in_use() in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_the_demo_stops_cleanly_while_it_is_still_seeding_its_registry(tmp_path):
+    """Ctrl-C in the demo's first second: the seeding (compliance year) is abandoned, not
+    left waiting on an engine that is shutting down."""
+    port = free_port()
+    process = start_tcx_up(tmp_path, port, "--demo")
+    try:
+        for _ in range(200):
+            time.sleep(0.05)
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                continue
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "stopped cleanly" in output

@@ -185,13 +185,12 @@ def test_an_entitys_own_member_surrenders_and_proposes_over_rest_and_the_cli(api
         ).status_code
         == 401
     )
-    websocket = base.replace("http://", "ws://") + "/fix"
     assert (
         main(
             [
                 "member",
-                "--url",
-                websocket,
+                "--http-url",
+                base,
                 "--session",
                 TRADER[0],
                 "--password",
@@ -211,8 +210,8 @@ def test_an_entitys_own_member_surrenders_and_proposes_over_rest_and_the_cli(api
         main(
             [
                 "member",
-                "--url",
-                websocket,
+                "--http-url",
+                base,
                 "--session",
                 TRADER[0],
                 "--password",
@@ -295,8 +294,8 @@ def test_an_entitys_own_member_surrenders_and_proposes_over_rest_and_the_cli(api
         main(
             [
                 "member",
-                "--url",
-                websocket,
+                "--http-url",
+                base,
                 "--session",
                 TRADER[0],
                 "--password",

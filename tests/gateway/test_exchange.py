@@ -49,7 +49,7 @@ def order(account: str, client_id: str, side: Side, price: int, quantity: int) -
 
 
 def exchange_on(data_dir: Path, components=("engine", "settlement", "gateway")) -> Exchange:
-    settings = load_settings(data_dir=data_dir, http_port=0)
+    settings = load_settings(data_dir=data_dir, http_port=0, fix_port=0)
     return Exchange(settings, components=components, directory=directory())
 
 

@@ -30,7 +30,7 @@ def broker() -> Iterator[Tansu]:
 
 
 def over_kafka(data_dir: Path, stream: KafkaStream, components: tuple[str, ...]) -> Exchange:
-    settings = load_settings(data_dir=data_dir, http_port=0, stream="kafka")
+    settings = load_settings(data_dir=data_dir, http_port=0, fix_port=0, stream="kafka")
     return Exchange(settings, components=components, stream=stream, directory=directory())
 
 

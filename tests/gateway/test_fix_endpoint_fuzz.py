@@ -145,7 +145,7 @@ def test_the_fix_endpoint_survives_an_attacker_while_a_member_trades(tmp_path, c
         ) as api,
     ):
         open_and_fund(running.base_url)
-        url = running.base_url.replace("http", "ws") + "/fix"
+        url = running.fix_url
 
         async def scenario() -> None:
             async with connect(url) as trading, connect(url) as attacking:

@@ -53,7 +53,7 @@ def test_a_subscriber_sees_the_offer_the_trade_and_the_new_top_of_book(
 ):
     with running_exchange(tmp_path) as running:
         open_and_fund(running.base_url)
-        url = running.base_url.replace("http", "ws") + "/fix"
+        url = running.fix_url
 
         async def watch_a_trade() -> None:
             async with connect(url) as first, connect(url) as second:

@@ -1,20 +1,21 @@
-"""The /fix endpoint on uvicorn, driven by simplefix (an independent FIX implementation)
+"""The /fix websocket server (picows), driven by simplefix (an independent FIX implementation)
 over a real websocket client: interoperability, a gateway restart, failed logons."""
 
 import asyncio
 import datetime as dt
 import logging
+import time
 from pathlib import Path
 
 import pytest
 import simplefix
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from gateway.fix import websocket
 from gateway.fix.application import SessionId
 from gateway.fix.message import Message
 from gateway.fix.session import SessionSettings
-from gateway.fix.websocket import MAX_PENDING_FRAMES, QueueTransport
 from tests.gateway.fix_harness import (
     GATEWAY,
     MEMBER,
@@ -123,12 +124,67 @@ def test_failed_logons_are_logged_and_rate_limited(
     assert "too many failures" in caplog.records[-1].getMessage()
 
 
-def test_outbound_queue_is_bounded_for_a_member_that_stops_reading() -> None:
+def report(number: int) -> Message:
+    return Message.of("8", (37, f"O-{number}"), (17, f"X-{number}"), (150, "0"), (39, "0"))
+
+
+@pytest.mark.parametrize(
+    "limit", [{"MAX_UNSENT_BYTES": 64 * 1024}, {"SEND_TIMEOUT_S": 0.2}], ids=["bytes", "time"]
+)
+def test_a_member_that_stops_reading_is_disconnected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: dict[str, float]
+) -> None:
+    """Reports pile up in the socket for a member that reads nothing: past the unsent-bytes
+    bound, or once the socket has refused more for the send timeout, the member is cut off
+    (what it missed stays in the store for a ResendRequest)."""
+    for name, value in limit.items():
+        monkeypatch.setattr(websocket, name, value)
+    acceptor = make_acceptor(tmp_path)
+    member_id = SessionId(MEMBER, GATEWAY)
+
     async def run() -> None:
-        transport = QueueTransport()
-        for _ in range(MAX_PENDING_FRAMES + 5):
-            transport.send(b"8=FIX.4.4\x01...")
-        assert len(transport.frames) == MAX_PENDING_FRAMES
-        assert transport.overflowed
+        async with served(acceptor) as url, connect(url, max_queue=1) as connection:
+            member = SimpleFixMember(connection)
+            await member.send("A", (98, "0"), (108, "30"))
+            await member.receive()
+            sent = 0
+            while acceptor.is_logged_on(member_id) and sent < 200_000:
+                for _ in range(500):
+                    acceptor.send(member_id, report(sent))
+                    sent += 1
+                await asyncio.sleep(0.01)
+            assert not acceptor.is_logged_on(member_id)
+            key = acceptor.session_key(member_id, time.time_ns())
+            assert acceptor.store.next_numbers(key)[0] > sent  # all kept for a resend
+
+    asyncio.run(run())
+
+
+def test_a_fragmented_message_is_one_fix_message(tmp_path: Path) -> None:
+    async def run() -> None:
+        async with served(make_acceptor(tmp_path)) as url, connect(url) as connection:
+            member = SimpleFixMember(connection)
+            await member.send("A", (98, "0"), (108, "30"))
+            await member.receive()
+            logon_frame = simplefix.FixMessage()
+            for tag, value in ((8, "FIX.4.4"), (35, "1"), (34, 2), (49, MEMBER), (56, GATEWAY)):
+                logon_frame.append_pair(tag, value)
+            logon_frame.append_utc_timestamp(52, precision=3)
+            logon_frame.append_pair(112, "in pieces")
+            whole = logon_frame.encode().decode()
+            await connection.send([whole[:20], whole[20:50], whole[50:]])
+            heartbeat = await member.receive()
+            assert (text(heartbeat, 35), text(heartbeat, 112)) == ("0", "in pieces")
+
+    asyncio.run(run())
+
+
+def test_only_the_fix_path_upgrades(tmp_path: Path) -> None:
+    async def run() -> None:
+        async with served(make_acceptor(tmp_path)) as url:
+            with pytest.raises(InvalidStatus) as refused:
+                async with connect(url.replace("/fix", "/other")):
+                    pass
+            assert refused.value.response.status_code == 404
 
     asyncio.run(run())

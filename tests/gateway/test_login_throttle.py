@@ -64,7 +64,7 @@ def test_fix_failures_and_rest_failures_share_one_allowance_per_address(tmp_path
         running_exchange(tmp_path) as running,
         httpx.Client(base_url=running.base_url, timeout=20) as client,
     ):
-        url = running.base_url.replace("http", "ws") + "/fix"
+        url = running.fix_url
         for attempt in range(3):
             assert not asyncio.run(_fix_logon(url, "wrong", f"203.0.113.{attempt}"))
         for _ in range(2):  # a member's right password is a failed REST login too

@@ -14,7 +14,7 @@ from tests.gateway.test_member_trading import open_and_fund, order, reports_unti
 def test_a_mass_cancel_of_one_account_over_simplefix(tmp_path):
     with running_exchange(tmp_path) as running:
         open_and_fund(running.base_url)
-        url = running.base_url.replace("http", "ws") + "/fix"
+        url = running.fix_url
 
         async def scenario() -> None:
             async with connect(url) as connection:

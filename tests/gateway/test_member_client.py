@@ -28,7 +28,7 @@ WAIT_S = 10.0
 class Exchange:
     def __init__(self, running, state: Path):
         self.running = running
-        self.url = running.base_url.replace("http", "ws") + "/fix"
+        self.url = running.fix_url
         self.state = state
 
     def client(self, **options) -> MemberClient:
@@ -222,7 +222,7 @@ def test_a_restarted_client_recovers_the_fill_it_missed(exchange):
             return order
 
     order = asyncio.run(place_and_leave())
-    exchange.running.submit([_buy("away-1", 60)])  # fills while no client is connected
+    fill_while_away(exchange, "away-1", 60)  # fills while no client is connected
 
     async def come_back() -> ExecutionReport:
         client = exchange.client()
@@ -281,3 +281,17 @@ def _buy(client_order_id: str, quantity: int) -> NewOrder:
         FixedClock().now() + 10**9, "BUYER", client_order_id, "TJEA25", Side.BUY,
         OrderType.LIMIT, TimeInForce.IOC, 5_000, quantity,
     )  # fmt: skip
+
+
+def fill_while_away(exchange: Exchange, client_order_id: str, quantity: int) -> None:
+    """A buy from elsewhere, and a wait until its events have reached the gateway: the
+    member's reports are then stored for its next logon, not sent to a logon that came
+    first (a fast reconnect can beat the engine's journal)."""
+    gateway = exchange.running.exchange.gateway
+    before = gateway.last_seq
+    exchange.running.submit([_buy(client_order_id, quantity)])
+    for _ in range(500):
+        if gateway.last_seq > before:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the buy never reached the gateway")

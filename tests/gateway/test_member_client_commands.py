@@ -7,7 +7,7 @@ import pytest
 
 from gateway.cli.main import main
 from tests.gateway.exchange_fixtures import TRADER, free_port
-from tests.gateway.test_member_client import Exchange, _buy, serve_exchange
+from tests.gateway.test_member_client import Exchange, fill_while_away, serve_exchange
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def test_watch_shows_a_fill_that_happened_while_away(exchange, capsys, monkeypat
     assert tcx_member(exchange, "cancel-all") == 0
     assert tcx_member(exchange, "sell", "SELLER", "TJEA25", "40", "50.00", "--id", "cli-s3") == 0
     capsys.readouterr()
-    exchange.running.submit([_buy("cli-away", 25)])
+    fill_while_away(exchange, "cli-away", 25)
     assert tcx_member(exchange, "watch", "--json", "--limit", "3") == 0
     reports = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["client_order_id"], r["exec_type"]) for r in reports] == [

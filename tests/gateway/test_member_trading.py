@@ -46,7 +46,7 @@ async def reports_until(member: SimpleFixMember, wanted: int) -> list:
 def test_a_member_trades_over_fix_and_recovers_missed_reports(tmp_path):
     with running_exchange(tmp_path) as running:
         open_and_fund(running.base_url)
-        url = running.base_url.replace("http", "ws") + "/fix"
+        url = running.fix_url
 
         async def trade() -> None:
             async with connect(url) as connection:

@@ -45,7 +45,7 @@ def test_new_sessions_log_on_and_removed_ones_are_logged_out(tmp_path, capsys):
     members_file = tmp_path / "members.toml"
     save_directory(directory(), members_file)
     with running_exchange(tmp_path, members_file=members_file) as running:
-        url = running.base_url.replace("http", "ws") + "/fix"
+        url = running.fix_url
         admin = [
             "admin",
             "--url",

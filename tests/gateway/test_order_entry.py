@@ -86,7 +86,7 @@ def as_dict(message: AppMessage) -> dict[int, str]:
 def test_limit_day_order_becomes_new_order(entry):
     command = entry.translate(M01, "D", fields(NEW_ORDER), TS)
     assert command == NewOrder(
-        TS, "A1", "c1", "TJEA25", Side.BUY, OrderType.LIMIT, TimeInForce.DAY, 5001, 100
+        TS, "A1", "c1", "TJEA25", Side.BUY, OrderType.LIMIT, TimeInForce.DAY, 5001, 100, M01.id
     )
 
 
@@ -190,10 +190,10 @@ def test_order_entry_refuses_message_types_it_does_not_handle(entry):
 
 def test_cancel_by_client_id_and_by_order_id(entry):
     assert entry.translate(M01, "F", fields(CANCEL), TS) == CancelOrder(
-        TS, "A1", "c2", "TJEA25", "c1", 0
+        TS, "A1", "c2", "TJEA25", "c1", 0, M01.id
     )
     by_order_id = entry.translate(M01, "F", fields(CANCEL, OrigClOrdID=None, OrderID="42"), TS)
-    assert by_order_id == CancelOrder(TS, "A1", "c2", "TJEA25", "", 42)
+    assert by_order_id == CancelOrder(TS, "A1", "c2", "TJEA25", "", 42, M01.id)
 
 
 @pytest.mark.parametrize(
@@ -264,11 +264,11 @@ def test_a_cl_ord_id_is_used_once_a_day_per_account():
 
 def test_replace_becomes_amend(entry):
     assert entry.translate(M01, "G", fields(REPLACE), TS) == AmendOrder(
-        TS, "A1", "c2", "TJEA25", "c1", 4999, 80, 0
+        TS, "A1", "c2", "TJEA25", "c1", 4999, 80, 0, M01.id
     )
     again = fields(REPLACE, ClOrdID="c3", TimeInForce="0", OrderID="7")
     assert entry.translate(M01, "G", again, TS) == (
-        AmendOrder(TS, "A1", "c3", "TJEA25", "c1", 4999, 80, 7)
+        AmendOrder(TS, "A1", "c3", "TJEA25", "c1", 4999, 80, 7, M01.id)
     )
 
 

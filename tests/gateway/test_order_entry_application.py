@@ -60,7 +60,7 @@ def session(name: str):
 
 def test_new_order_becomes_a_command(app):
     outcome = app.on_message(session("OE"), "D", ORDER, TS)
-    assert outcome.command == NewOrder(TS, "A1", "c1", "TJEA25", 2, 2, 0, 5000, 5)
+    assert outcome.command == NewOrder(TS, "A1", "c1", "TJEA25", 2, 2, 0, 5000, 5, "OE")
     assert outcome.reply is None
     assert outcome.logout == ""
 

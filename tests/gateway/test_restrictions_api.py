@@ -25,9 +25,9 @@ def register(api: httpx.Client, predicate, **params) -> list[dict]:
     raise AssertionError(f"the register never showed the change: {found}")
 
 
-async def fix_orders(base_url: str, *orders) -> list:
+async def fix_orders(fix_url: str, *orders) -> list:
     """Logs on over FIX, sends each order and returns its execution report."""
-    async with connect(base_url.replace("http", "ws") + "/fix") as connection:
+    async with connect(fix_url) as connection:
         member = SimpleFixMember(connection, comp_id=TRADER[0], gateway=GATEWAY)
         await member.send(
             "A", (98, "0"), (108, "30"), (141, "Y"), (553, TRADER[0]), (554, TRADER[1])
@@ -55,7 +55,7 @@ def test_restrict_enforce_over_fix_lift_and_survive_a_restart(tmp_path, capsys):
         # the member's next buy is refused with a reason it can act on; a sell is not
         buy, sell = asyncio.run(
             fix_orders(
-                running.base_url,
+                running.fix_url,
                 order("b1", "BUYER", "1", 10, "50.00"),
                 order("s1", "SELLER", "2", 10, "52.00"),
             )
@@ -108,7 +108,7 @@ def test_restrict_enforce_over_fix_lift_and_survive_a_restart(tmp_path, capsys):
     with running_exchange(data) as running:  # a restart: the journal brings it back
         buy, sell = asyncio.run(
             fix_orders(
-                running.base_url,
+                running.fix_url,
                 order("b2", "BUYER", "1", 10, "50.00"),
                 order("s2", "SELLER", "2", 10, "52.00"),
             )
@@ -124,7 +124,7 @@ def test_restrict_enforce_over_fix_lift_and_survive_a_restart(tmp_path, capsys):
             "/api/admin/accounts/BUYER/restrictions/R-1/lift", json={"reason": "reviewed"}
         )
         assert twice.json()["detail"]["reason"] == "not_restricted"
-        (buy,) = asyncio.run(fix_orders(running.base_url, order("b3", "BUYER", "1", 10, "50.00")))
+        (buy,) = asyncio.run(fix_orders(running.fix_url, order("b3", "BUYER", "1", 10, "50.00")))
         assert text(buy, 39) == "0"
         found = register(api, lambda rows: rows[-1]["status"] == "lifted", account="BUYER")
         assert (found[0]["lifted_by"], found[0]["lift_reason"]) == (SUPERVISOR[0], "reviewed")

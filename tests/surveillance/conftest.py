@@ -75,8 +75,11 @@ class Tape:
         group: str = "",
         kind: int = AccountKind.INVESTOR,
         allocation: int = 0,
+        member: str = "",
     ) -> str:
-        self._add(AccountOpened, name, "M1", kind, group, allocation, "test")
+        """Each account its own member unless `member` says (one member per account keeps
+        the member grouping out of tests about something else)."""
+        self._add(AccountOpened, name, member or f"M-{name}", kind, group, allocation, "test")
         return name
 
     def holding(self, account: str, quantity: int, instrument: str = "TJEA25") -> None:
@@ -98,6 +101,7 @@ class Tape:
         quantity: int,
         instrument: str = "TJEA25",
         time_in_force: int = TimeInForce.DAY,
+        session: str = "",
     ) -> Placed:
         self.order_id += 1
         event = self._add(
@@ -111,6 +115,7 @@ class Tape:
             time_in_force,
             price,
             quantity,
+            session,
         )
         return Placed(event)
 
@@ -154,6 +159,7 @@ class Tape:
         order: Placed,
         cause: int = CancelCause.REQUESTED,
         instrument: str = "TJEA25",
+        session: str = "",
     ) -> None:
         self._add(
             OrderCancelled,
@@ -166,10 +172,21 @@ class Tape:
             order.quantity - order.filled,
             order.filled,
             cause,
+            "",
+            session,
         )
 
-    def amend(self, order: Placed, price: int, instrument: str = "TJEA25") -> None:
+    def amend(
+        self,
+        order: Placed,
+        price: int,
+        instrument: str = "TJEA25",
+        quantity: int | None = None,
+        session: str = "",
+    ) -> None:
+        """A cancel/replace; `quantity` is the new total (the filled part included)."""
         order.price = price
+        order.quantity = order.quantity if quantity is None else quantity
         self._add(
             OrderAmended,
             order.order_id,
@@ -182,6 +199,7 @@ class Tape:
             order.quantity,
             order.quantity - order.filled,
             False,
+            session,
         )
 
     def close_day(self) -> None:

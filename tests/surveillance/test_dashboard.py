@@ -78,11 +78,11 @@ def log_in(page: Page, base_url: str, where: str = "#/market") -> None:
     expect(page.locator("#user")).to_have_text(SUPERVISOR[0])
 
 
-def trade_over_fix(base_url: str, price: str) -> None:
+def trade_over_fix(fix_url: str, price: str) -> None:
     """M1 sells 300 t at `price` and buys 200 t against it, over its FIX session."""
 
     async def trade() -> None:
-        async with connect(base_url.replace("http", "ws") + "/fix") as connection:
+        async with connect(fix_url) as connection:
             member = SimpleFixMember(connection, comp_id=TRADER[0], gateway=GATEWAY)
             await member.send("A", (98, "0"), (108, "30"), (553, TRADER[0]), (554, TRADER[1]))
             assert text(await member.receive(), 35) == "A"
@@ -116,7 +116,7 @@ def test_a_trade_placed_over_fix_shows_on_the_market_panel_and_in_the_bulletin(t
         expect(chart).to_have_attribute("data-band", "45.00-55.00")
         expect(chart).to_have_attribute("data-bars", "0")
 
-        trade_over_fix(running.base_url, "51.20")
+        trade_over_fix(running.fix_url, "51.20")
 
         expect(page.locator("#last-price")).to_have_text("51.20")
         expect(page.locator("#volume")).to_have_text("200")
@@ -228,3 +228,57 @@ def test_a_spoofing_alert_appears_live_and_is_worked_to_closed_with_an_audit_tra
         expect(page.locator("#account-alerts")).to_contain_text("spoofing")
         expect(page.locator("#holdings")).to_contain_text("TJEA25")
         screenshot(page, "account")
+
+
+def group_spoofing_episode(running) -> None:
+    """SELLER and LINKED, one control group, bid 1,000 t each at adjacent prices (one lure
+    split in two), SELLER sells into BUYER's bid, both bids are pulled."""
+    with httpx.Client(base_url=running.base_url, auth=SUPERVISOR, timeout=20) as api:
+        linked = {"account": "LINKED", "member": "M1", "kind": "investor", "allocation": 0}
+        assert api.post("/api/admin/accounts", json=linked | {"control_group": "G1"}).is_success
+        group = {"control_group": "G1"}
+        assert api.put("/api/admin/accounts/SELLER/control-group", json=group).is_success
+        for account, amount in (("BUYER", "1000000"), ("SELLER", "200000"), ("LINKED", "200000")):
+            cash = {
+                "account": account,
+                "kind": "deposit",
+                "amount": amount,
+                "reference": f"D3-{account}",
+            }
+            assert api.post("/api/admin/cash", json=cash).status_code == 201
+    quotes = [
+        limit_order("BUYER", f"q{i}", "TJEA25", Side.BUY, 4_900 + 4 * i, 100) for i in range(24)
+    ]
+    quotes += [
+        limit_order("SELLER", f"a{i}", "TJEA25", Side.SELL, 5_100 + 4 * i, 100) for i in range(8)
+    ]
+    running.submit(quotes)
+    lures = [
+        limit_order("SELLER", "lure", "TJEA25", Side.BUY, 4_990, 1_000),
+        limit_order("LINKED", "lure2", "TJEA25", Side.BUY, 4_989, 1_000),
+    ]
+    later = FixedClock().now() + 1_000_000_000
+    sale = NewOrder(
+        later, "SELLER", "sale", "TJEA25", Side.SELL, OrderType.LIMIT, TimeInForce.IOC, 4_980, 100
+    )
+    pulls = [
+        CancelOrder(later + 1_000_000_000, "SELLER", "pull", "TJEA25", "lure"),
+        CancelOrder(later + 1_000_000_000, "LINKED", "pull2", "TJEA25", "lure2"),
+    ]
+    running.submit([*lures, sale, *pulls])
+
+
+def test_a_group_alert_shows_each_accounts_share_of_the_evidence(tmp_path, page):
+    with running_exchange(tmp_path) as running:
+        open_and_fund(running.base_url)
+        log_in(page, running.base_url, "#/alerts")
+        group_spoofing_episode(running)
+        row = page.locator("tr[data-alert^='spoofing-']")
+        expect(row).to_have_count(1)
+        row.locator("a").first.click()
+        shares = page.locator("#evidence-shares")
+        expect(shares.locator("tr[data-account='SELLER']")).to_contain_text("50.0 %")
+        expect(shares.locator("tr[data-account='LINKED']")).to_contain_text("50.0 %")
+        expect(shares).to_contain_text("group G1")
+        expect(page.locator("#evidence")).not_to_contain_text("share percent")
+        screenshot(page, "alert-group-shares")

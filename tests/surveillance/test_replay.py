@@ -74,3 +74,23 @@ def test_the_progress_bar_goes_to_stderr(stored_day, capsys):
     captured = capsys.readouterr()
     assert "event" in captured.err
     assert captured.out.startswith("pattern")
+
+
+def test_replaying_a_day_under_old_and_new_parameters_shows_what_changed(
+    stored_day, capsys, tmp_path
+):
+    """The live version 1 against a version 2 that needs far larger spoofs: the spoofing
+    alerts are listed as dropped, and nothing else changes."""
+    path, _ = stored_day
+    old = tmp_path / "live.toml"
+    old.write_text("[spoofing]\nversion = 1\n")
+    new = tmp_path / "candidate.toml"
+    new.write_text("[spoofing]\nversion = 2\nsize_multiple = 1000\n")
+    assert main([str(path), "--quiet", "--parameters", str(new), "--against", str(old)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    heading = next(line for line in lines if "added" in line and "dropped" in line)
+    changes = lines[lines.index(heading) + 1 :]
+    assert changes, "the stricter spoofing rule drops alerts"
+    assert all(line.startswith("- spoofing ") for line in changes)
+    assert "0 added" in heading
+    assert f"{len(changes)} dropped" in heading

@@ -15,12 +15,12 @@ def cancels(tape, count):
 
 
 def layering_episode(tape, cycles):
-    """Every 0.8 s, L offers at four prices, buys on the bid and pulls the offers: each
+    """Every 0.5 s, L offers at four prices, buys on the bid and pulls the offers: each
     cycle's window touches the last, so it is one episode of 4 x `cycles` cancels."""
     tape.account("L")
     tape.account("I1")
     for cycle in range(cycles):
-        start = 100 + cycle * 0.8
+        start = 100 + cycle * 0.5
         layers = []
         for level in range(4):
             tape.at(start + level * 0.05)
@@ -53,7 +53,7 @@ def test_an_episode_of_thousands_of_cancels_is_one_alert_holding_every_sighting(
     for event in tape.events:
         raised.extend(a for a in surveillance.on_event(event) if a.pattern == "layering")
     [alert] = [a for a in surveillance.alerts.values() if a.pattern == "layering"]
-    assert len(sightings) > 3000
+    assert len(sightings) >= 2000  # at the third and the fourth level of every cycle
     assert alert.id == sightings[0].id
     assert alert.window_start == min(s.window_start for s in sightings)
     assert alert.window_end == max(s.window_end for s in sightings)

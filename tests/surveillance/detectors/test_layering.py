@@ -66,24 +66,3 @@ def test_near_miss_levels_spanning_more_than_a_second_in_all(tape):
     for order in (layers[0], layers[2], layers[1]):
         tape.cancel(order)
     assert tape.alerts("layering") == []
-
-
-def test_the_widest_window_is_the_earliest_of_those_covering_most_prices():
-    """The sliding window drops the prices it leaves behind: a later window of two
-    prices does not beat an earlier one of three, and ties keep the earlier window."""
-    from surveillance.detectors.layering import LayeringDetector
-    from surveillance.parameters import Layering
-
-    detector = LayeringDetector(view=None, parameters=Layering(placed_within_ms=1))
-    ms = 1_000_000
-    cancels = [  # (cancel ts, placed ts, order id, price)
-        (0, 0 * ms, 1, 5010),
-        (0, 0 * ms, 2, 5011),
-        (0, 1 * ms, 3, 5012),
-        (0, 3 * ms, 4, 5012),
-        (0, 3 * ms, 5, 5013),
-        (0, 9 * ms, 6, 5010),
-        (0, 9 * ms, 7, 5011),
-        (0, 10 * ms, 8, 5013),
-    ]
-    assert [c[2] for c in detector._layers(cancels)] == [1, 2, 3]

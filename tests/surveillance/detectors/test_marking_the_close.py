@@ -24,9 +24,9 @@ def day(tape, closing_price, closing_at=CLOSING_WINDOW):
 
 def test_a_large_share_of_the_closing_volume_that_moves_the_vwap_close(tape):
     day(tape, closing_price=5200)  # VWAP 5075 with, 5000 without: +1.5%
-    alerts = tape.alerts("marking_the_close")
-    assert sorted(a.accounts for a in alerts) == [("M",), ("P",)]
-    evidence = alerts[0].evidence
+    [alert] = tape.alerts("marking_the_close")
+    assert alert.accounts == ("M",)  # P's offer was lifted: P supplied, M marked
+    evidence = alert.evidence
     assert evidence["closing_window_volume_share_percent"] == 100
     assert evidence["close_move_percent"] == 1.5
     assert evidence["close_with_fen"] == 5075
@@ -74,3 +74,46 @@ def test_a_long_day_keeps_only_the_closing_windows_trades_and_the_same_verdict(t
     close_without = sum(t.quantity * t.price for t in others) / sum(t.quantity for t in others)
     assert alert.evidence["close_without_fen"] == round(close_without, 2)
     assert detector.days == {}  # the day is forgotten once judged
+
+
+def test_near_miss_the_only_market_maker_whose_quotes_are_hit_at_the_close(tape):
+    """Q does all the closing volume, both ways, its resting quotes taken by others."""
+    for name in ("X", "Y", "Q", "B1", "S1"):
+        tape.account(name)
+    tape.at(1800)
+    cross(tape, "Y", "X", 5000, 1000)
+    tape.at(CLOSING_WINDOW)
+    cross(tape, "Q", "B1", 5200, 300)  # B1 lifts Q's offer
+    tape.at(CLOSING_WINDOW + 60)
+    bid = tape.order("Q", Side.BUY, 5190, 300)
+    tape.trade(tape.order("S1", Side.SELL, 5190, 300), bid)  # S1 hits Q's bid
+    tape.close_day()
+    assert tape.alerts("marking_the_close") == []
+
+
+def buyers_at_the_close(tape, group):
+    """Four accounts each lift a quarter of the closing volume from P."""
+    for name in ("X", "Y", "P"):
+        tape.account(name)
+    for number in range(1, 5):
+        tape.account(f"M{number}", group=group)
+    tape.at(1800)
+    cross(tape, "Y", "X", 5000, 1000)
+    tape.at(CLOSING_WINDOW)
+    for number in range(1, 5):
+        cross(tape, "P", f"M{number}", 5200, 150)
+    tape.close_day()
+
+
+def test_marking_the_close_from_four_accounts_of_one_group(tape):
+    """Each has 25 % of the window, under the 30 %; as one party they have all of it."""
+    buyers_at_the_close(tape, group="G")
+    [alert] = tape.alerts("marking_the_close")
+    assert alert.accounts == ("M1", "M2", "M3", "M4")
+    assert alert.evidence["share_percent.M1"] == 25.0
+    assert alert.evidence["close_move_percent"] == 1.5
+
+
+def test_near_miss_the_same_buying_by_four_unrelated_accounts(tape):
+    buyers_at_the_close(tape, group="")
+    assert tape.alerts("marking_the_close") == []

@@ -119,7 +119,7 @@ def test_large_orders_that_are_never_cancelled_are_not_kept_all_day(tape, refere
         if isinstance(event, SpoofingDetector.events):
             detector.on_event(event)
         view.retire(event)
-    assert len(detector.large) == 1  # only the latest can still be cancelled in time
+    assert len(detector.placements.by_age) == 1  # only the latest can still be withdrawn in time
     tape.account("S")
     spoof(tape, 100 + 60 * 60)  # and spoofing is still found after them
     [alert] = tape.alerts("spoofing")

@@ -5,6 +5,7 @@
 import { followAlerts, get, login, post } from "../api.js";
 import { windowChart } from "../charts.js";
 import { dateTime, h, label, price, qty, scoreBadge, statusBadge, table, time } from "../format.js";
+import { evidenceShares, isShare } from "../shares.js";
 import { accountRestrictions } from "./restrictions.js";
 
 const DISPOSITIONS = [["no_action", "no action"], ["warning_letter", "warning letter"], ["referral", "referral to the regulator"]];
@@ -30,6 +31,7 @@ export async function alertPage(main, alertId) {
   const facts = h("dl", { class: "facts" });
   const reason = h("p", { class: "reason-text", id: "alert-reason" });
   const evidence = h("div", { id: "evidence" });
+  const shares = h("div", { id: "shares" });
   const trail = h("div", { id: "trail" });
   const actions = h("div", { id: "actions" });
   const chartBox = h("div", { id: "window-chart", class: "chart" });
@@ -42,7 +44,7 @@ export async function alertPage(main, alertId) {
     h("p", {}, h("a", { href: "#/alerts" }, "← Alert queue")),
     header,
     h("div", { class: "grid alert" },
-      h("section", { class: "card wide" }, h("h2", {}, "Reason"), reason, facts, h("h2", {}, "Evidence"), evidence),
+      h("section", { class: "card wide" }, h("h2", {}, "Reason"), reason, facts, h("h2", {}, "Evidence"), evidence, h("h2", {}, "Accounts' shares"), shares),
       h("section", { class: "card" }, h("h2", {}, "Work this alert"), actions),
       h("section", { class: "card wide" },
         h("h2", {}, `Window on ${window_.instrument || "—"} `, h("small", { class: "muted" }, "±30 s, in event order; ▲ buys, ▼ sells, ■ cancels, ● the subject's trades; large and labelled: the alert's evidence")),
@@ -114,7 +116,8 @@ export async function alertPage(main, alertId) {
       ...fact("Disposition", a.disposition ? label(a.disposition) : "—"),
       ...fact("Orders / trades", `${a.order_ids.length} orders, ${a.trade_ids.length} trades`),
     );
-    evidence.replaceChildren(table(["Measure", "Value"], Object.entries(a.evidence).map(([k, v]) =>
+    shares.replaceChildren(evidenceShares(a.evidence));
+    evidence.replaceChildren(table(["Measure", "Value"], Object.entries(a.evidence).filter(([k]) => !isShare(k)).map(([k, v]) =>
       h("tr", {}, h("td", {}, label(k)), h("td", { class: typeof v === "number" ? "num" : "" }, typeof v === "number" ? v.toLocaleString("en-US") : v)))));
     trail.replaceChildren(table(["#", "When (Beijing)", "Who", "Step", "From", "To", "Assignee", "Disposition", "Comment"],
       current.trail.slice().reverse().map((e) => h("tr", { dataset: { action: e.action } },
