@@ -33,7 +33,20 @@ REPO_PATH = re.compile(rf"(?<![\w./~-])((?:{PACKAGES})/[\w./-]*[\w/])")
 MODULE = re.compile(
     r"(?<![\w./~-])((?:engine|settlement|surveillance|gateway|bench|tests)(?:\.\w+)+)"
 )
-NOT_MODULES = {"md", "py", "toml", "yaml", "json", "csv", "log", "sqlite3", "tcxev"}
+NOT_MODULES = {
+    "md",
+    "py",
+    "toml",
+    "yaml",
+    "json",
+    "csv",
+    "log",
+    "sqlite3",
+    "tcxev",
+    "lock",
+    "sock",
+    "pid",
+}
 MADE_BY_RUNS = ("bench/out",)  # written by the benchmarks, not in the repository
 
 
