@@ -14,6 +14,8 @@ from gateway.trading.tags import Tag, label
 Fields = list[tuple[int, str]]
 
 _ORDER_NUMBER = re.compile(r"[0-9]{1,18}")
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
+WHOLE_TONNES = "must be a whole number of tonnes (lot 1)"
 
 
 class AppMessage(NamedTuple):
@@ -56,9 +58,14 @@ class Body:
         return value
 
     def quantity(self, tag: Tag) -> int:
-        """A whole number of tonnes (the lot is 1 tonne): "10", or "10.0" which is exactly
-        10; never "10.5", and never a value rounded to fit."""
-        return _exact(tag, self.require(tag), 0, "must be a whole number of tonnes (lot 1)")
+        """A whole number of tonnes (the lot is 1 tonne) written as ASCII digits: "10";
+        never "10.5", nor "10.0" or "1e1", which a member's software should not be sending
+        for a count of lots (issue 13 asks for exactly this refusal)."""
+        text = self.require(tag)
+        if _WHOLE_NUMBER.fullmatch(text) is None:
+            _exact(tag, text, 0, WHOLE_TONNES)  # says why a decimal text is not a quantity
+            raise FieldError(tag, f"{label(tag)} {WHOLE_TONNES}, written as digits only")
+        return _exact(tag, text, 0, WHOLE_TONNES)
 
     def price(self, tag: Tag) -> int:
         """CNY with at most two decimals, as fen; a third decimal is refused, not rounded."""

@@ -21,6 +21,8 @@ from tests.gateway.test_order_entry import DIRECTORY, M01, NEW_ORDER, TS, as_dic
         ({"Price": "٥٠"}, 99, "is not a decimal number"),
         ({"OrderQty": "1.0000000000000000000000000001"}, 13, "whole number of tonnes (lot 1)"),
         ({"OrderQty": "1e2"}, 13, "is not a decimal number"),
+        ({"OrderQty": "1.0"}, 13, "whole number of tonnes (lot 1), written as digits only"),
+        ({"OrderQty": "10.00"}, 13, "whole number of tonnes (lot 1), written as digits only"),
         ({"OrderQty": "+5"}, 13, "is not a decimal number"),
         ({"OrderQty": "٣"}, 13, "is not a decimal number"),
         ({"OrderQty": "."}, 13, "is not a decimal number"),

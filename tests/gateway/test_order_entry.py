@@ -98,7 +98,7 @@ def test_limit_day_order_becomes_new_order(entry):
         ({"TimeInForce": "4", "Price": "50"}, OrderType.LIMIT, TimeInForce.FOK, 5000, 100),
         ({"OrdType": "1", "Price": None, "TimeInForce": None}, 1, TimeInForce.IOC, 0, 100),
         ({"OrdType": "1", "Price": None, "TimeInForce": "4"}, 1, TimeInForce.FOK, 0, 100),
-        ({"OrderQty": "7.00", "Price": ".5"}, OrderType.LIMIT, TimeInForce.DAY, 50, 7),
+        ({"OrderQty": "7", "Price": ".5"}, OrderType.LIMIT, TimeInForce.DAY, 50, 7),
     ],
 )
 def test_supported_order_kinds(entry, changes, order_type, tif, price, quantity):
