@@ -33,6 +33,7 @@ class Reason(IntEnum):
     NOT_WITHDRAWABLE = 22  # cash exists but is not yet withdrawable (sale proceeds, T+1)
     HOLDINGS_ENCUMBERED = 23  # tonnes pledged or frozen
     DAY_ALREADY_CLOSED = 24  # an end of day for a date closed already, or an earlier one
+    NOT_A_TRADING_DAY = 25  # an end of day for a date that is not a real trading day
     # enforcement restrictions (engine/restrictions.py), numbered apart from the reasons
     # other features append, so parallel branches do not reuse a code
     ACCOUNT_SELL_ONLY = 50
@@ -142,6 +143,7 @@ TEXT: dict[Reason, str] = {
     Reason.NOT_WITHDRAWABLE: "not enough withdrawable cash (sale proceeds withdraw next day)",
     Reason.HOLDINGS_ENCUMBERED: "not enough unencumbered tonnes (pledged or frozen)",
     Reason.DAY_ALREADY_CLOSED: "that trading day, or a later one, is closed already",
+    Reason.NOT_A_TRADING_DAY: "not a trading day: give a YYYY-MM-DD date the market trades on",
     Reason.ACCOUNT_SELL_ONLY: "the account is restricted to selling by the exchange",
     Reason.ACCOUNT_CANCEL_ONLY: "the account is restricted to cancels by the exchange",
     Reason.ACCOUNT_SUSPENDED: "the account is suspended by the exchange; cancels are accepted",

@@ -64,6 +64,7 @@ from engine.reasons import TEXT, Reason
 from engine.reference import ReferenceData
 from engine.restrictions import REASON_OF_MODE, Restriction, Restrictions
 from engine.sessions import Sessions
+from engine.trading_dates import trading_day
 
 _BUY = Side.BUY.value
 _SELL = Side.SELL.value
@@ -641,6 +642,8 @@ class Sequencer:
     def _end_of_day(self, c: EndOfDay) -> list[Event]:
         """Expires the day orders, fixes each close, rolls reference prices and bands. A day
         closes once: closing it again would roll bands and T+1 twice."""
+        if trading_day(c.trading_date, self.reference.calendar) is None:
+            return self._command_rejected(c, "", c.trading_date, Reason.NOT_A_TRADING_DAY)
         if c.trading_date <= self.closed_through:
             return self._command_rejected(c, "", c.trading_date, Reason.DAY_ALREADY_CLOSED)
         self.closed_through = c.trading_date

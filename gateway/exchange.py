@@ -34,6 +34,7 @@ from gateway.fix.acceptor import Acceptor
 from gateway.fix.application import SessionId
 from gateway.fix.dictionary import load_dictionary
 from gateway.fix.logon_throttle import FailedLogonThrottle
+from gateway.fix.password_checks import PasswordChecks
 from gateway.fix.session import SessionSettings
 from gateway.fix.store import SessionStore
 from gateway.fix.websocket import FixServer
@@ -163,7 +164,12 @@ class Exchange:
         if not {"gateway", "surveillance", "admin"} & set(self.components):
             return []
         self.directory = directory or load_directory(settings.members)
-        auth = SupervisorAuth(self.directory)
+        # one allowance of failed logins per address, whether it tries FIX, REST or the page
+        self.logon_throttle = FailedLogonThrottle(
+            max_failures=settings.failed_logins_per_minute, window_ns=60 * 1_000_000_000
+        )
+        self.password_checks = PasswordChecks(self.logon_throttle)
+        auth = SupervisorAuth(self.directory, self.password_checks)
         routers = [members_router(self.reload_members, auth)]
         # the bulletins' own connection, used on the event loop's thread (see the store)
         self.bulletin_database = open_database(settings.registry)
@@ -217,7 +223,11 @@ class Exchange:
                 self.auction_board = AuctionBoard()
                 self.gateway.listeners.append(self.auction_board.apply_all)
                 routers += auctions_routers(
-                    self.gateway, self.auction_board, auth, MemberAuth(self.directory), self.clock
+                    self.gateway,
+                    self.auction_board,
+                    auth,
+                    MemberAuth(self.directory, self.password_checks),
+                    self.clock,
                 )
                 routers.append(block_admin_router(self.gateway, auth, self.clock))
         if "gateway" in self.components:
@@ -284,7 +294,8 @@ class Exchange:
             store=SessionStore(fix_dir),
             authenticator=self.fix_bridge,
             application=self.fix_bridge,
-            throttle=FailedLogonThrottle(max_failures=5, window_ns=60 * 1_000_000_000),
+            throttle=self.logon_throttle,
+            password_checks=self.password_checks,
             trading_day=lambda ns: calendar.trading_date(ns).isoformat(),
         )
         self.fix_bridge.outbox = acceptor
@@ -372,6 +383,9 @@ class Exchange:
             lifespan="off",
             log_config=None,  # uvicorn logs through our JSON handler
             timeout_graceful_shutdown=5,  # then open websockets are closed
+            # X-Forwarded-For names the client only when a trusted proxy sends it
+            proxy_headers=bool(self.settings.trusted_proxies),
+            forwarded_allow_ips=list(self.settings.trusted_proxies) or None,
         )
         self.http = uvicorn.Server(config)
         self.http.install_signal_handlers = lambda: None  # the command line owns signals

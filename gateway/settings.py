@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     fix_comp_id: str = Field("TCX", description="the exchange's CompID (TargetCompID for members)")
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=0, le=65535)
+    trusted_proxies: list[str] = Field(
+        [],
+        description="addresses of reverse proxies whose X-Forwarded-For names the client; "
+        "empty: the peer address is the client, whatever headers say",
+    )
+    failed_logins_per_minute: int = Field(
+        5, ge=1, le=1000, description="per address, FIX, REST and dashboard together"
+    )
     fix_port: int = Field(
         8001, ge=0, le=65535, description="the members' FIX websocket (ws://HOST:PORT/fix)"
     )

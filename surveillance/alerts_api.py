@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict
 
 from surveillance.alert_store import MAX_PAGE, AlertFilter, StoredAlert
+from surveillance.http_responses import documented
 from surveillance.parameters import ParameterSet
 from surveillance.store_thread import StoreThread
 from surveillance.workflow import (
@@ -31,6 +32,7 @@ from surveillance.workflow import (
     require_supervisor,
 )
 
+INT64_MAX = 2**63 - 1  # what the alert store's integer columns hold: larger is refused, 422
 HTTP_STATUS = {
     Reason.NOT_SUPERVISOR: 403,
     Reason.UNKNOWN_ALERT: 404,
@@ -159,7 +161,9 @@ def alerts_router(
     store: StoreThread, current_user: Callable[..., User], clock: Callable[[], int]
 ) -> APIRouter:
     """`current_user` is a FastAPI dependency; `clock` gives ns since the epoch, UTC."""
-    router = APIRouter(prefix="/api", tags=["surveillance"])
+    router = APIRouter(
+        prefix="/api", tags=["surveillance"], responses=documented(401, 403, 404, 409, 429)
+    )
     Supervisor = Annotated[User, Depends(current_user)]
 
     async def step(
@@ -182,10 +186,10 @@ def alerts_router(
         assignee: str = "",
         min_score: Annotated[int, Query(ge=0, le=100)] = 0,
         max_score: Annotated[int, Query(ge=0, le=100)] = 100,
-        since: int | None = None,
-        until: int | None = None,
+        since: Annotated[int | None, Query(ge=0, le=INT64_MAX)] = None,
+        until: Annotated[int | None, Query(ge=0, le=INT64_MAX)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
     ) -> AlertPage:
         """The queue, highest score first; times (ns) select windows overlapping them."""
         with refusals():

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
 from surveillance.alerts_api import AlertView, Step, refusals
+from surveillance.http_responses import documented
 from surveillance.store_thread import StoreThread
 from surveillance.warning_letter import letter_html
 from surveillance.workflow import Action, User, require_supervisor
@@ -22,7 +23,9 @@ from surveillance.workflow import Action, User, require_supervisor
 def warning_letters_router(
     store: StoreThread, current_user: Callable[..., User], clock: Callable[[], int]
 ) -> APIRouter:
-    router = APIRouter(prefix="/api/alerts", tags=["surveillance"])
+    router = APIRouter(
+        prefix="/api/alerts", tags=["surveillance"], responses=documented(401, 403, 404, 409, 429)
+    )
     Supervisor = Annotated[User, Depends(current_user)]
 
     @router.get("/{alert_id}/warning-letter", response_class=HTMLResponse)

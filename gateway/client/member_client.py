@@ -588,8 +588,8 @@ class MemberClient:
         instrument or all; returns the request's ClOrdID (answer: a MassCancelReport)."""
         client_order_id = new_client_order_id()
         body = [(Tag.ClOrdID, client_order_id), (Tag.MassCancelRequestType, "1" if symbol else "7")]
-        if account:
-            body.insert(0, (Tag.Account, account))
+        if account:  # tcx's user-defined MassCancelAccount: FIX 4.4's q has no Account (1)
+            body.append((Tag.MassCancelAccount, account))
         if symbol:
             body.append((Tag.Symbol, symbol))
         body.append((Tag.TransactTime, _now()))

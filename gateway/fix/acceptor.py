@@ -18,6 +18,7 @@ from gateway.fix.codec import encode_fields
 from gateway.fix.dictionary import Dictionary
 from gateway.fix.logon_throttle import FailedLogonThrottle
 from gateway.fix.message import Message
+from gateway.fix.password_checks import PasswordChecks, Unheard
 from gateway.fix.session import Session, SessionSettings, Transport
 from gateway.fix.store import SessionKey, SessionStore
 from gateway.fix.timestamps import format_utc_timestamp
@@ -58,6 +59,7 @@ class Acceptor:
         throttle: FailedLogonThrottle,
         trading_day: Callable[[int], str],
         clock: Callable[[], int] = time.time_ns,
+        password_checks: PasswordChecks | None = None,
     ):
         self.settings = settings
         self.dictionary = dictionary
@@ -74,6 +76,7 @@ class Acceptor:
         self._active: dict[SessionId, Session] = {}
         self._held: list[tuple[Transport, bytes | None]] = []  # None: close the transport
         self._flush_due = False
+        self.password_checks = password_checks or PasswordChecks(throttle, clock=clock)
 
     def open(self, transport: Transport, peer: str, now: int) -> Session:
         """A new connection: a session that waits for its Logon."""
@@ -136,6 +139,40 @@ class Acceptor:
         kept = msg_type not in self._unkept
         self.store.record_sent(key, seq, frame if kept else None)
         return seq, frame
+
+    def later(self, step: Callable[[int], None]) -> None:
+        """`step(now)` on the loop's next turn, then the usual flush; at once outside one."""
+
+        def run() -> None:
+            step(self._clock())
+            self.settle()
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            run()
+            return
+        self.settle()  # what this turn sent goes out before the next step adds to it
+        loop.call_soon(run)
+
+    def verify(
+        self, peer: str, check: Callable[[], bool], done: Callable[[bool | None], None]
+    ) -> None:
+        """`check` off the loop, `done` with its verdict back on it (None: refused unheard);
+        at once outside a loop, as in unit tests."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            try:
+                done(self.password_checks.check_now(peer, check))
+            except Unheard:
+                done(None)
+            return
+
+        def checked(finished: asyncio.Future) -> None:
+            done(None if isinstance(finished.exception(), Unheard) else finished.result())
+
+        asyncio.ensure_future(self.password_checks.check(peer, check)).add_done_callback(checked)
 
     def transmit(self, transport: Transport, frame: bytes | None) -> None:
         """Send `frame` (None: close the transport) once what came before it is stored."""

@@ -9,6 +9,7 @@ after the next logon recovers them.
 """
 
 from collections.abc import Sequence
+from enum import Enum
 from typing import NamedTuple, Protocol
 
 from gateway.fix.message import Message
@@ -28,8 +29,21 @@ class Authenticator(Protocol):
         ...
 
 
+class Admission(Enum):
+    """Whether a costly admin message (a ResendRequest) is served, by the session's rate."""
+
+    PASS = "pass"
+    REJECT = "reject"  # over the rate: a Reject(3), the session stays
+    LOGOUT = "logout"  # far over it: the session ends
+
+
 class Application(Protocol):
     def on_logon(self, session: SessionId) -> None: ...
+
+    def admit(self, session: SessionId, now: int) -> Admission:
+        """Counts an admin message against the session's message rate, as application
+        messages are counted (a burst of ResendRequests must not stall the gateway)."""
+        ...
 
     def on_logout(self, session: SessionId) -> None:
         """The member's connection ended (logout or loss): cancel-on-disconnect starts here."""

@@ -139,6 +139,25 @@ def encode_fields(fields: Iterable[tuple[int, str]], begin_string: str) -> bytes
     return b"%s%s10=%03d\x01" % (head, body, (_checksum(head) + _checksum(body)) % 256)
 
 
+def possible_duplicate(frame: bytes, sending_time: str) -> bytes:
+    """A frame `encode` made, resent: SendingTime now, PossDupFlag Y and OrigSendingTime
+    the first SendingTime, spliced into the stored bytes rather than parsed and encoded
+    again (a resend of thousands of reports must be cheap). The header is ours, so the
+    first SendingTime in the body is the header's."""
+    body_start = frame.index(SOH, frame.index(b"\x019=") + 1) + 1
+    body = frame[body_start : len(frame) - 7]  # the trailer is 10=NNN<SOH>
+    at = body.index(b"\x0152=") + 1
+    end = body.index(SOH, at)
+    body = b"%s52=%s\x0143=Y\x01122=%s%s" % (
+        body[:at],
+        sending_time.encode(),
+        body[at + 3 : end],
+        body[end:],
+    )
+    head = b"%s9=%d\x01" % (frame[: frame.index(b"\x019=") + 1], len(body))
+    return b"%s%s10=%03d\x01" % (head, body, (sum(head) + sum(body)) % 256)
+
+
 _PREFIXES: dict[int, str] = {}  # tag -> "tag=": formatting a tag (often an IntEnum) costs more
 _MAX_PREFIXES = 4096  # bounded: a tag echoed from a member's message could be any number
 

@@ -22,6 +22,12 @@ class FailedLogonThrottle:
             return False
         return len(failures) >= self._max_failures
 
+    def retry_after_ns(self, peer: str, now: int) -> int:
+        """How long until `peer` is heard again (0: it is not blocked)."""
+        if not self.blocked(peer, now):
+            return 0
+        return self._failures[peer][0] + self._window_ns - now
+
     def record_failure(self, peer: str, now: int) -> None:
         failures = self._failures.setdefault(peer, deque(maxlen=self._max_failures))
         failures.append(now)

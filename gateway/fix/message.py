@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable
 from gateway.fix.tags import MSG_SEQ_NUM, MSG_TYPE
 from gateway.fix.timestamps import parse_utc_timestamp
 
-_INTEGER = re.compile(r"-?[0-9]+")
+_INTEGER = re.compile(r"-?[0-9]{1,18}")  # ASCII digits that fit 63 bits, as validation has it
 
 
 class Message:
@@ -35,7 +35,7 @@ class Message:
         return any(field_tag == tag for field_tag, _ in self.fields)
 
     def get_int(self, tag: int) -> int | None:
-        """None when absent or not a plain decimal integer."""
+        """None when absent or not a plain decimal integer of at most 18 digits."""
         value = self.get(tag)
         if value is None or _INTEGER.fullmatch(value) is None:
             return None

@@ -13,8 +13,8 @@ from enum import Enum
 from typing import ClassVar, Protocol
 
 from gateway.fix import tags
-from gateway.fix.application import Application, Authenticator, SessionId
-from gateway.fix.codec import GarbledFrame, encode, parse
+from gateway.fix.application import Admission, Application, Authenticator, SessionId
+from gateway.fix.codec import GarbledFrame, encode, parse, possible_duplicate
 from gateway.fix.dictionary import Dictionary
 from gateway.fix.logon_throttle import FailedLogonThrottle
 from gateway.fix.message import Message
@@ -26,6 +26,13 @@ from gateway.fix.validation import Rejection, SessionRejectReason, Validator
 log = logging.getLogger(__name__)
 
 TEST_REQUEST_ID = "TEST"
+_BAD_CREDENTIALS = "Logon rejected: unknown CompID or bad credentials"
+_OVER_RATE = "ResendRequest over the session's message rate: not served; ask again later"
+# A Logon refused for one of these hears why (a number too long, say) before the
+# connection closes; for the others the acceptance suite expects a plain disconnect.
+_TOLD_BEFORE_LOGON = frozenset(
+    {SessionRejectReason.VALUE_IS_INCORRECT, SessionRejectReason.INCORRECT_DATA_FORMAT}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +50,7 @@ class SessionSettings:
     reset_on_disconnect: bool = False
     max_frame_bytes: int = 16_384  # larger frames are garbled: no FIX 4.4 message needs more
     max_queued: int = 1_000  # messages held while a gap is being filled
+    resend_slice: int = 256  # stored messages resent per event-loop turn
 
 
 class Transport(Protocol):
@@ -76,9 +84,23 @@ class SessionHost(Protocol):
 
     def settle(self) -> None: ...
 
+    def later(self, step: Callable[[int], None]) -> None:
+        """Call `step(now)` on a later turn of the event loop (at once outside a loop), so
+        long work yields to other sessions between its slices."""
+        ...
+
+    def verify(
+        self, peer: str, check: Callable[[], bool], done: Callable[[bool | None], None]
+    ) -> None:
+        """Run the password `check` off the event loop, after `peer`'s earlier ones, and
+        call `done` with its verdict on it (None: refused unheard, `peer` throttled or too
+        many checks waiting). A False verdict is recorded as a failed logon of `peer`."""
+        ...
+
 
 class State(Enum):
     AWAITING_LOGON = "awaiting logon"
+    AUTHENTICATING = "authenticating"  # the Logon's password is being checked, off the loop
     ACTIVE = "active"
     LOGOUT_SENT = "logout sent"
     CLOSED = "closed"
@@ -102,6 +124,7 @@ class Session:
         self._test_requests = 0
         self._logon_deadline = now + int(self._settings.logon_timeout_s * NS_PER_SECOND)
         self._logout_deadline: int | None = None
+        self._early: list[tuple[bytes, int]] = []  # frames that came while authenticating
 
     # ---- inputs -------------------------------------------------------------------------
 
@@ -115,6 +138,12 @@ class Session:
 
     def _on_frame(self, frame: bytes, now: int) -> None:
         if self.state is State.CLOSED:
+            return
+        if self.state is State.AUTHENTICATING:
+            if len(self._early) >= self._settings.max_queued:
+                self._disconnect("too many messages before the Logon was answered")
+            else:
+                self._early.append((frame, now))
             return
         try:
             if len(frame) > self._settings.max_frame_bytes:
@@ -136,7 +165,7 @@ class Session:
     def _on_timer(self, now: int) -> None:
         if self.state is State.CLOSED:
             return
-        if self.state is State.AWAITING_LOGON:
+        if self.state in (State.AWAITING_LOGON, State.AUTHENTICATING):
             if now >= self._logon_deadline:
                 self._disconnect("no Logon within the logon timeout")
             return
@@ -155,7 +184,7 @@ class Session:
         """When `on_timer` next has something to do; None once closed."""
         if self.state is State.CLOSED:
             return None
-        if self.state is State.AWAITING_LOGON:
+        if self.state in (State.AWAITING_LOGON, State.AUTHENTICATING):
             return self._logon_deadline
         deadlines = [self._silence_limit(), self._test_request_due()]
         if (heartbeat_due := self._heartbeat_due()) is not None:
@@ -196,7 +225,12 @@ class Session:
             return
         rejection = acceptor.validator.validate(message)
         if rejection is not None:
-            self._disconnect(f"invalid Logon: {rejection.explanation} (tag {rejection.tag})")
+            explanation = f"invalid Logon: {rejection.explanation} (tag {rejection.tag})"
+            if rejection.reason in _TOLD_BEFORE_LOGON:
+                member = message.get(tags.SENDER_COMP_ID) or ""
+                logout = self._unsequenced_logout(member, now, explanation)
+                acceptor.transmit(self._transport, logout)
+            self._disconnect(explanation)
             return
         if message.get(tags.TARGET_COMP_ID) != self._settings.comp_id:
             self._disconnect(f"Logon addressed to {message.get(tags.TARGET_COMP_ID)!r}")
@@ -207,10 +241,41 @@ class Session:
             self._disconnect("failed logons rate-limited")
             return
         username, password = message.get(tags.USERNAME), message.get(tags.PASSWORD)
-        if not acceptor.authenticator.authenticate(member, username, password):
-            acceptor.throttle.record_failure(self.peer, now)
-            log.warning("%s: failed logon as %r (username %r)", self.peer, member, username)
-            self._acceptor.transmit(self._transport, self._unsequenced_logout(member, now))
+        self.state = State.AUTHENTICATING
+        acceptor.verify(
+            self.peer,
+            lambda: acceptor.authenticator.authenticate(member, username, password),
+            lambda verdict: self._on_verified(message, verdict, now),
+        )
+
+    def _on_verified(self, message: Message, verdict: bool | None, now: int) -> None:
+        """The Logon's password check is done (scrypt, tens of ms: off the event loop)."""
+        if self.state is not State.AUTHENTICATING:
+            return  # the connection went in the meantime
+        self.state = State.AWAITING_LOGON
+        self._log_on(message, verdict, now)
+        self._drain_queue(now)
+        early, self._early = self._early, []
+        for frame, arrived in early:
+            self._on_frame(frame, arrived)
+        self._acceptor.settle()
+
+    def _log_on(self, message: Message, verdict: bool | None, now: int) -> None:
+        acceptor = self._acceptor
+        member = message.get(tags.SENDER_COMP_ID) or ""
+        if verdict is None:
+            log.warning("%s: logon as %r refused unheard: too many failures", self.peer, member)
+            self._disconnect("failed logons rate-limited")
+            return
+        if not verdict:
+            log.warning(
+                "%s: failed logon as %r (username %r)",
+                self.peer,
+                member,
+                message.get(tags.USERNAME),
+            )
+            logout = self._unsequenced_logout(member, now, _BAD_CREDENTIALS)
+            self._acceptor.transmit(self._transport, logout)
             self._disconnect("failed logon")
             return
         session_id = SessionId(member=member, gateway=self._settings.comp_id)
@@ -372,6 +437,13 @@ class Session:
         """Answered whatever its MsgSeqNum, so two sides with gaps cannot wait on each other."""
         if not self._verify(message, now, high=False, low=False):
             return
+        admission = self._acceptor.application.admit(self._session_id, now)
+        if admission is Admission.LOGOUT:
+            self._logout(now, "message rate far above the limit", disconnect=True)
+            return
+        if admission is Admission.REJECT:
+            self._reject(message, Rejection(SessionRejectReason.OTHER, text=_OVER_RATE), now)
+            return
         begin = message.get_int(tags.BEGIN_SEQ_NO) or 0
         end = message.get_int(tags.END_SEQ_NO) or 0
         self._resend(begin, end, now)
@@ -489,9 +561,17 @@ class Session:
         last_sent = self._acceptor.store.next_numbers(self._store_key)[0] - 1
         begin = max(begin, 1)
         end = last_sent if end == 0 or end > last_sent else end
-        kept = self._acceptor.store.sent(self._store_key, begin, end)
+        self._resend_slice(begin, end, now)
+
+    def _resend_slice(self, begin: int, end: int, now: int) -> None:
+        """`begin`..`end`, one slice now and the rest on later loop turns."""
+        if not self.logged_on:
+            return
+        stop = min(end, begin + self._settings.resend_slice - 1)
+        kept = self._acceptor.store.sent(self._store_key, begin, stop)
+        sending_time = format_utc_timestamp(now)
         gap_start: int | None = None
-        for seq in range(begin, end + 1):
+        for seq in range(begin, stop + 1):
             frame = kept.get(seq)
             if frame is None:
                 gap_start = seq if gap_start is None else gap_start
@@ -499,9 +579,11 @@ class Session:
             if gap_start is not None:
                 self._gap_fill(gap_start, seq, now)
                 gap_start = None
-            self._transmit(self._possible_duplicate(frame, now), now)
+            self._transmit(possible_duplicate(frame, sending_time), now)
         if gap_start is not None:
-            self._gap_fill(gap_start, end + 1, now)
+            self._gap_fill(gap_start, stop + 1, now)
+        if stop < end:
+            self._acceptor.later(lambda later: self._resend_slice(stop + 1, end, later))
 
     def _gap_fill(self, seq: int, new_seq: int, now: int) -> None:
         sending_time = format_utc_timestamp(now)
@@ -518,19 +600,7 @@ class Session:
         )
         self._transmit(encode(gap_fill, self._acceptor.dictionary.begin_string), now)
 
-    def _possible_duplicate(self, frame: bytes, now: int) -> bytes:
-        original = parse(frame, self._acceptor.dictionary.data_length)
-        fields: list[tuple[int, str]] = []
-        for tag, value in original.fields:
-            if tag == tags.SENDING_TIME:
-                fields.append((tag, format_utc_timestamp(now)))
-                fields.append((tags.POSS_DUP_FLAG, "Y"))
-                fields.append((tags.ORIG_SENDING_TIME, value))
-            else:
-                fields.append((tag, value))
-        return encode(Message(fields), self._acceptor.dictionary.begin_string)
-
-    def _unsequenced_logout(self, member: str, now: int) -> bytes:
+    def _unsequenced_logout(self, member: str, now: int, text: str) -> bytes:
         """The answer to a failed logon: outside any session, so it takes no sequence number."""
         logout = Message.of(
             MsgType.LOGOUT,
@@ -538,7 +608,7 @@ class Session:
             (tags.SENDER_COMP_ID, self._settings.comp_id),
             (tags.SENDING_TIME, format_utc_timestamp(now)),
             (tags.TARGET_COMP_ID, member),
-            (tags.TEXT, "Logon rejected: unknown CompID or bad credentials"),
+            (tags.TEXT, text),
         )
         return encode(logout, self._acceptor.dictionary.begin_string)
 

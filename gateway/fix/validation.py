@@ -69,6 +69,8 @@ class Rejection:
 
 
 _DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# Integer types, ASCII digits only. Their checks in `_value_check` also bound the number
+# of digits, so no integer field ever reaches `int()` longer than a 64-bit column holds.
 _FORMATS = {
     "INT": re.compile(r"-?[0-9]+"),
     "LENGTH": re.compile(r"[0-9]+"),
@@ -87,6 +89,13 @@ _FORMATS = {
 }
 _DATES = frozenset({"UTCDATEONLY", "LOCALMKTDATE"})
 MAX_SEQ_NUM = 2**31 - 1  # beyond it a sequence number is out of range, not merely large
+# The most digits an integer field may have: a SEQNUM fits 31 bits, the others 63 bits.
+_MAX_DIGITS = {"INT": 18, "LENGTH": 18, "NUMINGROUP": 18, "SEQNUM": 10}
+_BOUNDED = {
+    "INT": re.compile(r"-?[0-9]{1,18}"),
+    "LENGTH": re.compile(r"[0-9]{1,18}"),
+    "NUMINGROUP": re.compile(r"[0-9]{1,18}"),
+}
 
 
 class _Rejected(Exception):
@@ -199,8 +208,9 @@ class Validator:
         field = self._dictionary.fields[tag]
         if not _well_formed(field, value):
             raise _reject(SessionRejectReason.INCORRECT_DATA_FORMAT, tag)
-        out_of_range = field.type == "SEQNUM" and int(value) > MAX_SEQ_NUM
-        if out_of_range or (field.enums and tag != MSG_TYPE and not _enumerated(field, value)):
+        if _out_of_range(field, value) or (
+            field.enums and tag != MSG_TYPE and not _enumerated(field, value)
+        ):
             raise _reject(SessionRejectReason.VALUE_IS_INCORRECT, tag)
 
 
@@ -208,7 +218,7 @@ def _value_check(field: FieldDef) -> Callable[[str], object]:
     """A field's whole value test in one call, truthy when the value passes: well formed,
     in range, enumerated. Every value of every message meets it, so the common types get
     a test of their own; `_check_value` works out the reason only when one fails."""
-    pattern = _FORMATS.get(field.type)
+    pattern = _BOUNDED.get(field.type) or _FORMATS.get(field.type)
     enums = field.enums if field.tag != MSG_TYPE else frozenset()
     if pattern is not None and field.type != "SEQNUM" and field.type != "MULTIPLEVALUESTRING":
         if not enums:
@@ -220,9 +230,20 @@ def _value_check(field: FieldDef) -> Callable[[str], object]:
         return _anything
     return lambda value: (
         _well_formed(field, value)
-        and not (field.type == "SEQNUM" and int(value) > MAX_SEQ_NUM)
+        and not _out_of_range(field, value)
         and (not enums or _enumerated(field, value))
     )
+
+
+def _out_of_range(field: FieldDef, value: str) -> bool:
+    """A well-formed integer with more digits than its type holds, or a SEQNUM past 31 bits;
+    the length is checked first, so `int()` never meets thousands of digits."""
+    limit = _MAX_DIGITS.get(field.type)
+    if limit is None:
+        return False
+    if len(value.lstrip("-")) > limit:
+        return True
+    return field.type == "SEQNUM" and int(value) > MAX_SEQ_NUM
 
 
 def _anything(value: str) -> bool:

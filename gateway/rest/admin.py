@@ -20,15 +20,18 @@ from engine.money import parse_cny
 from engine.orders import AccountKind, CashMovementKind, HoldingMovementKind
 from engine.reasons import TEXT, Reason
 from engine.reference import ReferenceData
+from engine.trading_dates import trading_day
 from gateway.clock import Clock
 from gateway.rest.supervisor_auth import SupervisorAuth, User
 from gateway.trading.gateway_service import GatewayService, RequestTimeout
 from settlement.administration import Administration, AdministrationError
 from settlement.ledger import Ledger
 from settlement.statements import StatementError, end_of_day, statements_csv, statements_json
+from surveillance.http_responses import documented
 
 RegistryRead = Callable[[Callable[[Ledger], Any]], Awaitable[Any]]
 
+INT64_MAX = 2**63 - 1  # what the registry's integer columns hold
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 
@@ -37,7 +40,7 @@ class OpenAccountRequest(BaseModel):
     member: Name
     kind: Literal["compliance", "investor"]
     control_group: str = ""
-    allocation: int = Field(0, ge=0, description="this year's allocation, tonnes")
+    allocation: int = Field(0, ge=0, le=INT64_MAX, description="this year's allocation, tonnes")
 
 
 class ControlGroupRequest(BaseModel):
@@ -59,7 +62,7 @@ class HoldingRequest(BaseModel):
     account: Name
     instrument: Name
     kind: HoldingKind
-    quantity: int = Field(gt=0, description="tonnes")
+    quantity: int = Field(gt=0, le=INT64_MAX, description="tonnes")
     reference: Name
 
 
@@ -74,7 +77,10 @@ class ReferencePriceRequest(BaseModel):
 
 
 class EndOfDayRequest(BaseModel):
-    trading_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    trading_date: str = Field(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        description="a trading day; refused if it, or a later one, is closed already",
+    )
 
 
 def event_json(event: Event) -> dict:
@@ -104,7 +110,11 @@ def admin_router(
     clock: Clock,
     read_registry: RegistryRead,
 ) -> APIRouter:
-    router = APIRouter(prefix="/api/admin", tags=["administration"])
+    router = APIRouter(
+        prefix="/api/admin",
+        tags=["administration"],
+        responses=documented(401, 404, 422, 429, 503, 504),
+    )
     Supervisor = Annotated[User, Depends(auth)]
     loop_holder: dict[str, asyncio.AbstractEventLoop] = {}
 
@@ -199,6 +209,8 @@ def admin_router(
 
     @router.post("/end-of-day")
     async def close_day(request: EndOfDayRequest, user: Supervisor) -> list[dict]:
+        if trading_day(request.trading_date, reference.calendar) is None:
+            raise refused(Reason.NOT_A_TRADING_DAY, TEXT[Reason.NOT_A_TRADING_DAY])
         return await sequence(EndOfDay(clock.now(), request.trading_date))
 
     @router.get("/accounts/{account}")

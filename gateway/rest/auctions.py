@@ -32,25 +32,30 @@ from gateway.rest.member_auth import MemberAuth
 from gateway.rest.supervisor_auth import SupervisorAuth, User
 from gateway.trading.auction_board import AuctionBoard, AuctionView, results_csv
 from gateway.trading.gateway_service import GatewayService, RequestTimeout
+from surveillance.http_responses import documented
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Comment = Annotated[str, Field(min_length=1, max_length=500, description="why: it is audited")]
+# What the journal's integers hold (an unbounded int once stopped the engine: it could not
+# journal the command); past it a request is refused, 422.
+Tonnes = Annotated[int, Field(ge=0, le=2**63 - 1, description="tonnes")]
+LATEST_NS = 2**63 - 1  # 2262-04-11: a later time cannot be journaled
 
 
 class Entity(BaseModel):
     account: Name
-    verified_emissions: int = Field(ge=0, description="previous year's, tonnes")
-    shortfall: int = Field(0, ge=0, description="tonnes short of its obligation")
+    verified_emissions: Tonnes = Field(description="previous year's, tonnes")
+    shortfall: Tonnes = Field(0, description="tonnes short of its obligation")
 
 
 class CreateAuctionRequest(BaseModel):
     auction_id: Name
     instrument: Name
     seller: Name = Field(description="the government auction account")
-    volume: int = Field(gt=0, description="tonnes")
-    lot: int = Field(1_000, gt=0, description="tonnes")
+    volume: Tonnes = Field(gt=0)
+    lot: Tonnes = Field(1_000, gt=0)
     floor_price: str = Field("0", description="CNY; the fixed floor, '0' for the VWAP rule")
-    floor_factor: float = Field(0, ge=0, description="VWAP rule: floor = factor x VWAP")
+    floor_factor: float = Field(0, ge=0, le=100, description="VWAP rule: floor = factor x VWAP")
     floor_window_from: str = Field("", description="YYYY-MM-DD, first day of the window")
     floor_window_to: str = Field("", description="YYYY-MM-DD, last day of the window")
     announce_at: dt.datetime
@@ -61,7 +66,7 @@ class CreateAuctionRequest(BaseModel):
     shortfall_only: bool = False
     investors: bool = True
     entity_cap_percent: float = Field(2, ge=0, le=100, description="of verified emissions")
-    investor_cap: int = Field(100_000, ge=0, description="tonnes, 0 for none")
+    investor_cap: Tonnes = Field(100_000, description="tonnes, 0 for none")
     group_cap_percent: float = Field(50, ge=0, le=100, description="of the volume")
     tie_rule: Literal["time", "pro_rata"] = "time"
     undersubscription: Literal["sell_bid", "cancel"] = "sell_bid"
@@ -79,20 +84,23 @@ class BidRequest(BaseModel):
     account: Name
     client_bid_id: Name
     price: str = Field(description="CNY per tonne, e.g. '50.00'")
-    quantity: int = Field(description="tonnes, whole lots")
+    quantity: Tonnes = Field(description="tonnes, whole lots")
 
 
 class AmendRequest(BaseModel):
     account: Name
     client_bid_id: Name = Field(description="the bid's new client id")
     price: str
-    quantity: int
+    quantity: Tonnes
 
 
 def _ns(moment: dt.datetime) -> int:
     if moment.tzinfo is None:
         raise refused(Reason.BAD_SCHEDULE, "times need a UTC offset, e.g. 2026-11-24T10:00+08:00")
-    return int(moment.timestamp() * 1_000_000_000)
+    ns = int(moment.timestamp() * 1_000_000_000)
+    if not 0 <= ns <= LATEST_NS:
+        raise refused(Reason.BAD_SCHEDULE, "times must fall between 1970 and 2262")
+    return ns
 
 
 def _price(text: str) -> int:
@@ -150,9 +158,17 @@ def auctions_routers(
     members: MemberAuth,
     clock: Clock,
 ) -> list[APIRouter]:
-    admin = APIRouter(prefix="/api/admin/auctions", tags=["auctions"])
-    member = APIRouter(prefix="/api/member/auctions", tags=["auctions"])
-    public = APIRouter(tags=["auctions"])
+    admin = APIRouter(
+        prefix="/api/admin/auctions",
+        tags=["auctions"],
+        responses=documented(401, 404, 409, 422, 429, 503, 504),
+    )
+    member = APIRouter(
+        prefix="/api/member/auctions",
+        tags=["auctions"],
+        responses=documented(401, 403, 404, 409, 422, 429, 503, 504),
+    )
+    public = APIRouter(tags=["auctions"], responses=documented(404, 422, 503))
     Supervisor = Annotated[User, Depends(supervisors)]
     Member = Annotated[User, Depends(members)]
 

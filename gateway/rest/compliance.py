@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from engine.commands import Command
@@ -25,39 +25,43 @@ from settlement.compliance import Compliance
 from settlement.compliance_operations import ComplianceError, Exposure
 from settlement.compliance_year import Verification, days_left
 from settlement.ledger import Ledger
+from surveillance.http_responses import documented
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")]
+# What the registry's columns and Python's dates hold: past them a request is refused, 422.
+Year = Annotated[int, Field(ge=1, le=9998)]
+Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 
 class Enrolment(BaseModel):
     account: Name
-    year: int
-    previous_emissions: int
+    year: Year
+    previous_emissions: Count
     method: str = "historical_emissions"
-    baseline: int
-    control_factor_bps: int = 10_000
+    baseline: Count
+    control_factor_bps: Count = 10_000
     reference: Name
 
 
 class Run(BaseModel):
-    year: int
+    year: Year
     reference: Name
 
 
 class VerificationRequest(BaseModel):
     account: Name
-    year: int
-    verified_emissions: int
-    new_facility_emissions: int = 0
-    output: int = 0
-    non_fossil_mwh: int = 0
+    year: Year
+    verified_emissions: Count
+    new_facility_emissions: Count = 0
+    output: Count = 0
+    non_fossil_mwh: Count = 0
     non_fossil_channel: str = ""
     reference: Name
 
 
 class IncentiveRequest(BaseModel):
     account: Name
-    year: int
+    year: Year
     criterion: str
     evidence: str
     reference: Name
@@ -65,9 +69,9 @@ class IncentiveRequest(BaseModel):
 
 class SurrenderRequest(BaseModel):
     account: Name
-    year: int
+    year: Year
     instrument: Name
-    quantity: int
+    quantity: Count
     reference: Name
 
 
@@ -77,8 +81,8 @@ class Reversal(BaseModel):
 
 class ExitRequest(BaseModel):
     account: Name
-    year: int
-    emissions: int | None = None
+    year: Year
+    emissions: Count | None = None
     reference: Name
 
 
@@ -105,9 +109,9 @@ class PledgeRequest(BaseModel):
     account: Name
     pledgee: Name
     instrument: Name
-    quantity: int
+    quantity: Count
     contract: str
-    amount: int = Field(description="fen lent against the pledge")
+    amount: Count = Field(description="fen lent against the pledge")
     maturity: str
     reference: Name
 
@@ -124,9 +128,11 @@ def compliance_router(
     registry_url: str,
     exposure: Callable[[Ledger], Exposure],
 ) -> APIRouter:
-    router = APIRouter(tags=["compliance"])
+    router = APIRouter(
+        tags=["compliance"], responses=documented(401, 403, 404, 409, 422, 429, 503, 504)
+    )
     Supervisor = Annotated[User, Depends(auth)]
-    member_auth = MemberAuth(auth.directory)
+    member_auth = MemberAuth(auth.directory, auth.password_checks)
     Member = Annotated[User, Depends(member_auth)]
     thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compliance")
     held: dict[str, Any] = {}
@@ -240,7 +246,9 @@ def compliance_router(
         return await run(lambda c: c.exits.cancel_national(r.account, True, r.reference, user.name))
 
     @router.get("/api/admin/compliance/years/{year}")
-    async def year_table(year: int, user: Supervisor, status: str | None = None):
+    async def year_table(
+        year: Annotated[int, Path(ge=1, le=9998)], user: Supervisor, status: str | None = None
+    ):
         def table(c: Compliance) -> dict:
             deadline = c.year.parameters.deadline(year)
             today = reference.calendar.trading_date(clock.now())
@@ -336,15 +344,23 @@ def compliance_router(
             )
         )
 
-    for action in ("confirm", "release", "enforce"):
+    def supervisor_act(action: str):
+        """The route for one pledge action. The action is bound here, not as a default
+        argument, which FastAPI would expose as a query parameter naming any method."""
 
-        async def act(reference: str, request: PledgeeAct, user: Supervisor, action=action):
+        async def act(reference: str, request: PledgeeAct, user: Supervisor):
             return await run(
                 lambda c: getattr(c.pledges, action)(reference, request.pledgee, user.name)
             )
 
+        return act
+
+    for action in ("confirm", "release", "enforce"):
         router.add_api_route(
-            f"/api/admin/pledges/{{reference}}/{action}", act, methods=["POST"], status_code=201
+            f"/api/admin/pledges/{{reference}}/{action}",
+            supervisor_act(action),
+            methods=["POST"],
+            status_code=201,
         )
 
     @router.get("/api/admin/pledges")
@@ -369,17 +385,19 @@ def compliance_router(
         member_auth.check_account(user, request.account)
         return await propose(request, user)
 
-    for action in ("confirm", "release", "enforce"):
-
-        async def act_as_pledgee(reference: str, user: Member, action=action):
+    def pledgee_act(action: str):
+        async def act_as_pledgee(reference: str, user: Member):
             """A pledgee's own login acts for it: its member id is its pledgee id."""
             return await run(
                 lambda c: getattr(c.pledges, action)(reference, user.member, user.name)
             )
 
+        return act_as_pledgee
+
+    for action in ("confirm", "release", "enforce"):
         router.add_api_route(
             f"/api/member/pledges/{{reference}}/{action}",
-            act_as_pledgee,
+            pledgee_act(action),
             methods=["POST"],
             status_code=201,
         )

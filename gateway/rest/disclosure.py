@@ -29,6 +29,7 @@ from gateway.disclosure.desk import DisclosureDesk
 from gateway.disclosure.publications import Publication
 from gateway.disclosure.report import Report
 from gateway.rest.supervisor_auth import SupervisorAuth, User
+from surveillance.http_responses import documented
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 Format = Annotated[Literal["json", "csv"], Query()]
@@ -77,7 +78,7 @@ def _csv(publications: list[Publication]) -> Response:
 
 
 def disclosure_router(desk: DisclosureDesk, auth: SupervisorAuth, clock: Clock) -> APIRouter:
-    router = APIRouter(tags=["public disclosure"])
+    router = APIRouter(tags=["public disclosure"], responses=documented(404, 503))
     Supervisor = Annotated[User, Depends(auth)]
 
     def known(name: str) -> Report:
@@ -166,7 +167,11 @@ def disclosure_router(desk: DisclosureDesk, auth: SupervisorAuth, clock: Clock) 
         }  # fmt: skip
         return Response(msgspec.json.encode(body), media_type="application/json")
 
-    @router.post("/api/admin/disclosure/{name}/{period}/republish", status_code=201)
+    @router.post(
+        "/api/admin/disclosure/{name}/{period}/republish",
+        status_code=201,
+        responses=documented(401, 429),
+    )
     async def republish(name: str, period: str, request: RepublishRequest, user: Supervisor):
         known(name)
         _date("period", period)

@@ -19,6 +19,7 @@ from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconn
 from fastapi.responses import Response
 from prometheus_client import Gauge
 
+from surveillance.http_responses import documented
 from surveillance.market_data import MarketDataPublisher, encode_message
 from surveillance.market_data.messages import Message
 from surveillance.market_data.publisher import UnknownInstrument
@@ -33,7 +34,7 @@ def _json(value) -> Response:
 
 
 def market_data_router(publisher: MarketDataPublisher) -> APIRouter:
-    router = APIRouter(tags=["market data"])
+    router = APIRouter(tags=["market data"], responses=documented(404, 503))
 
     def known(symbol: str) -> None:
         if symbol not in publisher.instruments():
@@ -69,7 +70,7 @@ def market_data_router(publisher: MarketDataPublisher) -> APIRouter:
 
     @router.get("/api/bulletins")
     async def all_bulletins(
-        trading_date: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+        trading_date: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] = None,
     ) -> Response:
         """Every instrument's daily bulletins kept (the registry's history), in the order
         they were published; `trading_date=YYYY-MM-DD` for one day's."""
@@ -114,7 +115,7 @@ def market_data_router(publisher: MarketDataPublisher) -> APIRouter:
             listening.cancel()
             SUBSCRIBERS.dec()
             subscription.close()
-            with contextlib.suppress(RuntimeError):
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # a client gone: no error
                 await websocket.close()
 
     return router

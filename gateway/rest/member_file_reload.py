@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from gateway.members import MemberFileError
 from gateway.rest.supervisor_auth import SupervisorAuth, User
+from surveillance.http_responses import documented
 
 log = logging.getLogger("tcx.gateway.members")
 
@@ -26,7 +27,9 @@ class MembersReloaded(BaseModel):
 
 
 def members_router(reload: Callable[[], MembersReloaded], auth: SupervisorAuth) -> APIRouter:
-    router = APIRouter(prefix="/api/admin", tags=["administration"])
+    router = APIRouter(
+        prefix="/api/admin", tags=["administration"], responses=documented(401, 422, 429)
+    )
 
     @router.post("/members/reload")
     async def reload_members(user: Annotated[User, Depends(auth)]) -> MembersReloaded:

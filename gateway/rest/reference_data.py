@@ -4,6 +4,7 @@ from fastapi import APIRouter, HTTPException
 
 from engine.money import format_cny
 from engine.reference import Instrument, ReferenceData, price_band
+from surveillance.http_responses import documented
 
 
 def instrument_json(instrument: Instrument) -> dict:
@@ -28,7 +29,7 @@ def instrument_json(instrument: Instrument) -> dict:
 
 
 def public_router(reference: ReferenceData) -> APIRouter:
-    router = APIRouter(prefix="/api", tags=["reference data"])
+    router = APIRouter(prefix="/api", tags=["reference data"], responses=documented(404))
 
     @router.get("/instruments")
     async def instruments() -> list[dict]:

@@ -25,6 +25,7 @@ from gateway.rest.admin import Name, RegistryRead, refused, sequenced
 from gateway.rest.supervisor_auth import SupervisorAuth, User
 from gateway.trading.gateway_service import GatewayService
 from settlement.restriction_register import restriction_register
+from surveillance.http_responses import documented
 
 MODES = tuple(mode.name.lower() for mode in Mode)
 
@@ -76,7 +77,11 @@ def restrictions_router(
     clock: Clock,
     read_registry: RegistryRead,
 ) -> APIRouter:
-    router = APIRouter(prefix="/api/admin", tags=["enforcement restrictions"])
+    router = APIRouter(
+        prefix="/api/admin",
+        tags=["enforcement restrictions"],
+        responses=documented(401, 404, 422, 429, 503, 504),
+    )
     Supervisor = Annotated[User, Depends(auth)]
 
     @router.post("/accounts/{account}/restrictions", status_code=201)

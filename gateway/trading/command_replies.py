@@ -56,6 +56,8 @@ def answers(command: Command, event: Event) -> bool:
             return event.reference == command.reference
         if kind in (OpenAccount, SetControlGroup):
             return event.account == command.account
+        if kind is EndOfDay:
+            return event.reference == command.trading_date
         return event.actor == getattr(command, "actor", None)
     if kind is OpenAccount:
         return type(event) is AccountOpened and event.account == command.account

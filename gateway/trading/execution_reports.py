@@ -30,11 +30,15 @@ from engine.orders import CancelCause, MassCancelScope, Side
 from engine.reasons import TEXT, Reason, cxl_rej_reason, ord_rej_reason
 from gateway.fix.timestamps import format_utc_timestamp
 from gateway.members import Directory, SessionType
-from gateway.trading.app_messages import AppMessage, Body, Fields
+from gateway.trading.app_messages import AppMessage, Body, Fields, order_number
 from gateway.trading.order_views import CANCELED, EXPIRED, UNKNOWN, OrderView, OrderViews
 from gateway.trading.tags import Tag
 
 log = logging.getLogger(__name__)
+
+# Refusals a member reads as another: "another account's order" would tell it that an
+# order id is live elsewhere, so it hears what a non-existent order gets.
+_AS_MEMBERS_READ = {Reason.NOT_YOUR_ORDER: Reason.UNKNOWN_ORDER}
 
 _CLOSED_AS = {
     CancelCause.REQUESTED: (CANCELED, "cancelled at your request"),
@@ -103,8 +107,8 @@ class ExecutionReports:
         client_order_id = body.get(Tag.ClOrdID)
         view = None
         order_id = body.get(Tag.OrderID)
-        if order_id.isdigit():
-            view = self.views.get(int(order_id))
+        if number := order_number(order_id):
+            view = self.views.get(number)
         elif body.get(Tag.Account):
             view = self.views.find(body.get(Tag.Account), client_order_id)
         else:
@@ -191,6 +195,8 @@ class ExecutionReports:
         return self._route_account(view.account, report)
 
     def _cancel_rejected(self, event: events.CancelRejected) -> AppMessage:
+        reason = _AS_MEMBERS_READ.get(Reason(event.reason), Reason(event.reason))
+        text = TEXT[reason] if reason != event.reason else event.text or TEXT[reason]
         status = self.views.status_of(event.account, event.orig_client_order_id, event.order_id)
         return AppMessage(
             "9",
@@ -202,8 +208,8 @@ class ExecutionReports:
                 (Tag.Account, event.account),
                 (Tag.TransactTime, format_utc_timestamp(event.ts)),
                 (Tag.CxlRejResponseTo, "2" if event.is_amend else "1"),
-                (Tag.CxlRejReason, str(cxl_rej_reason(event.reason))),
-                (Tag.Text, event.text or TEXT[Reason(event.reason)]),
+                (Tag.CxlRejReason, str(cxl_rej_reason(reason))),
+                (Tag.Text, text),
             ],
         )
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from engine.commands import Command
 from engine.events import AccountOpened, Event
 from gateway.clock import Clock
-from gateway.fix.application import SessionId
+from gateway.fix.application import Admission, SessionId
 from gateway.fix.message import Message
 from gateway.members import Directory, LogonRefused
 from gateway.trading.app_messages import AppMessage
@@ -30,8 +30,16 @@ from gateway.trading.execution_reports import Delivery
 from gateway.trading.gateway_service import GatewayService
 from gateway.trading.market_data import FixMarketData
 from gateway.trading.member_application import MemberApplication
+from gateway.trading.throttle import Verdict
 
 log = logging.getLogger("tcx.gateway.fix")
+
+
+_ADMISSION = {
+    Verdict.PASS: Admission.PASS,
+    Verdict.REJECT: Admission.REJECT,
+    Verdict.LOGOUT: Admission.LOGOUT,
+}
 
 
 class FixBridge:
@@ -72,6 +80,11 @@ class FixBridge:
         return True
 
     # -- Application ---------------------------------------------------------------------
+
+    def admit(self, session: SessionId, now: int) -> Admission:
+        """A ResendRequest takes a token from the session's message rate, as an order does."""
+        verdict = self.members.admit(self.directory.sessions[session.member], self.clock.now())
+        return _ADMISSION[verdict]
 
     def on_logon(self, session: SessionId) -> None:
         log.info("member logged on", extra={"session": session.member})

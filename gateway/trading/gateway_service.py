@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from prometheus_client import Counter, Gauge
 
 from engine.commands import Command, EndOfDay
-from engine.events import Event
+from engine.events import CommandRejected, Event
 from engine.stream import COMMANDS_TOPIC, EVENTS_TOPIC, Stream
 from gateway.trading.command_replies import answers
 
@@ -88,7 +88,8 @@ class GatewayService:
                 for waiter in self._waiters:
                     if not waiter.future.done() and answers(waiter.command, event):
                         waiter.events.append(event)
-                        if len(waiter.events) >= waiter.expected:
+                        refused = isinstance(event, CommandRejected)  # the only answer
+                        if refused or len(waiter.events) >= waiter.expected:
                             waiter.future.set_result(waiter.events)
         self.last_seq = events[-1].seq
         LAST_SEQ.set(self.last_seq)

@@ -94,6 +94,11 @@ class MemberApplication:
         ref_id = Body(fields).get(Tag.ClOrdID)
         return Outcome(reply=business_reject(msg_type, reason, text, ref_id))
 
+    def admit(self, session: Session, ts: int) -> Verdict:
+        """An admin message the session layer serves at a cost (a ResendRequest) counts
+        against the same rate as the session's application messages."""
+        return self._throttle(session, ts).admit(ts)
+
     def answer(self, session: Session, msg_type: str, fields: Fields, ts: int) -> Outcome:
         """A message that passed `refusal`, other than V."""
         if msg_type == "x":

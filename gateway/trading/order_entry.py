@@ -15,7 +15,8 @@ Immediate answers, each with a Text (58) naming the field:
   CxlRejResponseTo (434) 1 / 2 and CxlRejReason (102) 1 for an OrderID (37) that is not
   ours, 6 for a replace's ClOrdID already used today, 99 otherwise.
 - OrderMassCancelRequest (q): OrderMassCancelReport (r) with MassCancelResponse 0 and
-  MassCancelRejectReason (532) 0 (request type not offered), 1 (no Symbol) or 99.
+  MassCancelRejectReason (532) 0 (request type not offered), 1 (no Symbol) or 99. One
+  account's orders: the user-defined MassCancelAccount (5150), as FIX 4.4's q has no Account.
 - Without a ClOrdID (11) none of these can be answered in kind: BusinessMessageReject (j)
   with BusinessRejectReason (380) 5.
 
@@ -35,6 +36,7 @@ from gateway.trading.app_messages import (
     FieldError,
     Fields,
     business_reject,
+    order_number,
 )
 from gateway.trading.order_views import UNKNOWN, OrderViews
 from gateway.trading.tags import Tag, label
@@ -203,7 +205,7 @@ class OrderEntry:
             )
         member = session.member
         client_order_id = body.get(Tag.ClOrdID)
-        account = body.get(Tag.Account)
+        account = body.get(Tag.MassCancelAccount)
         if account:
             if not self.directory.may_act_for(member, account):
                 return _mass_cancel_reject(body, ts, str(OTHER), TEXT[Reason.UNKNOWN_ACCOUNT])
@@ -264,7 +266,7 @@ class OrderEntry:
         if error.tag is not Tag.Account:
             order_id = body.get(Tag.OrderID)
             status = self.views.status_of(
-                account, body.get(Tag.OrigClOrdID), int(order_id) if order_id.isdigit() else 0
+                account, body.get(Tag.OrigClOrdID), order_number(order_id)
             )
         fields: Fields = [
             (Tag.OrderID, body.get(Tag.OrderID) or "NONE"),
@@ -333,9 +335,10 @@ def _order_id(body: Body) -> int:
                 Tag.OrigClOrdID, f"{label(Tag.OrigClOrdID)} or {label(Tag.OrderID)} is required"
             )
         return 0
-    if not text.isdigit() or int(text) == 0 or len(text) > 18:
-        raise FieldError(Tag.OrderID, f"{label(Tag.OrderID)} {text!r} is not an order of ours")
-    return int(text)
+    number = order_number(text)
+    if number == 0:
+        raise FieldError(Tag.OrderID, f"{label(Tag.OrderID)} {text[:40]!r} is not an order of ours")
+    return number
 
 
 def _echo(body: Body, *tags: Tag) -> Fields:

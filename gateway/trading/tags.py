@@ -66,6 +66,8 @@ class Tag(IntEnum):
     CopyMsgIndicator = 797
     TrdMatchID = 880
     LastFragment = 893
+    # tcx's user-defined field (FIX 4.4's q has no Account): the one account to cancel
+    MassCancelAccount = 5150
 
 
 def label(tag: Tag) -> str:

@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
-from fastapi import APIRouter, Depends, HTTPException, Query, WebSocket, WebSocketDisconnect
+from fastapi import (
+    APIRouter,
+    Depends,
+    HTTPException,
+    Query,
+    Request,
+    WebSocket,
+    WebSocketDisconnect,
+)
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
@@ -35,6 +43,7 @@ from surveillance.alerts_api import AlertView, AuditView, refusals
 from surveillance.dashboard.alert_feed import AlertFeed
 from surveillance.dashboard.day_history import DayHistory, OrderEvent
 from surveillance.dashboard.sessions import Sessions
+from surveillance.http_responses import documented
 from surveillance.store_thread import StoreThread
 from surveillance.websocket_departure import until_client_leaves
 from surveillance.workflow import User, require_supervisor
@@ -107,7 +116,7 @@ def dashboard_router(
     """`current_user` is the supervisors' FastAPI dependency (also called with Basic
     credentials by the login form's endpoint); `balances` reads an account's
     registry balances (the composition root passes it when the registry is reachable)."""
-    router = APIRouter(tags=["dashboard"])
+    router = APIRouter(tags=["dashboard"], responses=documented(401, 403, 404, 429, 503))
     Supervisor = Annotated[User, Depends(current_user)]
     sessions = Sessions(clock)
     feed = AlertFeed()
@@ -132,6 +141,7 @@ def dashboard_router(
     @router.post("/api/dashboard/session")
     async def log_in(
         credentials: Annotated[HTTPBasicCredentials | None, Depends(_form_login)],
+        request: Request,
     ) -> dict:
         """Checks the login form's Basic credentials and issues the websocket token. A
         refusal carries no Basic challenge, so the browser shows the form's message
@@ -139,9 +149,10 @@ def dashboard_router(
         if credentials is None:
             raise HTTPException(401, "unknown user or wrong password")
         try:
-            user = await current_user(credentials)
+            user = await current_user(credentials, request)
         except HTTPException as refused:
-            raise HTTPException(refused.status_code, refused.detail) from None
+            headers = {k: v for k, v in (refused.headers or {}).items() if k == "Retry-After"}
+            raise HTTPException(refused.status_code, refused.detail, headers or None) from None
         supervisor(user)
         session = sessions.open(user.name)
         return {"user": session.user, "token": session.token, "expires": session.expires}

@@ -157,3 +157,17 @@ def test_the_last_closed_day_survives_a_snapshot(reference: ReferenceData) -> No
     restored.restore(first.snapshot())
     (refused,) = restored.apply(EndOfDay(CLOSE, "2026-11-24"))
     assert refused.reason == Reason.DAY_ALREADY_CLOSED
+
+
+def test_an_end_of_day_for_a_date_that_is_not_a_trading_day_changes_nothing(
+    sequencer: Sequencer,
+) -> None:
+    sequencer.apply(limit("A1", "s", SELL, 5400, 1))
+    before = sequencer.state_hash()
+    for text in ("9999-99-99", "2026-02-30", "2026-11-28", "20261124", "2026-11-24 ", "٢٠٢٦-١١-٢٤"):
+        (refused,) = sequencer.apply(EndOfDay(CLOSE, text))
+        assert (refused.command, refused.reason, refused.reference) == (
+            "E", Reason.NOT_A_TRADING_DAY, text,
+        )  # fmt: skip
+        assert sequencer.state_hash() == before
+    assert kinds(sequencer.apply(EndOfDay(CLOSE, "2026-11-24")))[-4:] == ["day_closed"] * 4

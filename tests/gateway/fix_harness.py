@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from gateway.fix import tags
 from gateway.fix.acceptor import Acceptor
-from gateway.fix.application import SessionId
+from gateway.fix.application import Admission, SessionId
 from gateway.fix.codec import encode, parse
 from gateway.fix.dictionary import Dictionary, load_dictionary
 from gateway.fix.logon_throttle import FailedLogonThrottle
@@ -44,6 +44,9 @@ class EchoApplication:
 
     def on_logon(self, session: SessionId) -> None:
         self.logons.append(session)
+
+    def admit(self, session: SessionId, now: int) -> Admission:
+        return Admission.PASS
 
     def on_logout(self, session: SessionId) -> None:
         self.logouts.append(session)

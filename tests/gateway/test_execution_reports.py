@@ -271,7 +271,8 @@ def test_cancel_rejected(reports, is_amend, reason, code, response_to):
     reject = only(deliveries)
     assert reject[Tag.CxlRejReason] == code
     assert reject[Tag.CxlRejResponseTo] == response_to
-    assert reject[Tag.Text] == TEXT[reason]
+    shown = Reason.UNKNOWN_ORDER if reason is Reason.NOT_YOUR_ORDER else reason
+    assert reject[Tag.Text] == TEXT[shown]
     assert (reject[Tag.OrderID], reject[Tag.ClOrdID], reject[Tag.OrigClOrdID]) == ("1", "c2", "c1")
     assert reject[Tag.OrdStatus] == "0"
 
@@ -280,6 +281,16 @@ def test_cancel_rejected_for_an_unknown_order_says_rejected(reports):
     rejected = events.CancelRejected(2, TS, "A1", "c2", "zz", "TJEA25", False, 11, "", 0)
     reject = only(reports.apply(rejected))
     assert (reject[Tag.OrderID], reject[Tag.OrdStatus]) == ("NONE", "8")
+
+
+def test_another_accounts_live_order_is_answered_as_an_unknown_one(reports):
+    reports.apply(accepted(1, 1, account="B1", client_id="c1"))
+    answers = []
+    for seq, reason in ((2, Reason.NOT_YOUR_ORDER), (3, Reason.UNKNOWN_ORDER)):
+        refused = events.CancelRejected(seq, TS, "A1", "c2", "", "TJEA25", False, reason, "", 1)
+        answers.append(only(reports.apply(refused)))
+    assert answers[0] == answers[1]
+    assert (answers[0][Tag.CxlRejReason], answers[0][Tag.Text]) == ("1", TEXT[Reason.UNKNOWN_ORDER])
 
 
 def test_cancel_rejected_never_shows_another_accounts_order_status(reports):

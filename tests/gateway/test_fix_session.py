@@ -357,17 +357,19 @@ def test_inside_an_event_loop_frames_wait_for_the_store_commit_at_the_turns_end(
     leaves before it: a crash then loses nothing a member has seen."""
     session, transport = harness.logged_on()
     other, other_transport = harness.connect(peer="10.0.0.2")
+    other.on_frame(logon(1, T0, sender="OTHER"), T0)  # outside a loop: checked at once
+    other_transport.take()
 
     async def one_turn() -> tuple[int, int, int]:
         session.on_frame(order(2, T0), T0)
-        other.on_frame(logon(1, T0, sender="OTHER"), T0)
+        other.on_frame(inbound("1", 2, (112, "t"), now=T0, sender="OTHER"), T0)
         held = len(transport.frames) + len(other_transport.frames)
         on_disk = SessionStore(tmp_path).next_numbers(SessionKey(GATEWAY, MEMBER, DAY))[0]
         await asyncio.sleep(0)  # the turn ends: the acceptor flushes
         return held, on_disk, len(transport.frames) + len(other_transport.frames)
 
     held, on_disk_before, sent = asyncio.run(one_turn())
-    assert (held, on_disk_before, sent) == (0, 2, 2)  # the echo and OTHER's logon reply
+    assert (held, on_disk_before, sent) == (0, 2, 2)  # the echo and OTHER's heartbeat
     key = SessionKey(GATEWAY, MEMBER, DAY)
     assert SessionStore(tmp_path).next_numbers(key) == (3, 3)
     (echo,) = transport.take()

@@ -160,6 +160,22 @@ def test_status_and_mass_cancel(exchange):
     trade(exchange, scenario)
 
 
+def test_mass_cancel_of_one_account_spares_the_others(exchange):
+    async def scenario(client: MemberClient) -> None:
+        sell = await client.place("SELLER", "TJEA25", Side.SELL, 10, "53.00")
+        buy = await client.place("BUYER", "TJEA25", Side.BUY, 10, "49.00")
+        await client.answer(sell)
+        await client.answer(buy)
+        report = await client.answer(await client.mass_cancel(account="SELLER"))
+        assert isinstance(report, MassCancelReport)
+        assert report.accepted and report.total_affected_orders == 1
+        assert (await client.status(sell)).ord_status_name == "Canceled"
+        assert (await client.status(buy)).ord_status_name == "New"
+        await client.answer(await client.mass_cancel(account="BUYER"))
+
+    trade(exchange, scenario)
+
+
 def test_the_security_list_has_each_instruments_rules(exchange):
     async def scenario(client: MemberClient) -> None:
         securities = {security.symbol: security for security in await client.security_list()}

@@ -98,7 +98,7 @@ def test_limit_day_order_becomes_new_order(entry):
         ({"TimeInForce": "4", "Price": "50"}, OrderType.LIMIT, TimeInForce.FOK, 5000, 100),
         ({"OrdType": "1", "Price": None, "TimeInForce": None}, 1, TimeInForce.IOC, 0, 100),
         ({"OrdType": "1", "Price": None, "TimeInForce": "4"}, 1, TimeInForce.FOK, 0, 100),
-        ({"OrderQty": "7.00", "Price": ".5"}, OrderType.LIMIT, TimeInForce.DAY, 50, 7),
+        ({"OrderQty": "7", "Price": ".5"}, OrderType.LIMIT, TimeInForce.DAY, 50, 7),
     ],
 )
 def test_supported_order_kinds(entry, changes, order_type, tif, price, quantity):
@@ -303,7 +303,7 @@ def test_bad_replace_is_rejected(entry, changes, reason, text):
         (M01, {}, MassCancel(TS, "m1", MassCancelScope.MEMBER, member="M01")),
         (
             M01,
-            {"Account": "A2"},
+            {"MassCancelAccount": "A2"},
             MassCancel(TS, "m1", MassCancelScope.ACCOUNT, account="A2"),
         ),
         (
@@ -313,7 +313,7 @@ def test_bad_replace_is_rejected(entry, changes, reason, text):
         ),
         (
             M01,
-            {"MassCancelRequestType": "1", "Symbol": "CCER", "Account": "A1"},
+            {"MassCancelRequestType": "1", "Symbol": "CCER", "MassCancelAccount": "A1"},
             MassCancel(TS, "m1", MassCancelScope.ACCOUNT, account="A1", instrument="CCER"),
         ),
         (
@@ -343,7 +343,7 @@ def test_mass_cancel_scopes(entry, session, changes, expected):
         ({"MassCancelRequestType": "3"}, "0", "MassCancelRequestType (530) must be 1"),
         ({"MassCancelRequestType": "1"}, "1", "Symbol (55) is required"),
         ({"Side": "1"}, "99", "a Side (54) filter is not offered"),
-        ({"Account": "B1"}, "99", TEXT[Reason.UNKNOWN_ACCOUNT]),
+        ({"MassCancelAccount": "B1"}, "99", TEXT[Reason.UNKNOWN_ACCOUNT]),
     ],
 )
 def test_bad_mass_cancel_is_rejected(entry, changes, reason, text):

@@ -165,3 +165,11 @@ def test_cancel_on_disconnect(app):
     )
     assert app.on_disconnect(session("OE2"), TS) is None  # not configured
     assert app.on_disconnect(session("MD"), TS) is None  # has no orders to cancel
+
+
+def test_a_resend_request_takes_from_the_same_rate_as_orders(app):
+    assert app.on_message(session("OE"), "D", ORDER, TS).command is not None
+    assert app.admit(session("OE"), TS).name == "PASS"
+    assert app.admit(session("OE"), TS).name == "REJECT"  # 2/s: the order and the resend
+    outcome = app.on_message(session("OE"), "D", [*ORDER[1:], (Tag.ClOrdID, "c9")], TS)
+    assert outcome.command is None  # the resend's token is gone for orders too
