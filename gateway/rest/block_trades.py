@@ -18,6 +18,7 @@ from gateway.clock import Clock
 from gateway.rest.admin import event_json, refused
 from gateway.rest.supervisor_auth import SupervisorAuth, User
 from gateway.trading.gateway_service import GatewayService, RequestTimeout
+from surveillance.http_responses import documented
 
 
 class CancelBlockRequest(BaseModel):
@@ -25,7 +26,11 @@ class CancelBlockRequest(BaseModel):
 
 
 def block_admin_router(gateway: GatewayService, auth: SupervisorAuth, clock: Clock) -> APIRouter:
-    router = APIRouter(prefix="/api/admin", tags=["administration"])
+    router = APIRouter(
+        prefix="/api/admin",
+        tags=["administration"],
+        responses=documented(401, 422, 429, 503, 504),
+    )
     Supervisor = Annotated[User, Depends(auth)]
 
     @router.post("/blocks/{block_id}/cancel")
