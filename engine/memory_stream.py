@@ -225,12 +225,7 @@ class MemoryConsumer:
         return Batch(fresh, {0: self._offset})
 
     def _decode(self, payload: bytes) -> list[Any]:
-        try:
-            return self._envelopes.decode(payload)
-        except EnvelopeError as error:
-            quarantine_log.warning("quarantined a message on %s: %s", self._topic, error)
-            self._stream.quarantined.append((self._topic, payload, str(error)))
-            return []
+        return decode_or_quarantine(self._envelopes, self._topic, payload, self._stream.quarantined)
 
     def input_mark(self) -> None:
         return None
@@ -243,3 +238,16 @@ class MemoryConsumer:
     async def close(self) -> None:
         """The committed position stays with the stream; a `Topic` keeps no more for us."""
         self._log.readers.pop(id(self), None)
+
+
+def decode_or_quarantine(
+    envelopes: Envelopes, topic: str, payload: bytes, quarantined: list[tuple[str, bytes, str]]
+) -> list[Any]:
+    """A payload's items, or none: what does not decode is logged and kept in `quarantined`
+    with its reason, as Kafka copies it to the quarantine topic."""
+    try:
+        return envelopes.decode(payload)
+    except EnvelopeError as error:
+        quarantine_log.warning("quarantined a message on %s: %s", topic, error)
+        quarantined.append((topic, payload, str(error)))
+        return []

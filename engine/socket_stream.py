@@ -33,7 +33,7 @@ from engine.command_intake import Resume
 from engine.commands import Command
 from engine.envelope import COMMANDS, EVENTS, EnvelopeError, Envelopes
 from engine.events import Event
-from engine.memory_stream import MemoryConsumer, MemoryStream
+from engine.memory_stream import MemoryConsumer, MemoryStream, decode_or_quarantine
 from engine.stream import Batch, Deduplicator, Position, Start, T, Topic, quarantine_log
 
 log = logging.getLogger("tcx.stream.socket")
@@ -427,18 +427,11 @@ class SocketConsumer:
     async def next_batch(self, timeout: float) -> Batch:
         payloads, offset = await self._stream.ask("next", self._id, timeout)
         items: list[Any] = []
+        quarantined = self._stream.quarantined
         for payload in payloads:
-            items.extend(self._decode(payload))
+            items.extend(decode_or_quarantine(self._envelopes, self._topic, payload, quarantined))
         fresh = items if self._dedupe is None else self._dedupe.fresh(items)
         return Batch(fresh, {} if offset is None else {0: offset})
-
-    def _decode(self, payload: bytes) -> list[Any]:
-        try:
-            return self._envelopes.decode(payload)
-        except EnvelopeError as error:
-            quarantine_log.warning("quarantined a message on %s: %s", self._topic, error)
-            self._stream.quarantined.append((self._topic, payload, str(error)))
-            return []
 
     def input_mark(self) -> None:
         return None
