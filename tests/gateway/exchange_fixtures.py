@@ -1,17 +1,21 @@
 """An embedded exchange on a free port, for tests that talk to it as its users do."""
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import httpx
 
 from engine.commands import Command, NewOrder
 from engine.orders import OrderType, TimeInForce
@@ -156,3 +160,15 @@ def limit_order(
         price,
         quantity,
     )
+
+
+def wait_until_healthy(base_url: str, within_s: float = 30.0) -> None:
+    """Until `tcx up`'s HTTP side answers /health with 200 (its process may still be
+    starting, or the back office being started again)."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"{base_url}/health never answered within {within_s:.0f} s")

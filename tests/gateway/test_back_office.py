@@ -15,7 +15,13 @@ from websockets.asyncio.client import connect
 from engine.reference import load_reference_data
 from gateway.members import save_directory
 from settlement.ledger import Ledger
-from tests.gateway.exchange_fixtures import TRADER, directory, free_port, start_tcx_up
+from tests.gateway.exchange_fixtures import (
+    TRADER,
+    directory,
+    free_port,
+    start_tcx_up,
+    wait_until_healthy,
+)
 from tests.gateway.fix_harness import SimpleFixMember, text
 from tests.gateway.test_member_trading import GATEWAY, open_and_fund, order, reports_until
 
@@ -33,17 +39,6 @@ def _back_office_pid(data_dir: Path, other_than: int | None = None) -> int:
                 return pid
         time.sleep(0.1)
     raise AssertionError("no (new) back office started")
-
-
-def _wait_for_http(base_url: str) -> None:
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the back office's HTTP never answered")
 
 
 def _booked_trades(data_dir: Path, wanted: int) -> tuple[list, list[str]]:
@@ -70,7 +65,7 @@ def test_the_exchange_acknowledges_through_a_killed_back_office_and_nothing_is_l
     process = start_tcx_up(tmp_path, port, fix_port=fix_port)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_http(base_url)
+        wait_until_healthy(base_url)
         open_and_fund(base_url)  # through the back office's REST and the commands topic
         first = _back_office_pid(tmp_path)
 
@@ -110,7 +105,7 @@ def test_one_process_runs_everything_in_tcx_up_itself(tmp_path: Path) -> None:
     port = free_port()
     process = start_tcx_up(tmp_path, port, "--one-process")
     try:
-        _wait_for_http(f"http://127.0.0.1:{port}")
+        wait_until_healthy(f"http://127.0.0.1:{port}")
         health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()
         assert health["components"] == ["engine", "settlement", "surveillance", "gateway"]
         assert not (tmp_path / "back-office.pid").exists()

@@ -18,6 +18,7 @@ from tests.gateway.exchange_fixtures import (
     limit_order,
     running_exchange,
     start_tcx_up,
+    wait_until_healthy,
 )
 
 
@@ -198,13 +199,7 @@ def test_the_demo_stops_cleanly_while_it_is_still_seeding_its_registry(tmp_path)
     port = free_port()
     process = start_tcx_up(tmp_path, port, "--demo")
     try:
-        for _ in range(200):
-            time.sleep(0.05)
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                continue
+        wait_until_healthy(f"http://127.0.0.1:{port}")
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)

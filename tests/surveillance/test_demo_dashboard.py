@@ -10,12 +10,11 @@ import re
 import signal
 import time
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from gateway.demo.market import DEMO_SUPERVISOR
-from tests.gateway.exchange_fixtures import free_port, start_tcx_up
+from tests.gateway.exchange_fixtures import free_port, start_tcx_up, wait_until_healthy
 from tests.surveillance.test_dashboard import (  # noqa: F401 (browser and page are fixtures)
     ARTIFACTS,
     browser,
@@ -33,24 +32,13 @@ def screenshot(shown: Page, name: str) -> None:
     shown.screenshot(path=DEMO_ARTIFACTS / f"{name}.png", full_page=True)
 
 
-def wait_until_serving(base_url: str) -> None:
-    for _ in range(120):
-        try:
-            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError("tcx up --demo never answered /health")
-
-
 def test_the_demo_opens_on_a_traded_morning_with_alerts_paced_like_people(tmp_path, page):  # noqa: F811
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     started = time.monotonic()
     process = start_tcx_up(tmp_path, port, "--demo")
     try:
-        wait_until_serving(base_url)
+        wait_until_healthy(base_url)
         page.goto(f"{base_url}/dashboard/#/market/TJEA25")
         page.fill("#login-form input[name=user]", DEMO_SUPERVISOR[0])
         page.fill("#login-form input[name=password]", DEMO_SUPERVISOR[1])
