@@ -83,6 +83,7 @@ _OK = Reason.OK.value  # a plain int: reading an enum member costs ~50 ns, this 
 _SIDES = frozenset((_BUY, _SELL))
 _ORDER_TYPES = frozenset((_LIMIT, _MARKET))
 _TIMES_IN_FORCE = frozenset((_DAY, _IOC, _FOK))
+_RESTRICTION_REASONS = frozenset(REASON_OF_MODE.values())
 PRUNE_FLOOR = 1024  # client order ids an account keeps before its first pruning
 
 
@@ -780,7 +781,7 @@ class Sequencer:
 
     def _refusal_text(self, account: str, reason: int, ts: int) -> str:
         """The member's text: a restriction's says until when it holds."""
-        if reason in REASON_OF_MODE.values():
+        if reason in _RESTRICTION_REASONS:
             return self.restrictions.text(account, Reason(reason), ts)
         return TEXT[reason]
 
